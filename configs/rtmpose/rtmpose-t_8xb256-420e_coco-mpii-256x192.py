@@ -1,0 +1,31 @@
+# RTMPose-t on COCO + MPII, 21-joint union skeleton, no distillation: the
+# baseline every distillation result is compared with. The upstream COCO
+# recipe (AdamW, 420 epochs, two-stage pipeline, SimCC 256x192) is kept; only
+# the head's joint count, the data and the evaluator change.
+_base_ = [
+    'mmpose::body_2d_keypoint/rtmpose/coco/'
+    'rtmpose-t_8xb256-420e_coco-256x192.py',
+    '../_base_/coco_mpii_data.py',
+]
+
+num_keypoints = 21
+model = dict(head=dict(out_channels=num_keypoints))
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='UnionPoseDataset',
+        metainfo=_base_.union_metainfo,
+        datasets=[_base_.coco_train, _base_.mpii_train],
+        pipeline=_base_.train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='UnionPoseDataset',
+        metainfo=_base_.union_metainfo,
+        datasets=[_base_.coco_val, _base_.mpii_val],
+        pipeline=_base_.val_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = _base_.union_evaluator
+test_evaluator = val_evaluator

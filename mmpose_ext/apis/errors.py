@@ -1,0 +1,22 @@
+"""Turn input errors into one clear line for command-line users."""
+import contextlib
+import sys
+
+from mmpose_ext.checkpoint import UnsafeCheckpointError
+from mmpose_ext.datasets import DataConfigError
+from mmpose_ext.models import TeacherConfigError
+
+# Errors raised where bad input enters, with a message that already says what
+# is wrong and how to fix it: the traceback adds nothing for the user.
+USER_ERRORS = (DataConfigError, TeacherConfigError, UnsafeCheckpointError,
+               FileNotFoundError, NotADirectoryError)
+
+
+@contextlib.contextmanager
+def exit_on_user_error(prog: str):
+    """Print ``prog: error: <message>`` and exit 2 on a user error."""
+    try:
+        yield
+    except USER_ERRORS as err:
+        print(f'{prog}: error: {err}', file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,124 @@
+"""Training and testing entry points behind ``tools/train.py`` and
+``tools/test.py``: the same arguments as MMPose's own tools, as functions."""
+import os
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmpose_ext.paths import REPO_ROOT
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file, with a clear error when it is absent."""
+    if not osp.isfile(config):
+        raise FileNotFoundError(
+            f'config file {config!r} does not exist (configs live under '
+            f'{osp.join(REPO_ROOT, "configs")})')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _default_work_dir(config: str) -> str:
+    return osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
+
+
+def _enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
+                          interval: int, wait_time: float) -> None:
+    if not (show or show_dir):
+        return
+    if 'visualization' not in cfg.default_hooks:
+        raise KeyError('the config has no default_hooks.visualization '
+                       '(PoseVisualizationHook) to show or save results')
+    vis = cfg.default_hooks.visualization
+    vis.enable = True
+    vis.show = show
+    vis.out_dir = show_dir
+    vis.interval = interval
+    if show:
+        vis.wait_time = wait_time
+
+
+def train_cfg(config: str,
+              work_dir: Optional[str] = None,
+              resume: Optional[str] = None,
+              amp: bool = False,
+              no_validate: bool = False,
+              auto_scale_lr: bool = False,
+              show: bool = False,
+              show_dir: Optional[str] = None,
+              interval: int = 1,
+              wait_time: float = 1,
+              cfg_options: Optional[dict] = None,
+              launcher: str = 'none') -> Config:
+    """The training config with MMPose's ``tools/train.py`` options applied.
+
+    ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
+    path resumes from that checkpoint.
+    """
+    cfg = load_config(config)
+    cfg.launcher = launcher
+    if no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
+    if amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume: checkpoint {resume!r} does '
+                                    'not exist')
+        cfg.resume, cfg.load_from = True, resume
+    if auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    _enable_visualization(cfg, show, show_dir, interval, wait_time)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def test_cfg(config: str,
+             checkpoint: str,
+             work_dir: Optional[str] = None,
+             out: Optional[str] = None,
+             show: bool = False,
+             show_dir: Optional[str] = None,
+             interval: int = 1,
+             wait_time: float = 1,
+             cfg_options: Optional[dict] = None,
+             launcher: str = 'none') -> Config:
+    """The test config with MMPose's ``tools/test.py`` options applied."""
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+    cfg = load_config(config)
+    cfg.launcher = launcher
+    cfg.load_from = checkpoint
+    cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
+    _enable_visualization(cfg, show, show_dir, interval, wait_time)
+    if out:
+        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
+            cfg.test_evaluator, dict) else list(cfg.test_evaluator)
+        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=out))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def run_train(cfg: Config) -> Runner:
+    """Train with MMEngine's runner; returns the runner after training."""
+    os.environ.setdefault('LOCAL_RANK', '0')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+def run_test(cfg: Config) -> dict:
+    """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
+    os.environ.setdefault('LOCAL_RANK', '0')
+    runner = Runner.from_cfg(cfg)
+    return runner.test()

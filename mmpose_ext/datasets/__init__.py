@@ -1,0 +1,8 @@
+from .transforms import ToUnionSkeleton
+from .teacher_crops import PackDistillInputs, TeacherCrops
+from .union_dataset import DataConfigError, UnionPoseDataset
+
+__all__ = [
+    'ToUnionSkeleton', 'UnionPoseDataset', 'DataConfigError', 'TeacherCrops',
+    'PackDistillInputs'
+]

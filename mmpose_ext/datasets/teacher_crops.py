@@ -1,0 +1,85 @@
+"""Cut each teacher's own crop of the person the student is trained on."""
+from typing import Dict, Sequence, Tuple
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmpose.datasets.transforms import PackPoseInputs, TopdownAffine
+from mmpose.registry import TRANSFORMS
+
+TEACHER_META_KEYS = ('teacher_inputs', 'teacher_crops')
+
+
+@TRANSFORMS.register_module()
+class TeacherCrops(BaseTransform):
+    """Cut one crop per teacher from the person box, at the teacher's size.
+
+    Place it right before the student's ``TopdownAffine``: it reads the same
+    (augmented) ``bbox_center``, ``bbox_scale`` and ``bbox_rotation`` and
+    cuts, for every teacher, the box widened to that teacher's aspect ratio at
+    that teacher's input size, with MMPose's own ``TopdownAffine``. So each
+    teacher sees the person as it was trained to, never the student's crop
+    stretched, and the two crops share centre and rotation, which makes the
+    geometric relation between them a per-axis scale and shift
+    (:mod:`mmpose_ext.models.simcc_geometry`).
+
+    Added keys:
+        - teacher_inputs (dict[str, np.ndarray]): ``HxWx3`` crop per teacher.
+        - teacher_crops (dict[str, dict]): ``center``, ``scale`` (image
+          pixels) and ``input_size`` of each crop.
+
+    Args:
+        teachers (Sequence[dict]): ``dict(name=..., input_size=(w, h))`` per
+            teacher, extra keys ignored (so the distiller's teacher list can
+            be passed as it is).
+        use_udp (bool): passed to ``TopdownAffine``. Defaults to False.
+    """
+
+    def __init__(self, teachers: Sequence[dict], use_udp: bool = False):
+        self.affines: Dict[str, TopdownAffine] = {}
+        for teacher in teachers:
+            name, size = teacher['name'], tuple(teacher['input_size'])
+            if name in self.affines:
+                raise ValueError(f'TeacherCrops: teacher {name!r} is listed '
+                                 'twice; teacher names must be unique')
+            self.affines[name] = TopdownAffine(
+                input_size=size, use_udp=use_udp)
+
+    def transform(self, results: dict) -> dict:
+        inputs, crops = {}, {}
+        for name, affine in self.affines.items():
+            view = dict(
+                img=results['img'],
+                bbox_center=results['bbox_center'],
+                bbox_scale=results['bbox_scale'].copy())
+            if 'bbox_rotation' in results:
+                view['bbox_rotation'] = results['bbox_rotation']
+            view = affine(view)
+            inputs[name] = view['img']
+            crops[name] = dict(
+                center=np.asarray(view['input_center'], np.float32),
+                scale=np.asarray(view['input_scale'], np.float32),
+                input_size=tuple(affine.input_size))
+        results['teacher_inputs'] = inputs
+        results['teacher_crops'] = crops
+        return results
+
+    def __repr__(self) -> str:
+        sizes = {n: a.input_size for n, a in self.affines.items()}
+        return f'{self.__class__.__name__}(teachers={sizes})'
+
+
+@TRANSFORMS.register_module()
+class PackDistillInputs(PackPoseInputs):
+    """``PackPoseInputs`` that also carries the teachers' crops.
+
+    Args:
+        meta_keys (Sequence[str]): as in ``PackPoseInputs``; the teacher keys
+            are added to them.
+        **kwargs: passed to ``PackPoseInputs``.
+    """
+
+    def __init__(self, meta_keys: Tuple[str, ...] = None, **kwargs):
+        if meta_keys is None:
+            meta_keys = PackPoseInputs().meta_keys
+        super().__init__(
+            meta_keys=tuple(meta_keys) + TEACHER_META_KEYS, **kwargs)

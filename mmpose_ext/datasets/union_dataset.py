@@ -1,0 +1,155 @@
+"""COCO-, MPII- and CrowdPose-style datasets merged on the union skeleton."""
+import os.path as osp
+import warnings
+from copy import deepcopy
+from typing import List, Optional, Sequence
+
+import numpy as np
+from mmpose.datasets import CombinedDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import DATASETS
+
+from mmpose_ext import skeletons
+from mmpose_ext.paths import UNION_METAINFO_FILE
+
+UNION_METAINFO = dict(from_file=UNION_METAINFO_FILE)
+
+
+class DataConfigError(ValueError):
+    """A dataset config points at data that is absent or malformed."""
+
+
+def _resolve(data_root: Optional[str], path: str) -> str:
+    if not path or osp.isabs(path) or not data_root:
+        return path
+    return osp.join(data_root, path)
+
+
+def _check_paths(cfg: dict, source: str) -> None:
+    """Fail before any loading if the files a dataset config names are absent."""
+    hint = ('see "Data" in README.md for the expected layout, or run '
+            '`python tools/check_data.py CONFIG` to list what is missing')
+    data_root = cfg.get('data_root')
+    if data_root and not osp.isdir(data_root):
+        raise DataConfigError(
+            f'{source} dataset: data_root {data_root!r} is not a folder; '
+            f'{hint}')
+    checks = [('ann_file', cfg.get('ann_file'), osp.isfile)]
+    for key in ('bbox_file', 'headbox_file'):
+        if cfg.get(key):
+            checks.append((key, cfg[key], osp.isfile))
+    img_prefix = (cfg.get('data_prefix') or {}).get('img')
+    if img_prefix is not None:
+        checks.append(('data_prefix.img', img_prefix, osp.isdir))
+    for key, value, exists in checks:
+        if not value:
+            raise DataConfigError(f'{source} dataset: `{key}` is not set')
+        path = _resolve(data_root, value)
+        if not exists(path):
+            raise DataConfigError(
+                f'{source} dataset: {key} {path!r} does not exist; {hint}')
+
+
+def _source_skeleton(cfg: dict) -> str:
+    """The skeleton a dataset config labels: ``skeleton=`` or its name."""
+    name = cfg.get('skeleton')
+    if name is None:
+        metainfo = cfg.get('metainfo')
+        if metainfo is None:
+            dataset_cls = DATASETS.get(cfg.get('type'))
+            if dataset_cls is None:
+                raise DataConfigError(
+                    f'unknown dataset type {cfg.get("type")!r}: not in the '
+                    'MMPose DATASETS registry')
+            metainfo = dataset_cls.METAINFO
+        name = parse_pose_metainfo(deepcopy(metainfo))['dataset_name']
+    if name not in skeletons.SKELETONS or name == 'union':
+        raise DataConfigError(
+            f'dataset {cfg.get("type")!r} (skeleton {name!r}) has no '
+            f'mapping into the union skeleton; set `skeleton=` to one of '
+            f'{sorted(set(skeletons.SKELETONS) - {"union"})}')
+    return name
+
+
+def _check_keypoint_count(dataset, source: str, ann_file: str) -> None:
+    expected = skeletons.num_keypoints(source)
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        got = np.asarray(info['keypoints']).shape[-2]
+        if got != expected:
+            raise DataConfigError(
+                f'{ann_file}: instance {info.get("id")} of image '
+                f'{info.get("img_path")} has {got} keypoints, but the '
+                f'{source!r} skeleton has {expected}; is `ann_file` the '
+                f'right file for this dataset type?')
+
+
+def _drop_missing_images(dataset, source: str) -> None:
+    paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
+    exists = {p: osp.isfile(p) for p in set(paths)}
+    keep = [i for i, p in enumerate(paths) if exists[p]]
+    if len(keep) == len(paths):
+        return
+    missing = sorted(p for p, ok in exists.items() if not ok)
+    if not keep:
+        raise DataConfigError(
+            f'{source} dataset: none of its {len(missing)} images exist '
+            f'(first: {missing[0]}); check `data_root` and `data_prefix.img`')
+    warnings.warn(
+        f'{source} dataset: {len(missing)} image(s) are missing from disk '
+        f'and their {len(paths) - len(keep)} instance(s) are skipped, '
+        f'e.g. {missing[:3]}')
+    dataset.get_subset_(keep)
+
+
+@DATASETS.register_module()
+class UnionPoseDataset(CombinedDataset):
+    """Several pose datasets read as one stream of union-skeleton instances.
+
+    Each entry of ``datasets`` is an ordinary MMPose dataset config (e.g.
+    ``CocoDataset``, ``MpiiDataset``, ``CrowdPoseDataset``). Its skeleton is
+    taken from its ``dataset_name`` or from an explicit ``skeleton=`` key, and
+    a :class:`ToUnionSkeleton` step is put first in its pipeline, so every
+    instance leaves with the 21 union joints, weight 0 on the joints its
+    dataset does not label. Paths are checked, keypoint counts verified and
+    instances whose image is missing dropped (with a warning) before any
+    training starts.
+
+    Args:
+        datasets (list[dict]): configs of the source datasets.
+        metainfo (dict): metainfo of the union skeleton.
+        pipeline (list): transforms applied after the union conversion.
+        **kwargs: passed to :class:`mmpose.datasets.CombinedDataset`.
+    """
+
+    def __init__(self,
+                 datasets: Sequence[dict],
+                 metainfo: dict = UNION_METAINFO,
+                 pipeline: List[dict] = [],
+                 **kwargs):
+        if not datasets:
+            raise DataConfigError('UnionPoseDataset needs at least one dataset')
+        cfgs, self.sources = [], []
+        for cfg in datasets:
+            cfg = deepcopy(dict(cfg))
+            source = _source_skeleton(cfg)
+            cfg.pop('skeleton', None)
+            _check_paths(cfg, source)
+            cfg['pipeline'] = [dict(type='ToUnionSkeleton', source=source)
+                               ] + list(cfg.get('pipeline', []))
+            cfgs.append(cfg)
+            self.sources.append(source)
+        super().__init__(
+            metainfo=metainfo, datasets=cfgs, pipeline=pipeline, **kwargs)
+        for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
+            _check_keypoint_count(
+                dataset, source, _resolve(cfg.get('data_root'),
+                                          cfg['ann_file']))
+            _drop_missing_images(dataset, source)
+        lens = [len(d) for d in self.datasets]
+        if self.resample:
+            self._lens_ori = lens
+            lens = [round(n * f) for n, f in
+                    zip(lens, kwargs['sample_ratio_factor'])]
+        self._lens = lens
+        self._len = sum(lens)

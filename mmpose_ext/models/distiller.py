@@ -1,0 +1,276 @@
+"""Multi-teacher SimCC logit distillation into one union-skeleton student."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmpose.evaluation.functional import simcc_pck_accuracy
+from mmpose.registry import MODELS
+from mmpose.utils.tensor_utils import to_numpy
+from torch import Tensor, nn
+
+from mmpose_ext import skeletons
+from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
+                                              resample_simcc)
+from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
+                                        build_teacher, parse_teacher_specs)
+
+
+def simcc_kd_loss(student: Tuple[Tensor, Tensor],
+                  teacher: Tuple[Tensor, Tensor], mask: Tensor, beta: float,
+                  temperature: float) -> Tensor:
+    """KL divergence from teacher to student SimCC distributions.
+
+    ``T^2 * sum(mask * (KL_x + KL_y)) / sum(mask)`` where
+    ``KL_a = KL(q_a || softmax(beta * s_a / T))`` per sample and joint.
+
+    Args:
+        student (tuple[Tensor, Tensor]): ``(B, K, Nx)``, ``(B, K, Ny)``
+            student logits.
+        teacher (tuple[Tensor, Tensor]): teacher distributions over the same
+            bins (already at temperature ``T``).
+        mask (Tensor): ``(B, K)`` 1 where the joint is distilled.
+        beta (float): logit scale of the SimCC softmax (RTMPose's
+            ``KLDiscretLoss.beta``).
+        temperature (float): distillation temperature ``T``.
+
+    Returns:
+        Tensor: scalar loss (0 when the mask is empty).
+    """
+    total = 0.
+    for logits, target in zip(student, teacher):
+        log_p = F.log_softmax(logits * (beta / temperature), dim=-1)
+        kl = target * (torch.log(target.clamp_min(1e-12)) - log_p)
+        total = total + kl.sum(-1)
+    mask = mask.to(total.dtype)
+    return temperature**2 * (total * mask).sum() / mask.sum().clamp_min(1.)
+
+
+@MODELS.register_module()
+class MultiTeacherDistiller(BaseModel):
+    """Distil several dataset-specific SimCC teachers into one student.
+
+    The student (an RTMPose ``TopdownPoseEstimator``) predicts the union
+    skeleton. It learns from the ground truth of each sample's own dataset
+    (``loss_kpt``; joints the dataset does not label have weight 0) and from
+    every teacher (``loss_kd_<name>``) on the union joints that teacher knows,
+    on every sample, so an MPII teacher supplies head top and neck on COCO
+    images and a COCO teacher supplies face points on MPII images.
+
+    Each teacher sees its own crop of the person, cut at its own input size
+    and aspect ratio by :class:`~mmpose_ext.datasets.TeacherCrops`; its SimCC
+    distributions are carried into the student's crop frame through the
+    geometric relation between the two crops
+    (:mod:`~mmpose_ext.models.simcc_geometry`) before the KL term
+    (:func:`simcc_kd_loss`). Optionally (``feature_weight > 0``) the
+    student's last backbone features, projected to the teacher's channels by
+    a 1x1 conv and sampled at the teacher's feature positions, are pulled to
+    the teacher's by MSE (``loss_fea_<name>``, as in DWPose).
+
+    Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
+    batch per teacher, and are not registered sub-modules: they are absent
+    from ``state_dict()`` and so from checkpoints, and ``model.train()`` never
+    reaches them. Every KD term is multiplied by ``kd_scale``, which
+    :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
+    progress. The runner sums the returned ``loss*`` terms once.
+
+    Args:
+        student (dict): config of the student ``TopdownPoseEstimator``; its
+            head must predict the union's 21 joints.
+        teachers (Sequence[dict]): teacher declarations, see
+            :class:`~mmpose_ext.models.teachers.TeacherSpec`.
+        beta (float): logit scale of the SimCC softmax used for the KD
+            distributions; RTMPose trains with ``KLDiscretLoss(beta=10)``.
+            Defaults to 10.
+        data_preprocessor (dict, optional): defaults to the student's.
+        init_cfg (dict, optional): initialisation config.
+
+    Returns (``mode='loss'``):
+        dict: ``loss_kpt``, ``acc_pose``, ``loss_kd_<name>`` per teacher and
+        ``loss_fea_<name>`` per teacher with feature distillation.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teachers: Sequence[dict],
+                 beta: float = 10.,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            data_preprocessor=data_preprocessor
+            or student.get('data_preprocessor'),
+            init_cfg=init_cfg)
+        self.student = MODELS.build(student)
+        n_union = skeletons.num_keypoints('union')
+        if self.student.head.out_channels != n_union:
+            raise TeacherConfigError(
+                f'the student head predicts {self.student.head.out_channels} '
+                f'joints; a union-skeleton student needs {n_union} (set '
+                f'model.student.head.out_channels={n_union})')
+        self.beta = beta
+        self.kd_scale = 1.0
+        self.teacher_specs = parse_teacher_specs(teachers)
+        # A plain list keeps teachers out of state_dict(), train() and the
+        # optimizer; _apply() below still moves them with the student.
+        self.teachers: List[nn.Module] = [
+            build_teacher(spec) for spec in self.teacher_specs
+        ]
+        self.projectors = nn.ModuleDict({
+            spec.name: nn.Conv2d(
+                self._student_channels(), self._teacher_channels(teacher), 1)
+            for spec, teacher in zip(self.teacher_specs, self.teachers)
+            if spec.feature_weight > 0
+        })
+
+    def _student_channels(self) -> int:
+        return self.student.head.in_channels
+
+    @staticmethod
+    def _teacher_channels(teacher: nn.Module) -> int:
+        return teacher.head.in_channels
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        for teacher in getattr(self, 'teachers', []):
+            teacher._apply(fn, *args, **kwargs)
+        return self
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for teacher in self.teachers:
+            teacher.eval()
+        return self
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> Union[dict, list, tuple]:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode in ('predict', 'tensor'):
+            return self.student(inputs, data_samples, mode=mode)
+        raise RuntimeError(f'invalid mode {mode!r}: expected "loss", '
+                           '"predict" or "tensor"')
+
+    # losses -----------------------------------------------------------------
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        feats = self.student.extract_feat(inputs)
+        pred_x, pred_y = self.student.head.forward(feats)
+        losses = self._gt_loss(pred_x, pred_y, data_samples)
+        for spec, teacher in zip(self.teacher_specs, self.teachers):
+            student_x = pred_x[:, spec.union_indices]
+            student_y = pred_y[:, spec.union_indices]
+            target_x, target_y, mask, t_feat, rel = self._teacher_targets(
+                spec, teacher, data_samples, student_x.shape[-1],
+                student_y.shape[-1], inputs.device)
+            kd = simcc_kd_loss((student_x, student_y), (target_x, target_y),
+                               mask, self.beta, spec.temperature)
+            losses[f'loss_kd_{spec.name}'] = \
+                spec.loss_weight * self.kd_scale * kd
+            if spec.feature_weight > 0:
+                fea = self._feature_loss(spec, feats[-1], t_feat, rel)
+                losses[f'loss_fea_{spec.name}'] = \
+                    spec.feature_weight * self.kd_scale * fea
+        return losses
+
+    def _gt_loss(self, pred_x: Tensor, pred_y: Tensor,
+                 data_samples: list) -> Dict[str, Tensor]:
+        """The student head's own SimCC loss on the samples' ground truth."""
+        head = self.student.head
+        labels = [d.gt_instance_labels for d in data_samples]
+        gt_x = torch.cat([lb.keypoint_x_labels for lb in labels])
+        gt_y = torch.cat([lb.keypoint_y_labels for lb in labels])
+        weights = torch.cat([lb.keypoint_weights for lb in labels])
+        loss = head.loss_module((pred_x, pred_y), (gt_x, gt_y), weights)
+        _, acc, _ = simcc_pck_accuracy(
+            output=to_numpy((pred_x, pred_y)),
+            target=to_numpy((gt_x, gt_y)),
+            simcc_split_ratio=head.simcc_split_ratio,
+            mask=to_numpy(weights) > 0)
+        return dict(loss_kpt=loss, acc_pose=torch.tensor(acc,
+                                                        device=gt_x.device))
+
+    @torch.no_grad()
+    def _run_teacher(self, teacher: nn.Module, images: List[Tensor]):
+        batch = teacher.data_preprocessor(dict(inputs=images), False)
+        feats = teacher.extract_feat(batch['inputs'])
+        simcc_x, simcc_y = teacher.head.forward(feats)
+        return simcc_x.float(), simcc_y.float(), feats[-1].float()
+
+    def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,
+                         data_samples: list, student_nx: int, student_ny: int,
+                         device: torch.device):
+        """Teacher distributions carried into the student's crop frame."""
+        metas = [d.metainfo for d in data_samples]
+        if 'teacher_inputs' not in metas[0]:
+            raise KeyError(
+                'the training samples carry no teacher crops: the train '
+                'pipeline needs TeacherCrops(teachers=...) before '
+                'TopdownAffine and PackDistillInputs as its last step')
+        images = [
+            torch.from_numpy(np.ascontiguousarray(
+                m['teacher_inputs'][spec.name].transpose(2, 0, 1)))
+            for m in metas
+        ]
+        tx, ty, t_feat = self._run_teacher(teacher, images)
+        crops = [m['teacher_crops'][spec.name] for m in metas]
+
+        def stack(key, source):
+            return torch.as_tensor(
+                np.stack([np.asarray(s[key], np.float32).reshape(2)
+                          for s in source]), device=device)
+
+        student_size = tuple(metas[0]['input_size'])
+        a, b = crop_axis_relation(
+            stack('center', crops), stack('scale', crops), spec.input_size,
+            stack('input_center', metas), stack('input_scale', metas),
+            student_size)
+        t_ratio = tx.shape[-1] / spec.input_size[0]
+        s_ratio = student_nx / student_size[0]
+
+        with torch.no_grad():
+            scale = self.beta / spec.temperature
+            px = F.softmax(tx * scale, dim=-1)
+            py = F.softmax(ty * scale, dim=-1)
+            target_x = resample_simcc(px, a[:, 0], b[:, 0], t_ratio,
+                                      student_nx, s_ratio)
+            target_y = resample_simcc(py, a[:, 1], b[:, 1], t_ratio,
+                                      student_ny, s_ratio)
+            # Distil a joint only where the teacher's peak falls inside the
+            # student's crop (else it has nothing to say in this frame) and,
+            # optionally, where the teacher is confident.
+            max_x, arg_x = tx.max(-1)
+            max_y, arg_y = ty.max(-1)
+            peak_x = map_bins(arg_x.float(), a[:, 0], b[:, 0], t_ratio, s_ratio)
+            peak_y = map_bins(arg_y.float(), a[:, 1], b[:, 1], t_ratio, s_ratio)
+            mask = (peak_x >= 0) & (peak_x <= student_nx - 1) & \
+                (peak_y >= 0) & (peak_y <= student_ny - 1)
+            if spec.conf_thr is not None:
+                mask &= torch.minimum(max_x, max_y) >= spec.conf_thr
+        return target_x, target_y, mask, t_feat, (a, b, student_size)
+
+    def _feature_loss(self, spec: TeacherSpec, student_feat: Tensor,
+                      teacher_feat: Tensor, relation) -> Tensor:
+        """MSE between the projected student features, sampled at the
+        teacher's feature cells, and the teacher's features."""
+        a, b, student_size = relation
+        projected = self.projectors[spec.name](student_feat)
+        _, _, th, tw = teacher_feat.shape
+        cell_x = (torch.arange(tw, device=a.device) + 0.5) * (
+            spec.input_size[0] / tw)
+        cell_y = (torch.arange(th, device=a.device) + 0.5) * (
+            spec.input_size[1] / th)
+        # teacher pixel -> student pixel -> grid_sample coordinates
+        sx = cell_x[None] * a[:, :1] + b[:, :1]
+        sy = cell_y[None] * a[:, 1:] + b[:, 1:]
+        gx = 2 * sx / student_size[0] - 1
+        gy = 2 * sy / student_size[1] - 1
+        grid = torch.stack(
+            [gx[:, None, :].expand(-1, th, -1),
+             gy[:, :, None].expand(-1, -1, tw)], dim=-1)
+        sampled = F.grid_sample(
+            projected, grid.to(projected.dtype), align_corners=False)
+        inside = ((grid.abs() <= 1).all(-1)).to(sampled.dtype)[:, None]
+        err = (sampled - teacher_feat.to(sampled.dtype))**2 * inside
+        return err.sum() / (inside.sum() * sampled.shape[1]).clamp_min(1.)

@@ -1,0 +1,198 @@
+"""Teacher declarations and frozen teacher models."""
+import hashlib
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmpose.registry import MODELS
+from torch import nn
+
+from mmpose_ext import skeletons
+from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.paths import REPO_ROOT
+
+
+class TeacherConfigError(ValueError):
+    """A teacher declaration, config or checkpoint does not fit."""
+
+
+@dataclass
+class TeacherSpec:
+    """One teacher, as declared in a distillation config.
+
+    Args:
+        name (str): unique name; its KD loss is logged as ``loss_kd_<name>``.
+        config (str | dict): the teacher's MMPose config file or its model
+            dict. Relative paths are read from the repository root.
+        input_size (tuple): ``(w, h)`` the teacher's crops are cut at; must
+            equal the teacher head's ``input_size``.
+        skeleton (str): skeleton of the teacher's outputs (``'coco'``,
+            ``'mpii'``...), mapped into the union by name through
+            :mod:`mmpose_ext.skeletons`. Alternatively ``keypoints``.
+        keypoints (Sequence[str], optional): union joint names of the
+            teacher's outputs in output order, for teachers of other
+            skeletons.
+        checkpoint (str, optional): weights; ``None`` keeps the random
+            initialisation (tests only).
+        checkpoint_sha256 (str, optional): refuse a checkpoint file whose
+            sha256 does not start with this (OpenMMLab file names carry the
+            first 8 hex digits).
+        loss_weight (float): weight of the SimCC KD term.
+        temperature (float): softmax temperature of the KD term.
+        conf_thr (float, optional): distil only joints whose teacher score
+            (``min`` of the SimCC maxima, as RTMPose decodes) is at least
+            this.
+        feature_weight (float): weight of DWPose-style feature distillation;
+            0 turns it off.
+    """
+
+    name: str
+    config: Union[str, dict]
+    input_size: Tuple[int, int]
+    skeleton: Optional[str] = None
+    keypoints: Optional[Sequence[str]] = None
+    checkpoint: Optional[str] = None
+    checkpoint_sha256: Optional[str] = None
+    loss_weight: float = 1.0
+    temperature: float = 1.0
+    conf_thr: Optional[float] = None
+    feature_weight: float = 0.0
+    union_indices: Tuple[int, ...] = field(init=False)
+
+    def __post_init__(self):
+        self.input_size = tuple(int(v) for v in self.input_size)
+        if (self.skeleton is None) == (self.keypoints is None):
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: give exactly one of `skeleton` '
+                f'(one of {sorted(skeletons.SKELETONS)}) or `keypoints`')
+        try:
+            names = (skeletons.keypoint_names(self.skeleton)
+                     if self.skeleton is not None else tuple(self.keypoints))
+            self.union_indices = tuple(skeletons.joint_indices('union', names))
+        except KeyError as err:
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: {err.args[0]}') from None
+        if len(set(self.union_indices)) != len(self.union_indices):
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: a union joint is named twice in its '
+                'keypoints')
+        if self.temperature <= 0:
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: temperature must be > 0, got '
+                f'{self.temperature}')
+
+
+def parse_teacher_specs(teachers: Sequence[dict]) -> Tuple[TeacherSpec, ...]:
+    if not teachers:
+        raise TeacherConfigError('a distiller needs at least one teacher')
+    specs, seen = [], set()
+    for cfg in teachers:
+        cfg = dict(cfg)
+        try:
+            spec = TeacherSpec(**cfg)
+        except TypeError as err:
+            raise TeacherConfigError(
+                f'teacher {cfg.get("name")!r}: {err}') from None
+        if spec.name in seen:
+            raise TeacherConfigError(
+                f'two teachers are named {spec.name!r}; names must be unique '
+                '(they name the loss terms loss_kd_<name>)')
+        seen.add(spec.name)
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _resolve(path: str) -> str:
+    return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
+
+
+def sha256_of(path: str, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_cfg(spec: TeacherSpec) -> dict:
+    if isinstance(spec.config, dict):
+        return Config(dict(model=spec.config)).model
+    path = _resolve(spec.config)
+    if not osp.isfile(path):
+        raise TeacherConfigError(
+            f'teacher {spec.name!r}: config {spec.config!r} not found')
+    return Config.fromfile(path).model
+
+
+def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
+    path = _resolve(spec.checkpoint)
+    if not osp.isfile(path):
+        raise TeacherConfigError(
+            f'teacher {spec.name!r}: checkpoint {path!r} does not exist. '
+            'Run `python tools/fetch_teachers.py` or place the file there '
+            'by hand (teachers/manifest.json lists the URLs)')
+    if spec.checkpoint_sha256:
+        digest = sha256_of(path)
+        if not digest.startswith(spec.checkpoint_sha256.lower()):
+            raise TeacherConfigError(
+                f'teacher {spec.name!r}: sha256 of {path} is {digest}, '
+                f'expected {spec.checkpoint_sha256}...; the file is corrupt '
+                'or not the declared checkpoint')
+    state = safe_torch_load(path, map_location='cpu')
+    state = state.get('state_dict', state)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong_shape = sorted(
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
+        if tuple(state[k].shape) != tuple(own[k].shape))
+    if missing or unexpected or wrong_shape:
+        def head(keys):
+            return ', '.join(keys[:5]) + (' ...' if len(keys) > 5 else '')
+        raise TeacherConfigError(
+            f'teacher {spec.name!r}: checkpoint {path} does not fit its '
+            f'config {spec.config!r}: '
+            + '; '.join(f'{what} [{head(keys)}]' for what, keys in (
+                ('missing keys', missing), ('unexpected keys', unexpected),
+                ('shape mismatches', wrong_shape)) if keys)
+            + '. Check that the config and checkpoint belong together and '
+            'that input_size and the number of joints match the checkpoint.')
+    model.load_state_dict(state, strict=True)
+
+
+def build_teacher(spec: TeacherSpec) -> nn.Module:
+    """Build a frozen teacher in eval mode, checked against its declaration.
+
+    Raises:
+        TeacherConfigError: the head's joint count or input size differs from
+            the declaration, or the checkpoint does not fit the config.
+    """
+    model_cfg = _model_cfg(spec)
+    backbone = model_cfg.get('backbone', {})
+    if spec.checkpoint is not None:
+        backbone.pop('init_cfg', None)  # weights come from the checkpoint
+    model = MODELS.build(model_cfg)
+    head = model.head
+    n_joints = len(spec.union_indices)
+    if getattr(head, 'out_channels', n_joints) != n_joints:
+        raise TeacherConfigError(
+            f'teacher {spec.name!r}: its head predicts {head.out_channels} '
+            f'joints but its declared keypoints have {n_joints}')
+    head_size = tuple(getattr(head, 'input_size', spec.input_size))
+    if head_size != spec.input_size:
+        raise TeacherConfigError(
+            f'teacher {spec.name!r}: declared input_size {spec.input_size} '
+            f'but its config {spec.config!r} has head.input_size '
+            f'{head_size}')
+    if spec.checkpoint is not None:
+        _load_weights(spec, model)
+    else:
+        print_log(f'teacher {spec.name!r} has no checkpoint: it keeps its '
+                  'random initialisation', logger='current')
+    model.eval()
+    model.requires_grad_(False)
+    return model

@@ -1,0 +1,91 @@
+"""Fetch and verify the teacher checkpoints listed in teachers/manifest.json."""
+import json
+import os
+import os.path as osp
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from typing import Dict, List, Optional, Sequence
+
+from mmpose_ext.models.teachers import sha256_of
+from mmpose_ext.paths import REPO_ROOT
+
+MANIFEST = osp.join(REPO_ROOT, 'teachers', 'manifest.json')
+
+
+class TeacherFetchError(RuntimeError):
+    """A teacher checkpoint could not be fetched or failed verification."""
+
+
+def load_manifest(path: str = MANIFEST) -> List[dict]:
+    with open(path) as f:
+        entries = json.load(f)['teachers']
+    for entry in entries:
+        missing = {'name', 'file', 'url', 'sha256'} - set(entry)
+        if missing:
+            raise ValueError(f'{path}: teacher entry {entry.get("name")!r} '
+                             f'lacks {sorted(missing)}')
+    return entries
+
+
+def sha256_matches(path: str, expected: str) -> bool:
+    """Whether the file's sha256 starts with ``expected`` (full or prefix)."""
+    return sha256_of(path).startswith(expected.lower())
+
+
+def _download(url: str, dest: str, timeout: float) -> None:
+    """Download to a temporary file beside ``dest`` and move it into place
+    only when complete, so a kill never leaves a truncated checkpoint."""
+    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=osp.dirname(dest))
+    try:
+        with os.fdopen(fd, 'wb') as out, \
+                urllib.request.urlopen(url, timeout=timeout) as response:
+            shutil.copyfileobj(response, out)
+        os.replace(tmp, dest)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def fetch_teachers(names: Optional[Sequence[str]] = None,
+                   dest_dir: str = osp.join(REPO_ROOT, 'teachers'),
+                   manifest: str = MANIFEST,
+                   timeout: float = 60.) -> Dict[str, str]:
+    """Download (when absent) and verify teacher checkpoints.
+
+    Returns:
+        dict: teacher name to verified checkpoint path.
+
+    Raises:
+        TeacherFetchError: a download failed (the message says where to put
+            the file by hand) or a file's sha256 does not match.
+    """
+    entries = load_manifest(manifest)
+    known = [e['name'] for e in entries]
+    unknown = sorted(set(names or []) - set(known))
+    if unknown:
+        raise TeacherFetchError(f'unknown teacher(s) {unknown}; {manifest} '
+                                f'lists {known}')
+    os.makedirs(dest_dir, exist_ok=True)
+    paths = {}
+    for entry in entries:
+        if names and entry['name'] not in names:
+            continue
+        path = osp.join(dest_dir, entry['file'])
+        if not osp.isfile(path):
+            try:
+                _download(entry['url'], path, timeout)
+            except (urllib.error.URLError, OSError) as err:
+                raise TeacherFetchError(
+                    f'could not download teacher {entry["name"]!r} from '
+                    f'{entry["url"]} ({getattr(err, "reason", err)}). '
+                    f'Without internet, download it elsewhere and put it '
+                    f'at {path}') from None
+        if not sha256_matches(path, entry['sha256']):
+            raise TeacherFetchError(
+                f'{path}: sha256 {sha256_of(path)} does not match the '
+                f'manifest ({entry["sha256"]}); the file is corrupt or not '
+                f'the official checkpoint. Delete it and fetch again.')
+        paths[entry['name']] = path
+    return paths

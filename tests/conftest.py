@@ -1,0 +1,133 @@
+"""Small COCO- and MPII-format datasets written by the tests themselves."""
+import json
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+from mmpose_ext import skeletons  # noqa: E402
+
+
+def _person(rng, img_w, img_h, n_joints):
+    """A random upright person box and joints inside it."""
+    w = rng.uniform(0.25, 0.4) * img_w
+    h = rng.uniform(0.6, 0.8) * img_h
+    x0 = rng.uniform(0, img_w - w)
+    y0 = rng.uniform(0, img_h - h)
+    xy = np.stack([rng.uniform(x0, x0 + w, n_joints),
+                   rng.uniform(y0, y0 + h, n_joints)], axis=1)
+    return (x0, y0, w, h), xy
+
+
+def _write_image(path, rng, w, h):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cv2.imwrite(path, rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+
+
+def write_coco(root, split='train', num_images=4, people=2, seed=0,
+               img_size=(96, 128), extra=True):
+    """A COCO 2017-layout person_keypoints split under ``root``; returns the
+    annotation path.
+
+    With ``extra``, image 0 also holds a crowd annotation and a person with
+    no labelled joints, and one annotated image is missing from disk.
+    """
+    rng = np.random.default_rng(seed)
+    w, h = img_size
+    images, anns = [], []
+    for i in range(num_images):
+        name = f'{split}_{i:04d}.jpg'
+        images.append(dict(id=i + 1, file_name=name, width=w, height=h))
+        _write_image(osp.join(root, f'{split}2017', name), rng, w, h)
+        for _ in range(people):
+            (x0, y0, bw, bh), xy = _person(rng, w, h, 17)
+            kpts = np.concatenate([xy, np.full((17, 1), 2.)], 1)
+            anns.append(dict(
+                id=len(anns) + 1, image_id=i + 1, category_id=1, iscrowd=0,
+                bbox=[x0, y0, bw, bh], area=bw * bh,
+                keypoints=kpts.round(2).ravel().tolist(), num_keypoints=17))
+    if extra:
+        anns.append(dict(id=len(anns) + 1, image_id=1, category_id=1,
+                         iscrowd=1, bbox=[0, 0, 20, 20], area=400.,
+                         keypoints=[0] * 51, num_keypoints=0,
+                         segmentation=dict(counts=[0, 400], size=[h, w])))
+        anns.append(dict(id=len(anns) + 1, image_id=1, category_id=1,
+                         iscrowd=0, bbox=[5, 5, 20, 30], area=600.,
+                         keypoints=[0] * 51, num_keypoints=0))
+        images.append(dict(id=num_images + 1, file_name='missing.jpg',
+                           width=w, height=h))
+        (x0, y0, bw, bh), xy = _person(rng, w, h, 17)
+        kpts = np.concatenate([xy, np.full((17, 1), 2.)], 1)
+        anns.append(dict(id=len(anns) + 1, image_id=num_images + 1,
+                         category_id=1, iscrowd=0, bbox=[x0, y0, bw, bh],
+                         area=bw * bh, keypoints=kpts.ravel().tolist(),
+                         num_keypoints=17))
+    categories = [dict(
+        id=1, name='person', supercategory='person',
+        keypoints=list(skeletons.COCO_KEYPOINTS),
+        skeleton=[[a + 1, b + 1] for a, b in skeletons.links('coco')])]
+    path = osp.join(root, 'annotations', f'person_keypoints_{split}2017.json')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(dict(images=images, annotations=anns,
+                       categories=categories), f)
+    return path
+
+
+def write_mpii(root, split='train', num_images=4, seed=1,
+               img_size=(128, 128), missing_image=True):
+    """An MPII json split (and for ``val`` the gt .mat) under ``root``."""
+    rng = np.random.default_rng(seed)
+    w, h = img_size
+    entries, heads = [], []
+    for i in range(num_images):
+        name = f'{100000 + i}.jpg'
+        _write_image(osp.join(root, 'images', name), rng, w, h)
+        (x0, y0, bw, bh), xy = _person(rng, w, h, 16)
+        vis = np.ones(16)
+        entries.append(dict(
+            image=name, center=[x0 + bw / 2, y0 + bh / 2], scale=bh / 200.,
+            joints=xy.round(2).tolist(), joints_vis=vis.tolist()))
+        heads.append([[x0, y0], [x0 + 20, y0 + 20]])
+    if missing_image:
+        entries.append(dict(image='199999.jpg', center=[50, 50], scale=0.3,
+                            joints=np.full((16, 2), 40.).tolist(),
+                            joints_vis=[1] * 16))
+        heads.append([[0, 0], [20, 20]])
+    ann_dir = osp.join(root, 'annotations')
+    os.makedirs(ann_dir, exist_ok=True)
+    path = osp.join(ann_dir, f'mpii_{split}.json')
+    with open(path, 'w') as f:
+        json.dump(entries, f)
+    if split == 'val':
+        heads = np.array(heads, dtype=np.float64)  # (N, 2, 2)
+        joints = np.array([e['joints'] for e in entries])  # (N, 16, 2)
+        vis = np.array([e['joints_vis'] for e in entries])
+        savemat(osp.join(ann_dir, 'mpii_gt_val.mat'), dict(
+            headboxes_src=heads.transpose(1, 2, 0),
+            pos_gt_src=(joints + 1).transpose(1, 2, 0),
+            jnt_missing=(1 - vis).T,
+            dataset_joints=np.array(
+                [[n] for n in skeletons.MPII_KEYPOINTS], dtype=object)))
+    return path
+
+
+@pytest.fixture
+def coco_mpii_root(tmp_path):
+    """``data/`` with coco/ and mpii/ train and val splits, as configs expect.
+    """
+    root = tmp_path / 'data'
+    coco, mpii = str(root / 'coco'), str(root / 'mpii')
+    write_coco(coco, 'train', seed=0)
+    write_coco(coco, 'val', seed=2, extra=False)
+    write_mpii(mpii, 'train', seed=1)
+    write_mpii(mpii, 'val', seed=3, missing_image=False)
+    return root

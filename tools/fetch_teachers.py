@@ -1,0 +1,25 @@
+"""Download and verify the official RTMPose-m teacher checkpoints."""
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('names', nargs='*',
+                        help='teachers to fetch (default: all in the manifest)')
+    parser.add_argument('--dest', help='folder (default: teachers/)')
+    parser.add_argument('--timeout', type=float, default=60.)
+    args = parser.parse_args(argv)
+    from mmpose_ext.teacher_zoo import TeacherFetchError, fetch_teachers
+    kwargs = dict(dest_dir=args.dest) if args.dest else {}
+    try:
+        paths = fetch_teachers(args.names, timeout=args.timeout, **kwargs)
+    except TeacherFetchError as err:
+        print(f'fetch_teachers.py: error: {err}', file=sys.stderr)
+        sys.exit(2)
+    for name, path in paths.items():
+        print(f'{name}: {path} (sha256 verified)')
+
+
+if __name__ == '__main__':
+    main()
