@@ -3,7 +3,7 @@
 # Paths are absolute (from this file), so tools run from any folder.
 custom_imports = dict(imports=['mmpose_ext'], allow_failed_imports=False)
 
-data_root = '{{fileDirname}}/../../data/'
+union_data_root = '{{fileDirname}}/../../data/'
 union_metainfo = dict(from_file='{{fileDirname}}/datasets/coco_mpii.py')
 
 # COCO val boxes: None scores on ground-truth boxes; set this to the person
@@ -13,19 +13,19 @@ coco_val_bbox_file = None
 
 coco_train = dict(
     type='CocoDataset',
-    data_root=data_root + 'coco/',
+    data_root=union_data_root + 'coco/',
     data_mode='topdown',
     ann_file='annotations/person_keypoints_train2017.json',
     data_prefix=dict(img='train2017/'))
 mpii_train = dict(
     type='MpiiDataset',
-    data_root=data_root + 'mpii/',
+    data_root=union_data_root + 'mpii/',
     data_mode='topdown',
     ann_file='annotations/mpii_train.json',
     data_prefix=dict(img='images/'))
 coco_val = dict(
     type='CocoDataset',
-    data_root=data_root + 'coco/',
+    data_root=union_data_root + 'coco/',
     data_mode='topdown',
     ann_file='annotations/person_keypoints_val2017.json',
     bbox_file=coco_val_bbox_file,
@@ -33,17 +33,17 @@ coco_val = dict(
     test_mode=True)
 mpii_val = dict(
     type='MpiiDataset',
-    data_root=data_root + 'mpii/',
+    data_root=union_data_root + 'mpii/',
     data_mode='topdown',
     ann_file='annotations/mpii_val.json',
-    headbox_file=data_root + 'mpii/annotations/mpii_gt_val.mat',
+    headbox_file=union_data_root + 'mpii/annotations/mpii_gt_val.mat',
     data_prefix=dict(img='images/'),
     test_mode=True)
 
 union_evaluator = dict(
     type='PerSourceMetric',
-    metrics=dict(
+    sources=dict(
         coco=dict(
             type='CocoMetric',
-            ann_file=data_root + 'coco/annotations/person_keypoints_val2017.json'),
+            ann_file=union_data_root + 'coco/annotations/person_keypoints_val2017.json'),
         mpii=dict(type='MpiiPCKAccuracy', norm_item='head')))

@@ -27,5 +27,5 @@ val_dataloader = dict(
         pipeline=_base_.val_pipeline))
 test_dataloader = val_dataloader
 
-val_evaluator = _base_.union_evaluator
+val_evaluator = dict(_base_.union_evaluator, _delete_=True)
 test_evaluator = val_evaluator

@@ -38,7 +38,9 @@ class PerSourceMetric(BaseMetric):
     under ``<dataset_name>/<metric>`` and logged as one table.
 
     Args:
-        metrics (dict[str, dict]): metric config per dataset name.
+        sources (dict[str, dict]): metric config per dataset name. (Not
+            called ``metrics``: MMEngine would take the dict for an
+            evaluator config.)
         collect_device (str): passed to every metric. Defaults to ``'cpu'``.
         prefix (str, optional): unused; each metric is prefixed by its
             dataset name.
@@ -47,17 +49,17 @@ class PerSourceMetric(BaseMetric):
     default_prefix = None
 
     def __init__(self,
-                 metrics: Dict[str, dict],
+                 sources: Dict[str, dict],
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        unknown = sorted(set(metrics) - set(skeletons.METAINFO_FILES))
+        unknown = sorted(set(sources) - set(skeletons.METAINFO_FILES))
         if unknown:
             raise KeyError(
                 f'PerSourceMetric: no skeleton for dataset(s) {unknown}; '
                 f'known: {sorted(skeletons.METAINFO_FILES)}')
         self.metrics: Dict[str, BaseMetric] = OrderedDict()
-        for source, cfg in metrics.items():
+        for source, cfg in sources.items():
             cfg = dict(cfg)
             cfg.setdefault('prefix', source)
             cfg.setdefault('collect_device', collect_device)

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, ImgDataPreprocessor
 from mmpose.evaluation.functional import simcc_pck_accuracy
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
@@ -22,14 +22,21 @@ def simcc_kd_loss(student: Tuple[Tensor, Tensor],
                   temperature: float) -> Tensor:
     """KL divergence from teacher to student SimCC distributions.
 
-    ``T^2 * sum(mask * (KL_x + KL_y)) / sum(mask)`` where
-    ``KL_a = KL(q_a || softmax(beta * s_a / T))`` per sample and joint.
+    In the units of RTMPose's own ``KLDiscretLoss`` (pointwise KL averaged
+    over the bins of an axis, summed over axes and samples, divided by the
+    number of joints ``K``), so that a KD weight of 1 weighs like the ground
+    truth term::
+
+        T^2 / K * sum_{b, k} mask[b, k] * (mean_i KL_x[b, k, i]
+                                           + mean_j KL_y[b, k, j])
+
+    with ``KL_a = q_a * (log q_a - log_softmax(beta * s_a / T))``.
 
     Args:
         student (tuple[Tensor, Tensor]): ``(B, K, Nx)``, ``(B, K, Ny)``
             student logits.
-        teacher (tuple[Tensor, Tensor]): teacher distributions over the same
-            bins (already at temperature ``T``).
+        teacher (tuple[Tensor, Tensor]): teacher distributions ``q`` over the
+            same bins (already at temperature ``T``).
         mask (Tensor): ``(B, K)`` 1 where the joint is distilled.
         beta (float): logit scale of the SimCC softmax (RTMPose's
             ``KLDiscretLoss.beta``).
@@ -38,13 +45,14 @@ def simcc_kd_loss(student: Tuple[Tensor, Tensor],
     Returns:
         Tensor: scalar loss (0 when the mask is empty).
     """
-    total = 0.
+    per_joint = 0.
     for logits, target in zip(student, teacher):
         log_p = F.log_softmax(logits * (beta / temperature), dim=-1)
         kl = target * (torch.log(target.clamp_min(1e-12)) - log_p)
-        total = total + kl.sum(-1)
-    mask = mask.to(total.dtype)
-    return temperature**2 * (total * mask).sum() / mask.sum().clamp_min(1.)
+        per_joint = per_joint + kl.mean(-1)
+    num_joints = mask.shape[1]
+    return temperature**2 * (per_joint * mask.to(per_joint.dtype)).sum() \
+        / num_joints
 
 
 @MODELS.register_module()
@@ -181,7 +189,7 @@ class MultiTeacherDistiller(BaseModel):
         labels = [d.gt_instance_labels for d in data_samples]
         gt_x = torch.cat([lb.keypoint_x_labels for lb in labels])
         gt_y = torch.cat([lb.keypoint_y_labels for lb in labels])
-        weights = torch.cat([lb.keypoint_weights for lb in labels])
+        weights = torch.cat([lb.keypoint_weights for lb in labels]).to(pred_x)
         loss = head.loss_module((pred_x, pred_y), (gt_x, gt_y), weights)
         _, acc, _ = simcc_pck_accuracy(
             output=to_numpy((pred_x, pred_y)),
@@ -193,7 +201,10 @@ class MultiTeacherDistiller(BaseModel):
 
     @torch.no_grad()
     def _run_teacher(self, teacher: nn.Module, images: List[Tensor]):
-        batch = teacher.data_preprocessor(dict(inputs=images), False)
+        # The teacher's own normalisation (mean, std, BGR->RGB): MMEngine's
+        # image preprocessing, without PoseDataPreprocessor's sample handling.
+        batch = ImgDataPreprocessor.forward(teacher.data_preprocessor,
+                                            dict(inputs=images), False)
         feats = teacher.extract_feat(batch['inputs'])
         simcc_x, simcc_y = teacher.head.forward(feats)
         return simcc_x.float(), simcc_y.float(), feats[-1].float()

@@ -1,0 +1,334 @@
+"""The benchmark: render both styles, write them in the formats mmpose reads,
+and a manifest that makes the folder reusable and checkable.
+
+Folder layout (``out_dir``)::
+
+    coco/images/train/000000000001.jpg ...     COCO style, 17 COCO joints
+    coco/images/val/000001000001.jpg ...
+    coco/annotations/person_keypoints_train.json
+    coco/annotations/person_keypoints_val.json
+    coco/annotations/full_truth_val.json        21 union joints + head_size
+    mpii/images/000000001.jpg ...               MPII style, 16 MPII joints
+    mpii/annotations/mpii_train.json
+    mpii/annotations/mpii_val.json
+    mpii/annotations/mpii_gt_val.mat            head boxes for PCKh
+    mpii/annotations/full_truth_val.json        21 union joints + head_size
+    manifest.json                               written last
+
+Every image is a pure function of ``(seed, style, split, index)`` and the
+style's :class:`~.config.SceneConfig`, so validation images do not change
+when ``num_train`` does, and equal parameters give byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import numbers
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+
+from .coco_format import build_coco
+from .config import STYLES, SceneConfig, resolve_difficulty, scene_config
+from .files import atomic_write, json_bytes, sha256_bytes, sha256_file
+from .mpii_format import build_gt_mat, build_mpii_json
+from .scene import Scene, render_scene
+from .textures import check_textures
+from .truth import ImageRecord
+
+logger = logging.getLogger(__name__)
+
+GENERATOR = 'mmpose_ext.synthetic'
+# Bump when the same parameters would render different images or labels.
+VERSION = '1.0.0'
+SPLITS: Tuple[str, ...] = ('train', 'val')
+MANIFEST = 'manifest.json'
+JPEG_QUALITY = 92
+# Image ids: train images are 1..N, validation images start after this, so
+# the two never collide in the shared MPII image folder.
+MAX_IMAGES_PER_SPLIT = 1_000_000
+# Smallest body height (pixels) at which every joint and face point is drawn.
+MIN_PERSON_HEIGHT = 40
+MAX_IMAGE_SIDE = 4096
+
+COCO_ANNOTATIONS = 'coco/annotations'
+MPII_ANNOTATIONS = 'mpii/annotations'
+
+
+def image_id(split: str, index: int) -> int:
+    """Id of image ``index`` (0-based) of ``split``."""
+    return SPLITS.index(split) * MAX_IMAGES_PER_SPLIT + index + 1
+
+
+def image_path(style: str, split: str, index: int) -> str:
+    """Image file path relative to the output folder.
+
+    COCO names are 12-digit ids as in COCO; MPII names are 9-digit ids, since
+    mmpose's MpiiDataset reads the image id from the file name.
+    """
+    num = image_id(split, index)
+    if style == 'coco':
+        return f'coco/images/{split}/{num:012d}.jpg'
+    return f'mpii/images/{num:09d}.jpg'
+
+
+def scene_rng(seed: int, style: str, split: str,
+              index: int) -> np.random.Generator:
+    """The random generator of one image: independent per image, stable
+    across runs and machines."""
+    return np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(STYLES.index(style), SPLITS.index(split), index)))
+
+
+def render_image(seed: int, style: str, split: str, index: int,
+                 image_size: Tuple[int, int], config: SceneConfig) -> Scene:
+    """Render image ``index`` of ``split`` of ``style`` exactly as
+    :func:`generate_benchmark` does (tests re-render images to check files
+    against the renderer's masks)."""
+    return render_scene(scene_rng(seed, style, split, index), config, image_size)
+
+
+def generate_benchmark(out_dir: Union[str, os.PathLike],
+                       seed: int = 0,
+                       num_train: int = 64,
+                       num_val: int = 16,
+                       image_size: Sequence[int] = (320, 256),
+                       difficulty: Union[str, float] = 'medium',
+                       coco_scene: Optional[SceneConfig] = None,
+                       mpii_scene: Optional[SceneConfig] = None) -> Dict[str, Any]:
+    """Generate the synthetic full-truth benchmark, or reuse it.
+
+    Args:
+        out_dir: output folder (see the module docstring for the layout).
+            If it already holds a complete benchmark with the same
+            parameters, that one is returned at once.
+        seed: non-negative integer seed.
+        num_train: images per style in the train split (>= 1).
+        num_val: images per style in the validation split (>= 1).
+        image_size: ``(width, height)`` of every image in pixels.
+        difficulty: ``'easy'``, ``'medium'``, ``'hard'`` or a number in
+            [0, 1]; sets both styles' :class:`~.config.SceneConfig`.
+        coco_scene, mpii_scene: explicit knobs that replace the
+            difficulty's for one style.
+
+    Returns:
+        dict: the manifest (``params``, ``counts``, ``files`` with the
+        sha256 of every annotation file, ``images``), paths relative to
+        ``out_dir``.
+
+    Raises:
+        ValueError: invalid parameters (before anything is written), or an
+            ``out_dir`` holding something else than this benchmark.
+    """
+    out_dir = Path(out_dir)
+    params = _checked_params(seed, num_train, num_val, image_size, difficulty,
+                             coco_scene, mpii_scene)
+    reused = _existing_benchmark(out_dir, params)
+    if reused is not None:
+        logger.info('reusing the synthetic benchmark in %s', out_dir)
+        return reused
+    scenes = {s: SceneConfig.from_dict(params['scenes'][s]) for s in STYLES}
+    for config in scenes.values():
+        check_textures(config.backgrounds + config.clothing_textures)
+
+    size = tuple(params['image_size'])
+    files: Dict[str, str] = {}
+    images: Dict[str, dict] = {}
+    counts: Dict[str, dict] = {}
+    for style in STYLES:
+        records = {}
+        for split in SPLITS:
+            num = params[f'num_{split}']
+            logger.info('rendering %d %s %s images', num, style, split)
+            records[split], digest = _write_images(
+                out_dir, style, split, num, size, scenes[style], seed)
+            images[f'{style}/{split}'] = {'count': num, 'sha256': digest}
+        counts[style] = {split: {'images': len(recs),
+                                 'people': sum(len(r.people) for r in recs)}
+                         for split, recs in records.items()}
+        for rel, data in _annotation_files(style, records).items():
+            atomic_write(out_dir / rel, data)
+            files[rel] = sha256_bytes(data)
+
+    manifest = {
+        'generator': GENERATOR, 'params': params, 'counts': counts,
+        'files': files, 'images': images,
+        'libraries': {'numpy': np.__version__, 'opencv': cv2.__version__,
+                      'scikit-image': _skimage_version()},
+    }
+    atomic_write(out_dir / MANIFEST, json_bytes(manifest), sync_dir=True)
+    logger.info('wrote the synthetic benchmark to %s', out_dir)
+    return manifest
+
+
+def _write_images(out_dir: Path, style: str, split: str, num: int,
+                  image_size: Tuple[int, int], config: SceneConfig,
+                  seed: int) -> Tuple[List[ImageRecord], str]:
+    """Render and write one split's images; returns their records and one
+    sha256 over all image files."""
+    records, digests = [], []
+    for index in range(num):
+        scene = render_image(seed, style, split, index, image_size, config)
+        ok, encoded = cv2.imencode('.jpg', scene.image,
+                                   [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            raise RuntimeError(f'OpenCV could not encode {style} {split} '
+                               f'image {index} as JPEG')
+        rel = image_path(style, split, index)
+        data = encoded.tobytes()
+        atomic_write(out_dir / rel, data)
+        digests.append(f'{rel} {sha256_bytes(data)}')
+        records.append(ImageRecord(image_id(split, index), Path(rel).name,
+                                   image_size[0], image_size[1], scene.people))
+    return records, sha256_bytes('\n'.join(digests).encode())
+
+
+def _annotation_files(style: str,
+                      records: Dict[str, List[ImageRecord]]) -> Dict[str, bytes]:
+    """Every annotation file of ``style``, path relative to the output
+    folder -> bytes."""
+    if style == 'coco':
+        return {
+            f'{COCO_ANNOTATIONS}/person_keypoints_{split}.json':
+                json_bytes(build_coco(records[split], 'coco'))
+            for split in SPLITS
+        } | {
+            f'{COCO_ANNOTATIONS}/full_truth_val.json':
+                json_bytes(build_coco(records['val'], 'union', full_truth=True)),
+        }
+    return {
+        f'{MPII_ANNOTATIONS}/mpii_{split}.json':
+            json_bytes(build_mpii_json(records[split]))
+        for split in SPLITS
+    } | {
+        f'{MPII_ANNOTATIONS}/mpii_gt_val.mat': build_gt_mat(records['val']),
+        f'{MPII_ANNOTATIONS}/full_truth_val.json': json_bytes(build_coco(
+            records['val'], 'union', full_truth=True, index_key='mpii_index')),
+    }
+
+
+def _skimage_version() -> str:
+    import skimage
+    return skimage.__version__
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
+                    difficulty: Any, coco_scene: Optional[SceneConfig],
+                    mpii_scene: Optional[SceneConfig]) -> Dict[str, Any]:
+    """Validate the arguments of :func:`generate_benchmark` and return them
+    as the JSON-ready ``params`` of the manifest."""
+    if not _is_int(seed) or not 0 <= seed < 2**63:
+        raise ValueError(f'seed must be an integer in [0, 2**63), got {seed!r}')
+    for name, value in (('num_train', num_train), ('num_val', num_val)):
+        if not _is_int(value) or not 1 <= value <= MAX_IMAGES_PER_SPLIT:
+            raise ValueError(f'{name} must be an integer from 1 to '
+                             f'{MAX_IMAGES_PER_SPLIT}, got {value!r}: every '
+                             'split needs at least one image')
+    if (not isinstance(image_size, (tuple, list)) or len(image_size) != 2
+            or not all(_is_int(v) for v in image_size)):
+        raise ValueError('image_size must be two integers (width, height), '
+                         f'got {image_size!r}')
+    width, height = (int(v) for v in image_size)
+    if not MIN_PERSON_HEIGHT <= min(width, height) or \
+            max(width, height) > MAX_IMAGE_SIDE:
+        raise ValueError(
+            f'image_size {(width, height)} cannot hold a person: each side '
+            f'must be from {MIN_PERSON_HEIGHT} to {MAX_IMAGE_SIDE} pixels')
+    level = resolve_difficulty(difficulty)
+    scenes = {'coco': coco_scene or scene_config('coco', level),
+              'mpii': mpii_scene or scene_config('mpii', level)}
+    for style, config in scenes.items():
+        if not isinstance(config, SceneConfig):
+            raise ValueError(f'{style}_scene must be a SceneConfig, got '
+                             f'{type(config).__name__}')
+        smallest = config.person_scale[0] * height
+        if smallest < MIN_PERSON_HEIGHT:
+            raise ValueError(
+                f'image_size {(width, height)} is too small for the {style} '
+                f'style: its smallest person would be {smallest:.1f} px tall '
+                f'(person_scale {config.person_scale[0]} x height {height}), '
+                f'below the {MIN_PERSON_HEIGHT} px needed to draw every joint; '
+                f'use a height of at least '
+                f'{int(np.ceil(MIN_PERSON_HEIGHT / config.person_scale[0]))} '
+                'or a larger person_scale')
+    return {
+        'version': VERSION, 'seed': int(seed), 'num_train': int(num_train),
+        'num_val': int(num_val), 'image_size': [width, height],
+        'difficulty': level, 'jpeg_quality': JPEG_QUALITY,
+        'scenes': {s: c.to_dict() for s, c in scenes.items()},
+    }
+
+
+def _flatten(values: Any, prefix: str = '') -> Dict[str, Any]:
+    if isinstance(values, dict):
+        flat: Dict[str, Any] = {}
+        for key, value in values.items():
+            flat.update(_flatten(value, f'{prefix}{key}.'))
+        return flat
+    return {prefix[:-1]: values}
+
+
+def _refuse(out_dir: Path, reason: str) -> ValueError:
+    return ValueError(
+        f'{out_dir} {reason}. Delete that folder or pass another out_dir to '
+        'generate_benchmark (tools/make_synthetic.py OUT_DIR).')
+
+
+def _existing_benchmark(out_dir: Path,
+                        params: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The manifest of a complete benchmark with ``params`` in ``out_dir``;
+    ``None`` when ``out_dir`` is absent or empty.
+
+    Raises:
+        ValueError: ``out_dir`` holds anything else.
+    """
+    if not out_dir.exists():
+        return None
+    if not out_dir.is_dir():
+        raise _refuse(out_dir, 'is a file, not a folder')
+    manifest_path = out_dir / MANIFEST
+    if not manifest_path.exists():
+        entries = sorted(p.name for p in out_dir.iterdir())
+        if not entries:
+            return None
+        raise _refuse(out_dir, f'is not empty (it holds {entries[:3]}) but has '
+                      f'no {MANIFEST}, so it is another dataset or an '
+                      'interrupted generation')
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        theirs = manifest['params']
+    except (ValueError, KeyError, TypeError) as err:
+        raise _refuse(out_dir, f'has an unreadable {MANIFEST} ({err})') from err
+    if manifest.get('generator') != GENERATOR:
+        raise _refuse(out_dir, f'holds a {manifest.get("generator")!r} '
+                      f'dataset, not a {GENERATOR} benchmark')
+    ours, theirs = _flatten(params), _flatten(theirs)
+    differences = [f'{key} is {theirs.get(key, "absent")!r} there but '
+                   f'{ours.get(key, "absent")!r} here'
+                   for key in sorted(set(ours) | set(theirs))
+                   if ours.get(key) != theirs.get(key)]
+    if differences:
+        raise _refuse(out_dir, 'holds a synthetic benchmark made with other '
+                      'parameters: ' + '; '.join(differences))
+    for rel, digest in manifest['files'].items():
+        path = out_dir / rel
+        if not path.is_file() or sha256_file(path) != digest:
+            raise _refuse(out_dir, f'is damaged: {rel} is missing or changed '
+                          f'since {MANIFEST} was written')
+    for key, entry in manifest['images'].items():
+        style, split = key.split('/')
+        folder = out_dir / Path(image_path(style, split, 0)).parent
+        found = sum(1 for _ in folder.glob('*.jpg')) if folder.is_dir() else 0
+        expected = (entry['count'] if style == 'coco' else
+                    sum(manifest['images'][f'{style}/{s}']['count'] for s in SPLITS))
+        if found != expected:
+            raise _refuse(out_dir, f'is damaged: {folder.relative_to(out_dir)} '
+                          f'holds {found} images, {MANIFEST} lists {expected}')
+    return manifest
