@@ -10,7 +10,14 @@ Instead of turning ``weights_only`` off (which would run arbitrary pickled
 code from any checkpoint file), this module allows exactly the classes such
 checkpoints contain and replaces MMEngine's local-file loader with one that
 refuses anything else with a message naming the file and the classes.
+
+``HistoryBuffer`` pickles its statistics functions as ``getattr(HistoryBuffer,
+'min')``; allowing ``getattr`` would let a crafted file reach any attribute of
+an allowed object (``ndarray.tofile`` writes files). So buffers are saved
+through a ``copyreg`` reducer as the class called with plain arrays; the
+statistics functions are class-level and registered again on import anyway.
 """
+import copyreg
 import os.path as osp
 from typing import List
 
@@ -35,6 +42,11 @@ def _numpy_globals() -> List[object]:
 
 # What MMEngine/MMPose checkpoints contain besides tensors and builtins.
 CHECKPOINT_SAFE_GLOBALS: List[object] = [HistoryBuffer, *_numpy_globals()]
+
+
+def _reduce_history_buffer(buffer: HistoryBuffer):
+    log, counts = buffer.data
+    return HistoryBuffer, (log, counts, buffer.max_length)
 
 
 def allow_mmengine_checkpoints() -> None:
@@ -79,7 +91,9 @@ def _load_from_local(filename: str, map_location=None) -> dict:
 
 
 def install() -> None:
-    """Route MMEngine's local checkpoint loading through ``safe_torch_load``."""
+    """Save message hubs without ``getattr`` and route MMEngine's local
+    checkpoint loading through ``safe_torch_load``."""
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     allow_mmengine_checkpoints()
     CheckpointLoader.register_scheme(
         prefixes='', loader=_load_from_local, force=True)

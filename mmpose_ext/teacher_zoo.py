@@ -3,11 +3,11 @@ import json
 import os
 import os.path as osp
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from typing import Dict, List, Optional, Sequence
 
+from mmpose_ext.fileio import atomic_output
 from mmpose_ext.models.teachers import sha256_of
 from mmpose_ext.paths import REPO_ROOT
 
@@ -35,17 +35,11 @@ def sha256_matches(path: str, expected: str) -> bool:
 
 
 def _download(url: str, dest: str, timeout: float) -> None:
-    """Download to a temporary file beside ``dest`` and move it into place
-    only when complete, so a kill never leaves a truncated checkpoint."""
-    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=osp.dirname(dest))
-    try:
-        with os.fdopen(fd, 'wb') as out, \
-                urllib.request.urlopen(url, timeout=timeout) as response:
-            shutil.copyfileobj(response, out)
-        os.replace(tmp, dest)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    """Download into place only when complete, so a kill never leaves a
+    truncated checkpoint under the final name."""
+    with atomic_output(dest) as tmp, open(tmp, 'wb') as out, \
+            urllib.request.urlopen(url, timeout=timeout) as response:
+        shutil.copyfileobj(response, out)
 
 
 def fetch_teachers(names: Optional[Sequence[str]] = None,

@@ -131,3 +131,40 @@ def coco_mpii_root(tmp_path):
     write_mpii(mpii, 'train', seed=1)
     write_mpii(mpii, 'val', seed=3, missing_image=False)
     return root
+
+
+# --- inference (tests/test_inference.py, tests/test_onnx.py) ----------------
+
+STUDENT_CONFIG = osp.join(
+    REPO, 'configs', 'rtmpose', 'rtmpose-t_8xb256-420e_coco-mpii-256x192.py')
+DISTILL_CONFIG = osp.join(REPO, 'configs', 'distill_config_tiny.py')
+
+
+@pytest.fixture(scope='session')
+def student_checkpoints(tmp_path_factory):
+    """A seeded random RTMPose-t student saved two ways: a plain checkpoint
+    and a distillation checkpoint (``student.*`` plus teacher keys)."""
+    import torch
+
+    from mmpose_ext.inference.model import init_pose_model
+    torch.manual_seed(0)
+    model = init_pose_model(STUDENT_CONFIG)
+    state = model.state_dict()
+    folder = tmp_path_factory.mktemp('student')
+    plain, distill = str(folder / 'plain.pth'), str(folder / 'distill.pth')
+    torch.save(dict(state_dict=state), plain)
+    teacher = {'teachers.coco.backbone.stem.0.conv.weight': torch.zeros(2)}
+    torch.save(dict(state_dict={**{f'student.{k}': v
+                                   for k, v in state.items()}, **teacher}),
+               distill)
+    return dict(plain=plain, distill=distill)
+
+
+@pytest.fixture(scope='session')
+def student_onnx(student_checkpoints, tmp_path_factory):
+    """The student exported straight from the distillation checkpoint."""
+    from mmpose_ext.inference.onnx_export import export_student
+    from mmpose_ext.inference.sample_images import astronaut
+    out = str(tmp_path_factory.mktemp('onnx') / 'student.onnx')
+    return export_student(DISTILL_CONFIG, student_checkpoints['distill'], out,
+                          images=[astronaut()])

@@ -6,6 +6,7 @@ from mmengine.config import Config
 from mmpose_ext.paths import CONFIG_ROOT
 
 STUDENT_CFG = f'{CONFIG_ROOT}/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py'
+SMALL_STUDENT_CFG = STUDENT_CFG.replace('rtmpose-t_', 'rtmpose-s_')
 DISTILL_CFG = f'{CONFIG_ROOT}/distill_config_tiny.py'
 STUDENT_SIZE = (64, 64)
 
@@ -66,8 +67,8 @@ def _schedule(cfg, work_dir, max_epochs):
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
 
 
-def tiny_student_cfg(data_root, work_dir, max_epochs=1):
-    cfg = Config.fromfile(STUDENT_CFG)
+def tiny_student_cfg(data_root, work_dir, max_epochs=1, config=STUDENT_CFG):
+    cfg = Config.fromfile(config)
     codec = dict(cfg.codec, input_size=STUDENT_SIZE)
     cfg.model = tiny_model(cfg.model, STUDENT_SIZE, 21)
     cfg.train_dataloader.dataset.pipeline = resize_pipeline(

@@ -4,12 +4,13 @@ import sys
 
 from mmpose_ext.checkpoint import UnsafeCheckpointError
 from mmpose_ext.datasets import DataConfigError
+from mmpose_ext.inference.errors import InferenceError
 from mmpose_ext.models import TeacherConfigError
 
 # Errors raised where bad input enters, with a message that already says what
 # is wrong and how to fix it: the traceback adds nothing for the user.
 USER_ERRORS = (DataConfigError, TeacherConfigError, UnsafeCheckpointError,
-               FileNotFoundError, NotADirectoryError)
+               InferenceError, FileNotFoundError, NotADirectoryError)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -42,6 +43,20 @@ def _enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
         vis.wait_time = wait_time
 
 
+def _enable_amp(cfg: Config) -> None:
+    """MMEngine's fp16 AMP on a GPU, bfloat16 autocast on the CPU."""
+    current = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if current not in ('OptimWrapper', 'AmpOptimWrapper',
+                       'CPUAmpOptimWrapper'):
+        raise ValueError(f'--amp cannot wrap the custom optimizer wrapper '
+                         f'{current!r}')
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+
+
 def train_cfg(config: str,
               work_dir: Optional[str] = None,
               resume: Optional[str] = None,
@@ -65,8 +80,7 @@ def train_cfg(config: str,
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
     if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        _enable_amp(cfg)
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif resume is not None:

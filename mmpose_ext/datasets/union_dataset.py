@@ -34,17 +34,19 @@ def _check_paths(cfg: dict, source: str) -> None:
         raise DataConfigError(
             f'{source} dataset: data_root {data_root!r} is not a folder; '
             f'{hint}')
-    checks = [('ann_file', cfg.get('ann_file'), osp.isfile)]
+    # MMEngine joins ann_file and data_prefix with data_root; MMPose opens
+    # bbox_file and headbox_file as given.
+    checks = [('ann_file', cfg.get('ann_file'), osp.isfile, True)]
     for key in ('bbox_file', 'headbox_file'):
         if cfg.get(key):
-            checks.append((key, cfg[key], osp.isfile))
+            checks.append((key, cfg[key], osp.isfile, False))
     img_prefix = (cfg.get('data_prefix') or {}).get('img')
     if img_prefix is not None:
-        checks.append(('data_prefix.img', img_prefix, osp.isdir))
-    for key, value, exists in checks:
+        checks.append(('data_prefix.img', img_prefix, osp.isdir, True))
+    for key, value, exists, under_root in checks:
         if not value:
             raise DataConfigError(f'{source} dataset: `{key}` is not set')
-        path = _resolve(data_root, value)
+        path = _resolve(data_root, value) if under_root else value
         if not exists(path):
             raise DataConfigError(
                 f'{source} dataset: {key} {path!r} does not exist; {hint}')
@@ -139,8 +141,23 @@ class UnionPoseDataset(CombinedDataset):
                                ] + list(cfg.get('pipeline', []))
             cfgs.append(cfg)
             self.sources.append(source)
-        super().__init__(
-            metainfo=metainfo, datasets=cfgs, pipeline=pipeline, **kwargs)
+        try:
+            super().__init__(
+                metainfo=metainfo, datasets=cfgs, pipeline=pipeline, **kwargs)
+        except (AssertionError, KeyError, IndexError, TypeError,
+                ValueError) as err:
+            # CombinedDataset appends each sub-dataset once it is built, so
+            # the one that failed to read its annotation file is the next.
+            failed = len(getattr(self, 'datasets', cfgs))
+            if isinstance(err, DataConfigError) or failed >= len(cfgs):
+                raise
+            cfg, source = cfgs[failed], self.sources[failed]
+            ann_file = _resolve(cfg.get('data_root'), cfg.get('ann_file'))
+            raise DataConfigError(
+                f'{source} dataset: {cfg.get("type")} could not read '
+                f'{ann_file!r} ({type(err).__name__}: {err}); is `ann_file` '
+                f'the right file for this dataset type?'
+            ) from err
         for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
             _check_keypoint_count(
                 dataset, source, _resolve(cfg.get('data_root'),

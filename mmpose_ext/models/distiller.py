@@ -164,7 +164,7 @@ class MultiTeacherDistiller(BaseModel):
     # losses -----------------------------------------------------------------
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         feats = self.student.extract_feat(inputs)
-        pred_x, pred_y = self.student.head.forward(feats)
+        pred_x, pred_y = self.student.head(feats)
         losses = self._gt_loss(pred_x, pred_y, data_samples)
         for spec, teacher in zip(self.teacher_specs, self.teachers):
             student_x = pred_x[:, spec.union_indices]
@@ -189,10 +189,10 @@ class MultiTeacherDistiller(BaseModel):
         labels = [d.gt_instance_labels for d in data_samples]
         gt_x = torch.cat([lb.keypoint_x_labels for lb in labels])
         gt_y = torch.cat([lb.keypoint_y_labels for lb in labels])
-        weights = torch.cat([lb.keypoint_weights for lb in labels]).to(pred_x)
+        weights = torch.cat([lb.keypoint_weights for lb in labels]).float()
         loss = head.loss_module((pred_x, pred_y), (gt_x, gt_y), weights)
         _, acc, _ = simcc_pck_accuracy(
-            output=to_numpy((pred_x, pred_y)),
+            output=to_numpy((pred_x.float(), pred_y.float())),
             target=to_numpy((gt_x, gt_y)),
             simcc_split_ratio=head.simcc_split_ratio,
             mask=to_numpy(weights) > 0)
@@ -206,7 +206,7 @@ class MultiTeacherDistiller(BaseModel):
         batch = ImgDataPreprocessor.forward(teacher.data_preprocessor,
                                             dict(inputs=images), False)
         feats = teacher.extract_feat(batch['inputs'])
-        simcc_x, simcc_y = teacher.head.forward(feats)
+        simcc_x, simcc_y = teacher.head(feats)
         return simcc_x.float(), simcc_y.float(), feats[-1].float()
 
     def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,

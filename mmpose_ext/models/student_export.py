@@ -1,11 +1,6 @@
 """Turn a distillation checkpoint into a plain checkpoint of the student."""
-import os
-import os.path as osp
-import tempfile
-
-import torch
-
 from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.fileio import atomic_torch_save
 
 STUDENT_PREFIX = 'student.'
 
@@ -34,14 +29,5 @@ def extract_student(src: str, dst: str) -> str:
     checkpoint = safe_torch_load(src, map_location='cpu')
     out = dict(state_dict=student_state_dict(checkpoint),
                meta=checkpoint.get('meta', {}))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.part-',
-                               dir=osp.dirname(osp.abspath(dst)))
-    os.close(fd)
-    try:
-        torch.save(out, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_torch_save(out, dst)
     return dst

@@ -25,7 +25,13 @@ REGIONS: Tuple[str, ...] = (
 
 
 def _shade(color: Color, factor: float) -> Color:
-    return tuple(float(min(255.0, c * factor)) for c in color)  # type: ignore
+    b, g, r = (float(min(255.0, c * factor)) for c in color)
+    return b, g, r
+
+
+def _mix(first: Color, second: Color, weight: float) -> Color:
+    b, g, r = ((1 - weight) * x + weight * y for x, y in zip(first, second))
+    return b, g, r
 
 
 @dataclass(frozen=True)
@@ -52,21 +58,21 @@ def sample_appearance(rng: np.random.Generator,
         Appearance: the fill of every region.
     """
     k = int(rng.integers(len(SKIN_TONES) - 1))
-    mix = rng.random()
-    skin = tuple(float((1 - mix) * a + mix * b) for a, b in
-                 zip(SKIN_TONES[k], SKIN_TONES[k + 1]))
+    skin = _mix(SKIN_TONES[k], SKIN_TONES[k + 1], rng.random())
     hair = _shade(HAIR_COLORS[int(rng.integers(len(HAIR_COLORS)))],
                   rng.uniform(0.8, 1.2))
     top = random_pattern_fill(rng, clothing_textures, height)
     bottom = random_pattern_fill(rng, clothing_textures, height)
-    shoes = SolidFill(random_color(rng, saturation=(0.0, 0.5), value=(0.05, 0.6)))
-    sleeves = rng.choice(['none', 'short', 'long'], p=[0.15, 0.45, 0.4])
+    shoes = SolidFill(
+        random_color(rng, saturation=(0.0, 0.5), value=(0.05, 0.6)))
+    sleeves = ('none', 'short', 'long')[
+        int(rng.choice(3, p=[0.15, 0.45, 0.4]))]
     long_legs = rng.random() < 0.7
-    skin_fill = SolidFill(skin)  # type: ignore[arg-type]
+    skin_fill = SolidFill(skin)
     return Appearance(fills={
         'head': skin_fill, 'neck': skin_fill, 'hand': skin_fill,
-        'ear': SolidFill(_shade(skin, 0.9)),            # type: ignore
-        'nose': SolidFill(_shade(skin, 0.8)),           # type: ignore
+        'ear': SolidFill(_shade(skin, 0.9)),
+        'nose': SolidFill(_shade(skin, 0.8)),
         'eye': SolidFill(EYE_COLOR), 'hair': SolidFill(hair),
         'torso': top,
         'upper_arm': skin_fill if sleeves == 'none' else top,

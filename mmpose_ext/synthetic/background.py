@@ -32,7 +32,8 @@ def render_background(rng: np.random.Generator, config: SceneConfig,
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
     ramp = (xs * np.cos(angle) + ys * np.sin(angle)) / max(width, height)
-    light = rng.uniform(0.75, 1.0) + rng.uniform(0.0, 0.35) * (ramp - ramp.min())
+    light = rng.uniform(0.75, 1.0) + rng.uniform(0.0, 0.35) * (
+        ramp - ramp.min())
     base = base * light[..., None]
 
     low, high = config.clutter_shapes

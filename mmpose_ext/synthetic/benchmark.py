@@ -53,6 +53,7 @@ MAX_IMAGES_PER_SPLIT = 1_000_000
 # Smallest body height (pixels) at which every joint and face point is drawn.
 MIN_PERSON_HEIGHT = 40
 MAX_IMAGE_SIDE = 4096
+MAX_DIFFERENCES_SHOWN = 5
 
 COCO_ANNOTATIONS = 'coco/annotations'
 MPII_ANNOTATIONS = 'mpii/annotations'
@@ -88,7 +89,8 @@ def render_image(seed: int, style: str, split: str, index: int,
     """Render image ``index`` of ``split`` of ``style`` exactly as
     :func:`generate_benchmark` does (tests re-render images to check files
     against the renderer's masks)."""
-    return render_scene(scene_rng(seed, style, split, index), config, image_size)
+    rng = scene_rng(seed, style, split, index)
+    return render_scene(rng, config, image_size)
 
 
 def generate_benchmark(out_dir: Union[str, os.PathLike],
@@ -98,7 +100,8 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
                        image_size: Sequence[int] = (320, 256),
                        difficulty: Union[str, float] = 'medium',
                        coco_scene: Optional[SceneConfig] = None,
-                       mpii_scene: Optional[SceneConfig] = None) -> Dict[str, Any]:
+                       mpii_scene: Optional[SceneConfig] = None
+                       ) -> Dict[str, Any]:
     """Generate the synthetic full-truth benchmark, or reuse it.
 
     Args:
@@ -186,28 +189,25 @@ def _write_images(out_dir: Path, style: str, split: str, num: int,
     return records, sha256_bytes('\n'.join(digests).encode())
 
 
-def _annotation_files(style: str,
-                      records: Dict[str, List[ImageRecord]]) -> Dict[str, bytes]:
+def _annotation_files(style: str, records: Dict[str, List[ImageRecord]]
+                      ) -> Dict[str, bytes]:
     """Every annotation file of ``style``, path relative to the output
     folder -> bytes."""
+    files: Dict[str, bytes] = {}
     if style == 'coco':
-        return {
-            f'{COCO_ANNOTATIONS}/person_keypoints_{split}.json':
+        for split in SPLITS:
+            files[f'{COCO_ANNOTATIONS}/person_keypoints_{split}.json'] = \
                 json_bytes(build_coco(records[split], 'coco'))
-            for split in SPLITS
-        } | {
-            f'{COCO_ANNOTATIONS}/full_truth_val.json':
-                json_bytes(build_coco(records['val'], 'union', full_truth=True)),
-        }
-    return {
-        f'{MPII_ANNOTATIONS}/mpii_{split}.json':
-            json_bytes(build_mpii_json(records[split]))
-        for split in SPLITS
-    } | {
-        f'{MPII_ANNOTATIONS}/mpii_gt_val.mat': build_gt_mat(records['val']),
-        f'{MPII_ANNOTATIONS}/full_truth_val.json': json_bytes(build_coco(
-            records['val'], 'union', full_truth=True, index_key='mpii_index')),
-    }
+        files[f'{COCO_ANNOTATIONS}/full_truth_val.json'] = json_bytes(
+            build_coco(records['val'], 'union', full_truth=True))
+        return files
+    for split in SPLITS:
+        files[f'{MPII_ANNOTATIONS}/mpii_{split}.json'] = json_bytes(
+            build_mpii_json(records[split]))
+    files[f'{MPII_ANNOTATIONS}/mpii_gt_val.mat'] = build_gt_mat(records['val'])
+    files[f'{MPII_ANNOTATIONS}/full_truth_val.json'] = json_bytes(build_coco(
+        records['val'], 'union', full_truth=True, index_key='mpii_index'))
+    return files
 
 
 def _skimage_version() -> str:
@@ -225,7 +225,8 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
     """Validate the arguments of :func:`generate_benchmark` and return them
     as the JSON-ready ``params`` of the manifest."""
     if not _is_int(seed) or not 0 <= seed < 2**63:
-        raise ValueError(f'seed must be an integer in [0, 2**63), got {seed!r}')
+        raise ValueError(
+            f'seed must be an integer in [0, 2**63), got {seed!r}')
     for name, value in (('num_train', num_train), ('num_val', num_val)):
         if not _is_int(value) or not 1 <= value <= MAX_IMAGES_PER_SPLIT:
             raise ValueError(f'{name} must be an integer from 1 to '
@@ -254,7 +255,8 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
                 f'image_size {(width, height)} is too small for the {style} '
                 f'style: its smallest person would be {smallest:.1f} px tall '
                 f'(person_scale {config.person_scale[0]} x height {height}), '
-                f'below the {MIN_PERSON_HEIGHT} px needed to draw every joint; '
+                f'below the {MIN_PERSON_HEIGHT} px needed to draw every '
+                'joint; '
                 f'use a height of at least '
                 f'{int(np.ceil(MIN_PERSON_HEIGHT / config.person_scale[0]))} '
                 'or a larger person_scale')
@@ -298,14 +300,15 @@ def _existing_benchmark(out_dir: Path,
         entries = sorted(p.name for p in out_dir.iterdir())
         if not entries:
             return None
-        raise _refuse(out_dir, f'is not empty (it holds {entries[:3]}) but has '
-                      f'no {MANIFEST}, so it is another dataset or an '
+        raise _refuse(out_dir, f'is not empty (it holds {entries[:3]}) but '
+                      f'has no {MANIFEST}, so it is another dataset or an '
                       'interrupted generation')
     try:
         manifest = json.loads(manifest_path.read_text())
         theirs = manifest['params']
     except (ValueError, KeyError, TypeError) as err:
-        raise _refuse(out_dir, f'has an unreadable {MANIFEST} ({err})') from err
+        raise _refuse(out_dir,
+                      f'has an unreadable {MANIFEST} ({err})') from err
     if manifest.get('generator') != GENERATOR:
         raise _refuse(out_dir, f'holds a {manifest.get("generator")!r} '
                       f'dataset, not a {GENERATOR} benchmark')
@@ -315,20 +318,24 @@ def _existing_benchmark(out_dir: Path,
                    for key in sorted(set(ours) | set(theirs))
                    if ours.get(key) != theirs.get(key)]
     if differences:
+        shown = differences[:MAX_DIFFERENCES_SHOWN]
+        if len(differences) > len(shown):
+            shown.append(f'and {len(differences) - len(shown)} more')
         raise _refuse(out_dir, 'holds a synthetic benchmark made with other '
-                      'parameters: ' + '; '.join(differences))
+                      'parameters: ' + '; '.join(shown))
     for rel, digest in manifest['files'].items():
         path = out_dir / rel
         if not path.is_file() or sha256_file(path) != digest:
             raise _refuse(out_dir, f'is damaged: {rel} is missing or changed '
                           f'since {MANIFEST} was written')
+    expected: Dict[str, int] = {}   # the MPII splits share one folder
     for key, entry in manifest['images'].items():
         style, split = key.split('/')
-        folder = out_dir / Path(image_path(style, split, 0)).parent
-        found = sum(1 for _ in folder.glob('*.jpg')) if folder.is_dir() else 0
-        expected = (entry['count'] if style == 'coco' else
-                    sum(manifest['images'][f'{style}/{s}']['count'] for s in SPLITS))
-        if found != expected:
-            raise _refuse(out_dir, f'is damaged: {folder.relative_to(out_dir)} '
-                          f'holds {found} images, {MANIFEST} lists {expected}')
+        folder = Path(image_path(style, split, 0)).parent.as_posix()
+        expected[folder] = expected.get(folder, 0) + entry['count']
+    for folder, count in expected.items():
+        found = len(list((out_dir / folder).glob('*.jpg')))
+        if found != count:
+            raise _refuse(out_dir, f'is damaged: {folder} holds {found} '
+                          f'images, {MANIFEST} lists {count}')
     return manifest

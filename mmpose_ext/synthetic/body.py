@@ -2,10 +2,11 @@
 
 A person is built in a body frame whose origin is the pelvis, whose y axis
 points down and whose unit is the body height; :func:`pose_body` turns the
-joint angles into the 21 union joints (:data:`~mmpose_ext.skeletons.UNION_KEYPOINTS`)
-and into the outlines of the body parts (tapered capsules for limbs, a torso
-polygon, ellipses for the head), then scales, turns and places it in the image.
-Colours and pixels belong to :mod:`.appearance` and :mod:`.render`.
+joint angles into the 21 union joints
+(:data:`~mmpose_ext.skeletons.UNION_KEYPOINTS`) and into the outlines of the
+body parts (tapered capsules for limbs, a torso polygon, ellipses for the
+head), then scales, turns and places them in the image. Colours and pixels
+belong to :mod:`.appearance` and :mod:`.render`.
 
 Every joint lies inside its own part's outline by at least
 :data:`MIN_RADIUS_PX`, so a joint that nothing covers is always on the drawn
@@ -163,7 +164,8 @@ def sample_proportions(rng: np.random.Generator) -> BodyProportions:
     return BodyProportions(
         torso=vary(base.torso, 0.08), neck=vary(base.neck, 0.2),
         head=vary(base.head, 0.08),
-        shoulder_width=float(base.shoulder_width * broad * rng.uniform(0.95, 1.05)),
+        shoulder_width=float(
+            base.shoulder_width * broad * rng.uniform(0.95, 1.05)),
         hip_width=float(base.hip_width * rng.uniform(0.85, 1.2)),
         upper_arm=vary(base.upper_arm, 0.08), forearm=vary(base.forearm, 0.08),
         thigh=vary(base.thigh, 0.08), shin=vary(base.shin, 0.08),
@@ -201,8 +203,8 @@ def sample_angles(rng: np.random.Generator, pose_range: float) -> JointAngles:
         shoulder=pair('shoulder'), elbow=pair('elbow'), hip=pair('hip'),
         knee=pair('knee'),
         foreshortening=tuple(
-            (float(rng.uniform(shortest, 1.0)), float(rng.uniform(shortest, 1.0)))
-            for _ in range(4)),
+            (float(rng.uniform(shortest, 1.0)),
+             float(rng.uniform(shortest, 1.0))) for _ in range(4)),
         arm_in_front=(bool(rng.random() < 0.6), bool(rng.random() < 0.6)))
 
 
@@ -234,9 +236,11 @@ def pose_body(proportions: BodyProportions, angles: JointAngles,
     joints['pelvis'] = pelvis_xy
     joints['thorax'] = pelvis_xy + p.torso * spine
     for side, sign in SIDES:
-        joints[f'{side}_shoulder'] = (joints['thorax'] - 0.02 * spine
-                                      + sign * turn * p.shoulder_width / 2 * lateral)
-        joints[f'{side}_hip'] = pelvis_xy + sign * turn * p.hip_width / 2 * lateral
+        joints[f'{side}_shoulder'] = (
+            joints['thorax'] - 0.02 * spine
+            + sign * turn * p.shoulder_width / 2 * lateral)
+        joints[f'{side}_hip'] = (
+            pelvis_xy + sign * turn * p.hip_width / 2 * lateral)
     neck_angle = 180.0 + a.lean + a.neck_tilt
     joints['upper_neck'] = joints['thorax'] + p.neck * direction(neck_angle)
     joints['head_top'] = joints['upper_neck'] + p.head * direction(
@@ -257,8 +261,8 @@ def pose_body(proportions: BodyProportions, angles: JointAngles,
         joints[f'{side}_ankle'] = joints[f'{side}_knee'] + (
             p.shin * a.foreshortening[3][k] * direction(shin))
         # Feet point down and outwards, as seen from the front.
-        toes[side] = joints[f'{side}_ankle'] + (
-            FOOT_LENGTH * a.foreshortening[3][k] * direction(shin + sign * 55.0))
+        toes[side] = joints[f'{side}_ankle'] + FOOT_LENGTH * (
+            a.foreshortening[3][k] * direction(shin + sign * 55.0))
 
     head = _head_geometry(p, a, joints, min_r)
     joints.update(head.face)
@@ -321,12 +325,15 @@ def _part_outlines(a: JointAngles, j: Dict[str, np.ndarray],
     """All part outlines, back to front: arms behind the torso, legs, torso,
     neck, ears, head, hair and face, arms in front of the torso."""
     def arm(side: str) -> List[Tuple[str, np.ndarray]]:
+        shoulder, elbow, wrist = (j[f'{side}_{n}']
+                                  for n in ('shoulder', 'elbow', 'wrist'))
+        r = radius
         return [
-            ('upper_arm', capsule_outline(j[f'{side}_shoulder'], j[f'{side}_elbow'],
-                                          radius['upper_arm'], radius['forearm'] * 1.1)),
-            ('forearm', capsule_outline(j[f'{side}_elbow'], j[f'{side}_wrist'],
-                                        radius['forearm'], radius['forearm'] * 0.85)),
-            ('hand', circle_outline(j[f'{side}_wrist'], radius['hand'])),
+            ('upper_arm', capsule_outline(shoulder, elbow, r['upper_arm'],
+                                          r['forearm'] * 1.1)),
+            ('forearm', capsule_outline(elbow, wrist, r['forearm'],
+                                        r['forearm'] * 0.85)),
+            ('hand', circle_outline(wrist, r['hand'])),
         ]
 
     back_arms, front_arms, legs = [], [], []
@@ -345,22 +352,26 @@ def _part_outlines(a: JointAngles, j: Dict[str, np.ndarray],
     # a crotch below the pelvis and the neck base above the thorax, so that
     # thorax and pelvis are well inside.
     outer = {}
+    arm_r, thigh_r = radius['upper_arm'], radius['thigh']
+    # The waist sits 55% of the way up, drawn in a little towards the spine.
+    spine_mid = j['pelvis'] + 0.55 * (j['thorax'] - j['pelvis'])
     for side, sign in SIDES:
-        outer[f'{side}_shoulder'] = (j[f'{side}_shoulder'] + 0.5 * radius['upper_arm'] * spine
-                                     + sign * 0.8 * radius['upper_arm'] * lateral)
-        outer[f'{side}_hip'] = j[f'{side}_hip'] + sign * 0.9 * radius['thigh'] * lateral
-        # The waist sits 55% of the way up, drawn in a little towards the spine.
-        side_mid = outer[f'{side}_hip'] + 0.55 * (outer[f'{side}_shoulder'] - outer[f'{side}_hip'])
-        spine_mid = j['pelvis'] + 0.55 * (j['thorax'] - j['pelvis'])
+        shoulder = outer[f'{side}_shoulder'] = (
+            j[f'{side}_shoulder'] + 0.5 * arm_r * spine
+            + sign * 0.8 * arm_r * lateral)
+        hip = outer[f'{side}_hip'] = (
+            j[f'{side}_hip'] + sign * 0.9 * thigh_r * lateral)
+        side_mid = hip + 0.55 * (shoulder - hip)
         outer[f'{side}_waist'] = spine_mid + 0.88 * (side_mid - spine_mid)
     torso = np.stack([
         outer['left_shoulder'], outer['left_waist'], outer['left_hip'],
-        j['pelvis'] - 1.2 * radius['thigh'] * spine,
+        j['pelvis'] - 1.2 * thigh_r * spine,
         outer['right_hip'], outer['right_waist'], outer['right_shoulder'],
         j['thorax'] + radius['neck'] * spine])
 
     ear_radius = max(0.28 * head.half_across, radius['neck'] * 0.35)
-    ears = [('ear', ellipse_outline(j[n], head.up, ear_radius * 1.3, ear_radius, 12))
+    ears = [('ear', ellipse_outline(j[n], head.up, ear_radius * 1.3,
+                                    ear_radius, 12))
             for n in ('left_ear', 'right_ear')]
     head_outline = ellipse_outline(head.centre, head.up, head.half_up,
                                    head.half_across)

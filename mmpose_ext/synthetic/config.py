@@ -16,7 +16,8 @@ from typing import Dict, Tuple, Union
 from .textures import BUNDLED_TEXTURES
 
 STYLES: Tuple[str, ...] = ('coco', 'mpii')
-DIFFICULTY_LEVELS: Dict[str, float] = {'easy': 0.2, 'medium': 0.5, 'hard': 0.85}
+DIFFICULTY_LEVELS: Dict[str, float] = {
+    'easy': 0.2, 'medium': 0.5, 'hard': 0.85}
 
 COCO_BACKGROUNDS: Tuple[str, ...] = (
     'brick', 'gravel', 'rocket', 'coffee', 'chelsea', 'page', 'text', 'clock')
@@ -61,7 +62,8 @@ class SceneConfig:
     color_gain: Tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     def __post_init__(self) -> None:
-        for name in ('people_per_image', 'occluders_per_image', 'clutter_shapes'):
+        for name in ('people_per_image', 'occluders_per_image',
+                     'clutter_shapes'):
             low, high = getattr(self, name)
             if not (_is_int(low) and _is_int(high) and 0 <= low <= high):
                 raise ValueError(f'SceneConfig.{name} must be two integers '
@@ -122,17 +124,21 @@ def resolve_difficulty(difficulty: Union[str, float]) -> float:
     """
     if isinstance(difficulty, str):
         if difficulty not in DIFFICULTY_LEVELS:
-            raise ValueError(f'unknown difficulty {difficulty!r}: use one of '
-                             f'{list(DIFFICULTY_LEVELS)} or a number in [0, 1]')
+            raise ValueError(
+                f'unknown difficulty {difficulty!r}: use one of '
+                f'{list(DIFFICULTY_LEVELS)} or a number in [0, 1]')
         return DIFFICULTY_LEVELS[difficulty]
-    if (not isinstance(difficulty, numbers.Real) or isinstance(difficulty, bool)
+    if (not isinstance(difficulty, numbers.Real)
+            or isinstance(difficulty, bool)
             or not 0.0 <= float(difficulty) <= 1.0):
-        raise ValueError(f'difficulty must be one of {list(DIFFICULTY_LEVELS)} '
-                         f'or a number in [0, 1], got {difficulty!r}')
+        raise ValueError(
+            f'difficulty must be one of {list(DIFFICULTY_LEVELS)} or a '
+            f'number in [0, 1], got {difficulty!r}')
     return float(difficulty)
 
 
-def scene_config(style: str, difficulty: Union[str, float] = 'medium') -> SceneConfig:
+def scene_config(style: str,
+                 difficulty: Union[str, float] = 'medium') -> SceneConfig:
     """The scene knobs of ``style`` at ``difficulty``.
 
     Every knob grows with difficulty: more people, overlap, truncation,

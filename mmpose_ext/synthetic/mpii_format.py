@@ -76,7 +76,8 @@ def build_gt_mat(images: Sequence[ImageRecord]) -> bytes:
     :func:`build_mpii_json`), as bytes."""
     people = [p for image in images for p in image.people]
     head_boxes = np.array([p.head_box for p in people], np.float64)
-    head_boxes = head_boxes.reshape(-1, 2, 2) + MATLAB_ORIGIN    # N, corner, xy
+    # N, corner (top-left, bottom-right), xy
+    head_boxes = head_boxes.reshape(-1, 2, 2) + MATLAB_ORIGIN
     positions, missing = [], []
     for person in people:
         xy, labelled = _mpii_joints(person)

@@ -62,7 +62,8 @@ def _window(outline: np.ndarray, image_size: Tuple[int, int],
     return x0, y0, x1, y1
 
 
-def coverage(outline: np.ndarray, window: Tuple[int, int, int, int]) -> np.ndarray:
+def coverage(outline: np.ndarray,
+             window: Tuple[int, int, int, int]) -> np.ndarray:
     """Anti-aliased coverage (0..1, float32) of the polygon ``outline``
     (pixel coordinates) over ``window``."""
     x0, y0, x1, y1 = window
@@ -98,7 +99,8 @@ def render_layer(parts: Sequence[Tuple[np.ndarray, Fill]],
         rows = slice(py0 - y0, py1 - y0)
         cols = slice(px0 - x0, px1 - x0)
         keep = 1.0 - m
-        color[rows, cols] = color[rows, cols] * keep[..., None] + paint * m[..., None]
+        color[rows, cols] = (color[rows, cols] * keep[..., None]
+                             + paint * m[..., None])
         alpha[rows, cols] = alpha[rows, cols] * keep + m
     return Layer(x0, y0, color, alpha, owner)
 
@@ -133,7 +135,9 @@ def finish(image: np.ndarray, rng: np.random.Generator, noise_sigma: float,
     brightness = rng.uniform(-20, 20)
     image = (image - 128.0) * contrast + 128.0 + brightness
     if rng.random() < 0.3:
-        image = cv2.GaussianBlur(image, (0, 0), sigmaX=float(rng.uniform(0.4, 0.9)))
+        sigma = float(rng.uniform(0.4, 0.9))
+        image = cv2.GaussianBlur(image, (0, 0), sigmaX=sigma)
     if noise_sigma > 0:
-        image = image + rng.normal(0.0, noise_sigma, image.shape).astype(np.float32)
+        noise = rng.normal(0.0, noise_sigma, image.shape)
+        image = image + noise.astype(np.float32)
     return np.clip(np.round(image), 0, 255).astype(np.uint8)

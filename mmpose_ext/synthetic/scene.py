@@ -74,16 +74,17 @@ def render_scene(rng: np.random.Generator, config: SceneConfig,
         layers += [render_layer([(o.outline, o.fill)], image_size, OCCLUDER)
                    for o in occluders if o.depth == depth]
         if depth < len(bodies):
+            look, body = looks[depth], bodies[depth]
             layer = render_layer(
-                [(p.outline, looks[depth].fill(p.region)) for p in bodies[depth].parts],
+                [(p.outline, look.fill(p.region)) for p in body.parts],
                 image_size, owner=depth)
             layers.append(layer)
             person_layers.append(layer)
-    image, owner = composite(background, [l for l in layers if l is not None])
+    image, owner = composite(background, [x for x in layers if x is not None])
     image = finish(image, rng, config.noise_sigma, config.color_gain)
 
-    silhouettes = [layer.drawn(image_size) if layer is not None
-                   else np.zeros((height, width), bool) for layer in person_layers]
+    silhouettes = [np.zeros((height, width), bool) if layer is None
+                   else layer.drawn(image_size) for layer in person_layers]
     truth = [label_person(body, k, owner, silhouettes[k])
              for k, body in enumerate(bodies)]
     return Scene(image, truth, bodies, owner, silhouettes)
@@ -114,8 +115,9 @@ def _place(rng: np.random.Generator, body: Body, placed: List[Body],
         if placed and rng.random() < config.overlap_prob:
             other = placed[int(rng.integers(len(placed)))]
             ox1, oy1, ox2, oy2 = bounds([p.outline for p in other.parts])
+            shift = rng.uniform([-0.6, -0.25], [0.6, 0.25])
             centre = np.array([(ox1 + ox2) / 2, (oy1 + oy2) / 2]) + (
-                rng.uniform([-0.6, -0.25], [0.6, 0.25]) * [ox2 - ox1, oy2 - oy1])
+                shift * [ox2 - ox1, oy2 - oy1])
         elif rng.random() < config.truncation_prob:
             centre = _across_border(rng, size, image_size)
         else:
@@ -143,7 +145,8 @@ def _across_border(rng: np.random.Generator, size: np.ndarray,
     width, height = image_size
     outside = rng.uniform(0.15, 0.45)
     border = int(rng.integers(4))   # left, right, top, bottom
-    centre = np.array([_inside(rng, size[0], width), _inside(rng, size[1], height)])
+    centre = np.array([_inside(rng, size[0], width),
+                       _inside(rng, size[1], height)])
     axis, limit = (0, width) if border < 2 else (1, height)
     edge = size[axis] / 2 - outside * size[axis]
     centre[axis] = edge if border % 2 == 0 else limit - edge

@@ -98,8 +98,10 @@ def capsule_outline(start: np.ndarray, end: np.ndarray, start_radius: float,
 def box_outline(centre: np.ndarray, half_width: float, half_height: float,
                 angle_deg: float) -> np.ndarray:
     """A rectangle turned by ``angle_deg`` about its centre."""
-    corners = np.array([[-half_width, -half_height], [half_width, -half_height],
-                        [half_width, half_height], [-half_width, half_height]])
+    corners = np.array([[-half_width, -half_height],
+                        [half_width, -half_height],
+                        [half_width, half_height],
+                        [-half_width, half_height]])
     return np.asarray(centre) + corners @ rotation_matrix(angle_deg).T
 
 
@@ -129,7 +131,8 @@ def random_shape(rng: np.random.Generator, centre: np.ndarray, size: float,
         corners = int(rng.integers(5, 10))
         t = np.sort(rng.uniform(0.0, 2 * np.pi, corners))
         r = half * rng.uniform(0.4, 1.0, corners)
-        return convex_hull(centre + np.stack([r * np.cos(t), r * np.sin(t)], 1))
+        return convex_hull(
+            centre + np.stack([r * np.cos(t), r * np.sin(t)], axis=1))
     if kind == 'bar':
         return box_outline(centre, size * rng.uniform(0.6, 1.2),
                            size * rng.uniform(0.05, 0.12), angle)

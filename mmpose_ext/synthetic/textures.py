@@ -71,7 +71,8 @@ def random_color(rng: np.random.Generator,
                  saturation: Tuple[float, float] = (0.2, 0.9),
                  value: Tuple[float, float] = (0.2, 0.95)) -> Color:
     """A random colour within the given saturation and value ranges."""
-    return hsv_color(rng.random(), rng.uniform(*saturation), rng.uniform(*value))
+    return hsv_color(rng.random(), rng.uniform(*saturation),
+                     rng.uniform(*value))
 
 
 def _grid(x0: int, y0: int, width: int, height: int,
@@ -137,14 +138,16 @@ class TextureFill:
         a = np.deg2rad(self.angle)
         turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         linear = turn / self.zoom
-        shift = linear @ np.array([x0, y0], np.float64) + np.asarray(self.offset)
+        shift = (linear @ np.array([x0, y0], np.float64)
+                 + np.asarray(self.offset))
         matrix = np.hstack([linear, shift[:, None]]).astype(np.float64)
         patch = cv2.warpAffine(texture, matrix, (width, height),
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_REFLECT_101)
         if self.tint is not None:
             brightness = patch.mean(axis=2, keepdims=True) / 255.0
-            patch = np.asarray(self.tint, np.float32) * (0.45 + 0.9 * brightness)
+            tint = np.asarray(self.tint, np.float32)
+            patch = tint * (0.45 + 0.9 * brightness)
         return np.clip(patch * self.gain, 0.0, 255.0)
 
 
@@ -159,10 +162,11 @@ def random_texture_fill(rng: np.random.Generator, names: Sequence[str],
     name = names[int(rng.integers(len(names)))]
     h, w = load_texture(name).shape[:2]
     tint = random_color(rng) if rng.random() < tint_prob else None
-    return TextureFill(name=name, zoom=float(np.exp(rng.uniform(*np.log(zoom)))),
-                       angle=float(rng.uniform(-30, 30)),
-                       offset=(float(rng.uniform(0, w)), float(rng.uniform(0, h))),
-                       tint=tint, gain=float(rng.uniform(0.75, 1.2)))
+    return TextureFill(
+        name=name, zoom=float(np.exp(rng.uniform(*np.log(zoom)))),
+        angle=float(rng.uniform(-30, 30)),
+        offset=(float(rng.uniform(0, w)), float(rng.uniform(0, h))),
+        tint=tint, gain=float(rng.uniform(0.75, 1.2)))
 
 
 def random_pattern_fill(rng: np.random.Generator, names: Sequence[str],
@@ -174,7 +178,7 @@ def random_pattern_fill(rng: np.random.Generator, names: Sequence[str],
         return SolidFill(random_color(rng))
     if kind < 0.8:
         return StripeFill(colors=(random_color(rng), random_color(rng)),
-                          period=float(max(3.0, scale * rng.uniform(0.08, 0.3))),
+                          period=max(3.0, scale * rng.uniform(0.08, 0.3)),
                           angle=float(rng.uniform(0, 180)),
                           checks=bool(rng.random() < 0.35))
     return random_texture_fill(rng, names, tint_prob=1.0, zoom=(0.3, 1.0))

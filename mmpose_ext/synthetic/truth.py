@@ -53,7 +53,8 @@ class PersonTruth:
     @property
     def head_size(self) -> float:
         """PCKh normaliser: the head-box diagonal times
-        :data:`HEAD_SIZE_FACTOR`, as mmpose computes it from MPII head boxes."""
+        :data:`HEAD_SIZE_FACTOR`, as mmpose computes it from MPII head
+        boxes."""
         x1, y1, x2, y2 = self.head_box
         return float(np.hypot(x2 - x1, y2 - y1) * HEAD_SIZE_FACTOR)
 
@@ -121,6 +122,7 @@ def label_person(body: Body, index: int, owner: np.ndarray,
     outline = np.concatenate([p.outline for p in body.parts])
     return PersonTruth(
         keypoints=keypoints, visibility=visibility, bbox=bbox, area=area,
-        head_box=[float(v) for v in np.concatenate([head.min(0), head.max(0)])],
+        head_box=[float(v) for v in
+                  np.concatenate([head.min(0), head.max(0)])],
         body_box=[float(v) for v in np.round(np.concatenate(
             [outline.min(0), outline.max(0)]), COORD_DECIMALS)])

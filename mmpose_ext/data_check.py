@@ -1,0 +1,369 @@
+"""Check that the data a config expects is on disk and well formed.
+
+Training on a half-downloaded COCO or an MPII file in the wrong folder fails
+late and obscurely. :func:`check_data` walks every dataset of a config's
+train/val/test dataloaders (the sub-datasets of a ``UnionPoseDataset`` too)
+and the evaluators' annotation files, and lists everything that is missing or
+malformed: folders and files that do not exist, annotation files of the wrong
+format or keypoint count, and images the annotations name but the image
+folder lacks. ``tools/check_data.py`` is its command line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+from mmengine.config import Config
+from mmpose.datasets import MpiiDataset
+from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import DATASETS
+from scipy.io import loadmat
+
+from mmpose_ext import skeletons
+from mmpose_ext.datasets.union_dataset import (DataConfigError,
+                                               UnionPoseDataset, _resolve,
+                                               _source_skeleton)
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+EVALUATORS = ('val_evaluator', 'test_evaluator')
+# How many missing images a report names before it only counts them.
+MAX_NAMED = 3
+
+
+@dataclass
+class DataReport:
+    """What :func:`check_data` found.
+
+    Args:
+        problems (list[str]): one line per missing or malformed item, each
+            starting with the config key it comes from.
+        checked (list[str]): the config keys of the datasets and evaluator
+            annotation files that were checked.
+    """
+    problems: List[str] = field(default_factory=list)
+    checked: List[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return (f'OK: {len(self.checked)} dataset(s) and annotation '
+                    f'file(s) checked:\n' +
+                    '\n'.join(f'  {key}' for key in self.checked))
+        return (f'{len(self.problems)} problem(s) with the data:\n' +
+                '\n'.join(f'  - {line}' for line in self.problems))
+
+
+def repoint_data_root(cfg: Config, data_root: str) -> Config:
+    """Move every path under the config's ``union_data_root`` to
+    ``data_root``, in place.
+
+    The project configs derive all data paths from ``union_data_root``
+    (``configs/_base_/coco_mpii_data.py``); after loading they are plain
+    strings that start with it.
+
+    Raises:
+        DataConfigError: the config has no ``union_data_root``.
+    """
+    old_root = cfg.get('union_data_root')
+    if not old_root:
+        raise DataConfigError(
+            f'--data-root: {cfg.filename} has no `union_data_root` to '
+            're-point; configs that inherit configs/_base_/coco_mpii_data.py '
+            'have one')
+    old_root = osp.normpath(old_root)
+    new_root = osp.abspath(data_root)
+
+    def repoint(value):
+        if isinstance(value, str) and value:
+            path = osp.normpath(value)
+            if path == old_root or path.startswith(old_root + os.sep):
+                moved = osp.join(new_root, osp.relpath(path, old_root))
+                moved = osp.normpath(moved)
+                return moved + os.sep if value.endswith(('/', os.sep)) \
+                    else moved
+            return value
+        if isinstance(value, dict):
+            return type(value)({k: repoint(v) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return type(value)(repoint(v) for v in value)
+        return value
+
+    for key, value in list(cfg.items()):
+        cfg[key] = repoint(value)
+    return cfg
+
+
+def iter_datasets(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
+    """``(config key, dataset config, in a UnionPoseDataset)`` of every
+    dataset that reads files, in the order of ``DATALOADERS``."""
+    for loader in DATALOADERS:
+        loader_cfg = cfg.get(loader)
+        if loader_cfg and loader_cfg.get('dataset'):
+            yield from _leaf_datasets(loader_cfg['dataset'],
+                                      f'{loader}.dataset', False)
+
+
+def _leaf_datasets(cfg: dict, key: str,
+                   in_union: bool) -> Iterator[Tuple[str, dict, bool]]:
+    if cfg.get('datasets') is not None:  # Combined/Union/ConcatDataset
+        cls = DATASETS.get(cfg.get('type', ''))
+        union = cls is not None and issubclass(cls, UnionPoseDataset)
+        for i, sub in enumerate(cfg['datasets']):
+            yield from _leaf_datasets(sub, f'{key}.datasets[{i}]', union)
+    elif cfg.get('dataset') is not None:  # RepeatDataset and the like
+        yield from _leaf_datasets(cfg['dataset'], f'{key}.dataset', in_union)
+    else:
+        yield key, cfg, in_union
+
+
+def check_data(cfg: Config) -> DataReport:
+    """Check the data every dataset and evaluator of ``cfg`` reads.
+
+    A dataset config that appears several times (``test_dataloader`` is
+    usually ``val_dataloader``) is checked once, under its first key.
+    """
+    report = DataReport()
+    seen_datasets, seen_ann_files = set(), set()
+    for key, dataset_cfg, in_union in iter_datasets(cfg):
+        identity = json.dumps(dataset_cfg, sort_keys=True, default=str)
+        if identity in seen_datasets:
+            continue
+        seen_datasets.add(identity)
+        where = f'{key} ({dataset_cfg.get("type")})'
+        report.checked.append(where)
+        report.problems += [f'{where}: {problem}' for problem in
+                            check_dataset(dataset_cfg, in_union)]
+    for key, ann_file, skeleton in _evaluator_ann_files(cfg):
+        if ann_file in seen_ann_files:
+            continue
+        seen_ann_files.add(ann_file)
+        report.checked.append(key)
+        report.problems += [f'{key}: {problem}' for problem in
+                            _check_evaluator_ann_file(ann_file, skeleton)]
+    return report
+
+
+def check_dataset(cfg: dict, in_union: bool = False) -> List[str]:
+    """Problems with the files one dataset config names.
+
+    Args:
+        cfg (dict): an MMPose dataset config (``CocoDataset``, ...).
+        in_union (bool): whether it is a ``UnionPoseDataset`` sub-dataset,
+            whose skeleton must map into the union.
+
+    Returns:
+        list[str]: what is missing or malformed, empty if nothing is.
+    """
+    dataset_type = cfg.get('type')
+    cls = DATASETS.get(dataset_type) if dataset_type else None
+    if cls is None:
+        return [f'unknown dataset type {dataset_type!r}: not in the MMPose '
+                'DATASETS registry (is `custom_imports` missing a module?)']
+    problems = []
+    num_keypoints = _expected_keypoints(cfg, cls, in_union, problems)
+
+    data_root = _normpath(cfg.get('data_root'))
+    if data_root and not osp.isdir(data_root):
+        # Everything below is read from data_root: one line says it all.
+        return problems + [f'data_root {data_root!r} is not a folder']
+    ann_file = _normpath(_resolve(data_root, cfg.get('ann_file')))
+    img_dir = _normpath(
+        _resolve(data_root, (cfg.get('data_prefix') or {}).get('img')))
+    if not ann_file:
+        problems.append('`ann_file` is not set')
+    elif not osp.isfile(ann_file):
+        problems.append(f'ann_file {ann_file!r} does not exist')
+    if img_dir is not None and not osp.isdir(img_dir):
+        problems.append(f'image folder (data_prefix.img) {img_dir!r} does '
+                        'not exist')
+        img_dir = None
+    # MMPose opens these as given, not under data_root.
+    for key in ('bbox_file', 'headbox_file'):
+        if cfg.get(key) and not osp.isfile(cfg[key]):
+            problems.append(f'{key} {_normpath(cfg[key])!r} does not exist')
+
+    if ann_file and osp.isfile(ann_file):
+        if issubclass(cls, MpiiDataset):
+            headbox_file = _normpath(cfg.get('headbox_file'))
+            problems += check_mpii_annotations(
+                ann_file, num_keypoints, img_dir,
+                headbox_file if headbox_file and osp.isfile(headbox_file)
+                else None)
+        elif issubclass(cls, BaseCocoStyleDataset):
+            problems += check_coco_annotations(ann_file, num_keypoints,
+                                               img_dir)
+    return problems
+
+
+def _normpath(path: Optional[str]) -> Optional[str]:
+    return osp.normpath(path) if path else path
+
+
+def _expected_keypoints(cfg: dict, cls: type, in_union: bool,
+                        problems: List[str]) -> Optional[int]:
+    if in_union:
+        try:
+            return skeletons.num_keypoints(_source_skeleton(cfg))
+        except DataConfigError as err:
+            problems.append(str(err))
+            return None
+    metainfo = cfg.get('metainfo') or cls.METAINFO
+    return parse_pose_metainfo(deepcopy(dict(metainfo)))['num_keypoints']
+
+
+def _load_json(path: str, problems: List[str]):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        problems.append(f'{path} is not readable JSON ({err})')
+        return None
+
+
+def _describe(data) -> str:
+    if isinstance(data, dict):
+        return f'a dict with keys {sorted(data)[:5]}'
+    return f'a {type(data).__name__}'
+
+
+def check_coco_annotations(ann_file: str, num_keypoints: Optional[int],
+                           img_dir: Optional[str]) -> List[str]:
+    """Problems with a COCO-style keypoint annotation file.
+
+    Every annotation must hold ``3 * num_keypoints`` keypoint values and
+    every image an annotation refers to must be in ``img_dir``. Pass
+    ``None`` to skip either check.
+    """
+    problems: List[str] = []
+    data = _load_json(ann_file, problems)
+    if data is None:
+        return problems
+    if not (isinstance(data, dict) and 'annotations' in data
+            and 'images' in data):
+        return [f'{ann_file} is not a COCO keypoint file: expected a dict '
+                f'with "images" and "annotations", got {_describe(data)}; '
+                'is it the right file for this dataset type?']
+    annotations = data['annotations']
+    if num_keypoints is not None:
+        wrong = [a for a in annotations
+                 if len(a.get('keypoints') or []) != 3 * num_keypoints]
+        if wrong:
+            counts = sorted({len(a.get('keypoints') or []) for a in wrong})
+            problems.append(
+                f'{ann_file}: {len(wrong)} of {len(annotations)} annotations '
+                f'have {"/".join(map(str, counts))} keypoint values instead '
+                f'of {3 * num_keypoints} ({num_keypoints} keypoints x 3), '
+                f'first annotation id {wrong[0].get("id")}; is it the right '
+                'file for this dataset type?')
+    if img_dir is not None:
+        used = {a.get('image_id') for a in annotations}
+        names = [img['file_name'] for img in data['images']
+                 if img.get('id') in used]
+        problems += _missing_images(ann_file, names, img_dir)
+    return problems
+
+
+def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
+                           img_dir: Optional[str],
+                           headbox_file: Optional[str] = None) -> List[str]:
+    """Problems with an MPII-style (mmpose json) annotation file.
+
+    Every entry must hold ``num_keypoints`` joints and visibilities, every
+    image it names must be in ``img_dir`` and ``headbox_file`` (the gt .mat)
+    must hold one head box per entry. Pass ``None`` to skip a check.
+    """
+    problems: List[str] = []
+    data = _load_json(ann_file, problems)
+    if data is None:
+        return problems
+    if not (isinstance(data, list)
+            and all(isinstance(e, dict) and 'joints' in e for e in data)):
+        return [f'{ann_file} is not an MPII annotation file: expected a list '
+                f'of entries with "image", "joints" and "joints_vis", got '
+                f'{_describe(data)}; is it the right file for this dataset '
+                'type?']
+    if num_keypoints is not None:
+        wrong = [i for i, e in enumerate(data)
+                 if np.shape(e['joints']) != (num_keypoints, 2)
+                 or len(e.get('joints_vis') or []) != num_keypoints]
+        if wrong:
+            e = data[wrong[0]]
+            problems.append(
+                f'{ann_file}: {len(wrong)} of {len(data)} entries do not '
+                f'have {num_keypoints} joints and joints_vis, first entry '
+                f'{wrong[0]} (image {e.get("image")}) has joints of shape '
+                f'{np.shape(e["joints"])}; is it the right file for this '
+                'dataset type?')
+    if img_dir is not None:
+        names = list(dict.fromkeys(e.get('image') for e in data))
+        problems += _missing_images(ann_file, names, img_dir)
+    if headbox_file is not None:
+        headboxes = loadmat(headbox_file).get('headboxes_src')
+        count = None if headboxes is None else np.shape(headboxes)[-1]
+        if count != len(data):
+            problems.append(
+                f'headbox_file {headbox_file}: '
+                + ('no `headboxes_src`' if count is None else
+                   f'{count} head boxes') +
+                f' for the {len(data)} entries of {ann_file}')
+    return problems
+
+
+def _missing_images(ann_file: str, names: List[str],
+                    img_dir: str) -> List[str]:
+    missing = [n for n in names if not osp.isfile(osp.join(img_dir, n))]
+    if not missing:
+        return []
+    named = ', '.join(missing[:MAX_NAMED])
+    more = ', ...' if len(missing) > MAX_NAMED else ''
+    return [f'{len(missing)} of {len(names)} images named in {ann_file} '
+            f'are missing from {img_dir}: {named}{more}']
+
+
+def _evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str, str]]:
+    """``(config key, ann_file, skeleton or None)`` of every metric that
+    reads an annotation file, e.g. ``CocoMetric`` inside ``PerSourceMetric``.
+    """
+    def walk(node, key, skeleton):
+        if isinstance(node, dict):
+            if node.get('ann_file'):
+                yield key, node['ann_file'], skeleton
+            for name, value in node.items():
+                inner = name if name in skeletons.SKELETONS else skeleton
+                yield from walk(value, f'{key}.{name}', inner)
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                yield from walk(value, f'{key}[{i}]', skeleton)
+
+    for evaluator in EVALUATORS:
+        if cfg.get(evaluator):
+            yield from walk(cfg[evaluator], evaluator, None)
+
+
+def _check_evaluator_ann_file(ann_file: str,
+                              skeleton: Optional[str]) -> List[str]:
+    ann_file = osp.normpath(ann_file)
+    if not osp.isfile(ann_file):
+        return [f'ann_file {ann_file!r} does not exist']
+    return check_coco_annotations(
+        ann_file, skeletons.num_keypoints(skeleton) if skeleton else None,
+        img_dir=None)
+
+
+def check_config(config: str, data_root: Optional[str] = None) -> DataReport:
+    """Load ``config``, re-point it to ``data_root`` if given, and check it.
+    """
+    from mmpose_ext.apis.runner import load_config
+    cfg = load_config(config)
+    if data_root is not None:
+        repoint_data_root(cfg, data_root)
+    return check_data(cfg)

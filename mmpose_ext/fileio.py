@@ -1,0 +1,79 @@
+"""Writing files so that a crash, a kill or a full disk never leaves a
+half-written file under its final name."""
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator, Union
+
+import torch
+from mmengine.fileio import LocalBackend, register_backend
+
+PathLike = Union[str, 'os.PathLike[str]']
+
+
+@contextlib.contextmanager
+def atomic_output(path: PathLike, sync_dir: bool = False) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; on success it replaces
+    ``path`` (``os.replace``), on any error it is removed.
+
+    Args:
+        path: the destination; its folder is created if needed.
+        sync_dir: also flush the folder entry (for a file that marks a whole
+            output complete).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
+                               suffix='.tmp')
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, 'rb+') as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    if sync_dir:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def atomic_write(path: PathLike, data: bytes, sync_dir: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
+    with atomic_output(path, sync_dir) as tmp:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+
+
+def atomic_torch_save(obj, path: PathLike) -> None:
+    """``torch.save`` to ``path`` atomically."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write(path, buffer.getvalue())
+
+
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local file backend, writing through :func:`atomic_write`.
+
+    MMEngine saves checkpoints with ``backend.put(bytes, path)``; with this
+    backend registered as ``local`` a kill during a save leaves the previous
+    files intact and no truncated ``epoch_N.pth`` behind.
+    """
+
+    def put(self, obj: bytes, filepath: PathLike) -> None:
+        atomic_write(filepath, obj)
+
+    def put_text(self, obj: str, filepath: PathLike,
+                 encoding: str = 'utf-8') -> None:
+        atomic_write(filepath, obj.encode(encoding))
+
+
+def install_atomic_local_backend() -> None:
+    register_backend('local', AtomicLocalBackend, force=True)

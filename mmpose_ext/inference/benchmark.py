@@ -1,0 +1,420 @@
+"""Size, cost, latency (and optionally accuracy) of pose models, on CPU.
+
+For each model: parameters and FLOPs (``mmengine.analysis``), checkpoint and
+ONNX size, and latency split into network time ``t_nn``, SimCC decoding
+``t_dec`` and end-to-end ``t_total`` (boxes in, image keypoints out) for
+
+* PyTorch: MMPose's ``inference_topdown`` (``t_total``), its network and its
+  codec (``t_nn``, ``t_dec``);
+* ONNX Runtime, batched: :class:`.OrtPoseEstimator`, all crops in one call;
+* rtmlib's ``RTMPose`` on the same ONNX file: one call per crop;
+
+at batch 1 and at a batch of all people in one image. Flip test is off on
+every path (real-time setting). Each figure is the median of ``repeats``
+runs after ``warmup`` runs.
+"""
+import datetime
+import logging
+import os
+import os.path as osp
+import platform
+import statistics
+import time
+from contextlib import redirect_stdout
+from dataclasses import asdict, dataclass
+from io import StringIO
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+
+from .files import atomic_output, write_json
+from .ort_pose import OrtPoseEstimator
+from .preprocess import top_down_affine
+from .simcc import crop_to_image
+from .spec import PoseModelSpec
+
+RANDOM = 'random'
+
+
+@dataclass
+class Latency:
+    """Median latencies in milliseconds of one backend at one batch size.
+
+    Attributes:
+        backend (str): ``'pytorch'``, ``'onnxruntime'`` or ``'rtmlib'``.
+        batch (int): people (crops) per image.
+        t_nn (float): network (incl. normalisation) for all crops.
+        t_dec (float): SimCC decoding to image keypoints for all crops.
+        t_total (float): boxes in, keypoints out, end to end.
+    """
+
+    backend: str
+    batch: int
+    t_nn: float
+    t_dec: float
+    t_total: float
+
+    @property
+    def per_crop(self) -> float:
+        return self.t_total / self.batch
+
+
+def median_ms(fn: Callable[[], object], warmup: int, repeats: int) -> float:
+    """Median wall time of ``fn()`` in ms, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def parse_model_arg(text: str) -> Tuple[str, Optional[str]]:
+    """``'CFG:CKPT'`` to ``(CFG, CKPT)``; ``CKPT`` ``random`` (or absent)
+    gives ``None``: random weights."""
+    config, _, checkpoint = text.partition(':')
+    return config, (None if checkpoint in ('', RANDOM) else checkpoint)
+
+
+def people_boxes(image: np.ndarray, num_people: int) -> np.ndarray:
+    """``num_people`` boxes tiling ``image`` in equal cells (crop cost does
+    not depend on what is inside)."""
+    h, w = image.shape[:2]
+    cols = int(np.ceil(np.sqrt(num_people)))
+    rows = int(np.ceil(num_people / cols))
+    cells = [[c * w / cols, r * h / rows, (c + 1) * w / cols,
+              (r + 1) * h / rows] for r in range(rows) for c in range(cols)]
+    return np.array(cells[:num_people])
+
+
+def complexity(model: torch.nn.Module, spec: PoseModelSpec) -> Dict[str, float]:
+    """Parameters and FLOPs of the network on one crop."""
+    from mmengine.analysis import get_model_complexity_info
+
+    from .onnx_export import SimCCNetwork
+    w, h = spec.input_size
+    network = SimCCNetwork(model, spec, normalize=False).eval()
+    # The analyser warns about every operator it does not count (norms,
+    # pooling, element-wise ops); MMPose's get_flops reports the same total.
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with torch.no_grad():
+            info = get_model_complexity_info(
+                network, inputs=(torch.zeros(1, 3, h, w), ),
+                show_table=False, show_arch=False)
+    finally:
+        logger.setLevel(level)
+    return dict(params=float(info['params']), flops=float(info['flops']))
+
+
+def time_pytorch(model: torch.nn.Module, spec: PoseModelSpec,
+                 image: np.ndarray, boxes: np.ndarray, warmup: int,
+                 repeats: int) -> Latency:
+    """MMPose's PyTorch path on ``boxes`` of ``image`` (flip test off)."""
+    from mmpose.apis import inference_topdown
+    from mmpose.structures import PoseDataSample
+    model.test_cfg['flip_test'] = False
+    crops = top_down_affine(image, boxes, spec.input_size, spec.bbox_padding)
+    inputs = [torch.from_numpy(c).permute(2, 0, 1).contiguous()
+              for c in crops.crops]
+    samples = [PoseDataSample() for _ in inputs]
+
+    def network():
+        with torch.no_grad():
+            data = model.data_preprocessor(
+                dict(inputs=inputs, data_samples=samples), training=False)
+            return model(data['inputs'], None, mode='tensor')
+
+    simcc = network()
+
+    def decode():
+        preds = model.head.decode(simcc)
+        points = np.stack([p.keypoints[0] for p in preds])
+        return crop_to_image(points, crops.centers, crops.scales,
+                             spec.input_size)
+
+    def total():
+        with torch.no_grad():
+            return inference_topdown(model, image, boxes)
+
+    return Latency('pytorch', len(boxes), median_ms(network, warmup, repeats),
+                   median_ms(decode, warmup, repeats),
+                   median_ms(total, warmup, repeats))
+
+
+def time_onnxruntime(estimator: OrtPoseEstimator, image: np.ndarray,
+                     boxes: np.ndarray, warmup: int, repeats: int) -> Latency:
+    """The batched ONNX Runtime path: one network call for all crops."""
+    inputs, centers, scales = estimator.preprocess(image, boxes)
+    simcc_x, simcc_y = estimator.run_network(inputs)
+    return Latency(
+        'onnxruntime', len(boxes),
+        median_ms(lambda: estimator.run_network(inputs), warmup, repeats),
+        median_ms(lambda: estimator.decode(simcc_x, simcc_y, centers, scales),
+                  warmup, repeats),
+        median_ms(lambda: estimator(image, boxes), warmup, repeats))
+
+
+def rtmlib_pose(onnx_file: str, spec: PoseModelSpec):
+    """rtmlib's ``RTMPose`` on our graph: it feeds BGR crops 0-255, which our
+    graph normalises itself, so rtmlib's own normalisation is off."""
+    from rtmlib import RTMPose
+    with redirect_stdout(StringIO()):  # it prints the file it loads
+        return RTMPose(onnx_file, model_input_size=tuple(spec.input_size),
+                       mean=None, std=None, backend='onnxruntime',
+                       device='cpu')
+
+
+def time_rtmlib(pose, image: np.ndarray, boxes: np.ndarray, warmup: int,
+                repeats: int) -> Latency:
+    """rtmlib's per-crop loop; ``t_nn`` and ``t_dec`` sum its per-crop
+    ``inference`` and ``postprocess`` calls."""
+    prepared = [pose.preprocess(image, box) for box in boxes.tolist()]
+    outputs = [pose.inference(img) for img, _, _ in prepared]
+
+    def network():
+        return [pose.inference(img) for img, _, _ in prepared]
+
+    def decode():
+        return [pose.postprocess(out, center, scale) for out, (_, center, scale)
+                in zip(outputs, prepared)]
+
+    return Latency('rtmlib', len(boxes), median_ms(network, warmup, repeats),
+                   median_ms(decode, warmup, repeats),
+                   median_ms(lambda: pose(image, bboxes=boxes.tolist()),
+                             warmup, repeats))
+
+
+def evaluate_accuracy(config: str, checkpoint: str, dataset_config: str,
+                      work_dir: str) -> Dict[str, float]:
+    """Metrics (COCO AP, MPII PCKh...) of the model on the test split and
+    evaluator of ``dataset_config``, through :func:`mmpose_ext.apis.run_test`.
+    """
+    from mmpose_ext.apis import load_config, run_test, test_cfg
+    from mmpose_ext.models.student_export import extract_student
+
+    from .model import read_checkpoint, student_config
+    state = read_checkpoint(checkpoint).get('state_dict', {})
+    if any(k.startswith('student.') for k in state):
+        checkpoint = extract_student(
+            checkpoint, osp.join(work_dir, 'student_for_test.pth'))
+    cfg = student_config(test_cfg(config, checkpoint, work_dir=work_dir))
+    data = load_config(dataset_config)
+    cfg.test_dataloader = data.test_dataloader
+    cfg.test_evaluator = data.test_evaluator
+    return {k: float(v) for k, v in run_test(cfg).items()}
+
+
+def benchmark_model(config: str,
+                    checkpoint: Optional[str],
+                    image: np.ndarray,
+                    boxes: np.ndarray,
+                    work_dir: str,
+                    warmup: int = 3,
+                    repeats: int = 20,
+                    dataset_config: Optional[str] = None,
+                    seed: int = 0) -> dict:
+    """All figures of one model (see the module docstring).
+
+    Args:
+        config (str): student, distillation or teacher config.
+        checkpoint (str, optional): its checkpoint; ``None``: random weights
+            (seeded), saved to ``work_dir`` to measure the file size.
+        image (np.ndarray): BGR image.
+        boxes (np.ndarray): ``(N, 4)`` person boxes in ``image``.
+        work_dir (str): where the ONNX file (and random checkpoint) go.
+        warmup (int): untimed runs before timing.
+        repeats (int): timed runs; their median is reported.
+        dataset_config (str, optional): evaluate accuracy on its test set.
+        seed (int): seed of the random weights.
+
+    Returns:
+        dict: JSON-ready figures; ``latency`` lists :class:`Latency` dicts.
+    """
+    from .model import init_pose_model
+    from .onnx_export import export_onnx
+    name = osp.splitext(osp.basename(config))[0]
+    os.makedirs(work_dir, exist_ok=True)
+    torch.manual_seed(seed)
+    model = init_pose_model(config, checkpoint, device='cpu')
+    if checkpoint is None:
+        checkpoint = osp.join(work_dir, f'{name}_random.pth')
+        with atomic_output(checkpoint) as tmp:
+            torch.save(dict(state_dict=model.state_dict()), tmp)
+        weights = f'random (seed {seed})'
+    else:
+        weights = osp.basename(checkpoint)
+    spec = PoseModelSpec.from_config(model.cfg)
+    onnx_file = osp.join(work_dir, f'{name}.onnx')
+    export_onnx(model, onnx_file, spec)
+    estimator = OrtPoseEstimator(onnx_file, config=model.cfg, flip_test=False)
+    rtm = rtmlib_pose(onnx_file, spec)
+
+    latency = []
+    for batch_boxes in (boxes[:1], boxes):
+        latency += [
+            time_pytorch(model, spec, image, batch_boxes, warmup, repeats),
+            time_onnxruntime(estimator, image, batch_boxes, warmup, repeats),
+            time_rtmlib(rtm, image, batch_boxes, warmup, repeats)]
+    ours = estimator(image, boxes)
+    theirs, _ = rtm(image, bboxes=boxes.tolist())
+    result = dict(
+        model=name, config=config, checkpoint=checkpoint, weights=weights,
+        input_size=list(spec.input_size), num_keypoints=spec.num_keypoints,
+        **complexity(model, spec),
+        checkpoint_mb=osp.getsize(checkpoint) / 1e6,
+        onnx_mb=osp.getsize(onnx_file) / 1e6, onnx_file=onnx_file,
+        rtmlib_max_keypoint_diff=float(np.abs(ours.keypoints - theirs).max()),
+        latency=[dict(asdict(t), per_crop=t.per_crop) for t in latency])
+    if dataset_config:
+        result['accuracy'] = evaluate_accuracy(config, checkpoint,
+                                               dataset_config, work_dir)
+    return result
+
+
+def machine_info() -> dict:
+    """What the figures were measured on."""
+    import onnxruntime
+    return dict(
+        date=datetime.datetime.now().isoformat(timespec='seconds'),
+        platform=platform.platform(), processor=platform.processor() or
+        platform.machine(), cpu_count=os.cpu_count(),
+        load_average_1min=round(os.getloadavg()[0], 2),
+        torch=torch.__version__, torch_threads=torch.get_num_threads(),
+        onnxruntime=onnxruntime.__version__,
+        ort_threads='default (intra_op_num_threads=0)')
+
+
+def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
+                  image: Optional[np.ndarray] = None,
+                  image_name: Optional[str] = None,
+                  num_people: int = 6,
+                  dataset_config: Optional[str] = None,
+                  work_dir: str = 'work_dirs/benchmark',
+                  warmup: int = 3,
+                  repeats: int = 20) -> dict:
+    """Benchmark ``models`` (``(config, checkpoint or None)``) on one image.
+
+    Without ``image``, a generated image of ``num_people`` stick figures and
+    their boxes is used; with one, ``num_people`` equal cells of it.
+
+    Returns:
+        dict: ``machine``, ``setup`` and per-model ``models`` figures.
+    """
+    from .sample_images import stick_figures
+    if image is None:
+        image, boxes = stick_figures(num_people)
+        image_name = f'generated: {num_people} stick figures'
+    else:
+        boxes = people_boxes(image, num_people)
+    results = [benchmark_model(config, checkpoint, image, boxes, work_dir,
+                               warmup, repeats, dataset_config)
+               for config, checkpoint in models]
+    return dict(
+        machine=machine_info(),
+        setup=dict(image=image_name or 'given array',
+                   image_size=[int(image.shape[1]), int(image.shape[0])],
+                   num_people=int(num_people), warmup=warmup,
+                   repeats=repeats, flip_test=False,
+                   note='one run; medians of repeated runs'),
+        models=results)
+
+
+def _ms(value: float) -> str:
+    return f'{value:.1f}' if value >= 10 else f'{value:.2f}'
+
+
+def _latency(result: dict, backend: str, batch: int) -> dict:
+    return next(t for t in result['latency']
+                if t['backend'] == backend and t['batch'] == batch)
+
+
+def render_markdown(report: dict) -> str:
+    """The benchmark as Markdown tables, with the goals' ratios.
+
+    The reference for per-crop ratios is the model with the most FLOPs
+    (the teacher, when benchmarked with the students).
+    """
+    machine, setup, models = report['machine'], report['setup'], \
+        report['models']
+    n = setup['num_people']
+    lines = [
+        '# Pose model benchmark (CPU)', '',
+        f'Measured {machine["date"]} on {machine["platform"]} '
+        f'({machine["cpu_count"]} CPU cores, shared, no GPU), torch '
+        f'{machine["torch"]} with {machine["torch_threads"]} threads, '
+        f'ONNX Runtime {machine["onnxruntime"]} with '
+        f'{machine["ort_threads"]} threads. Figures are from **one run**: '
+        f'each is the median of {setup["repeats"]} timed runs after '
+        f'{setup["warmup"]} warm-up runs, on a noisy shared machine (1-min '
+        f'load average {machine["load_average_1min"]} when the run ended); '
+        'compare ratios rather than absolute values.', '',
+        f'Image: {setup["image"]} ({setup["image_size"][0]}x'
+        f'{setup["image_size"][1]}); batch 1 is the first person, batch {n} '
+        f'is all {n}. Flip test off everywhere. t_NN: network with '
+        'normalisation; t_dec: SimCC decoding to image keypoints; t_total: '
+        'boxes in, keypoints out (crop, network, decode). rtmlib runs the '
+        'same ONNX file one crop at a time; its t_NN and t_dec are sums '
+        'over its per-crop calls.', '',
+        '## Models', '',
+        '| model | weights | input (w x h) | joints | params (M) | FLOPs (G) '
+        '| checkpoint (MB) | ONNX (MB) | accuracy |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    for m in models:
+        acc = ', '.join(f'{k}: {v:.4g}' for k, v in m.get(
+            'accuracy', {}).items()) or 'not evaluated'
+        lines.append(
+            f'| {m["model"]} | {m["weights"]} | {m["input_size"][0]} x '
+            f'{m["input_size"][1]} | {m["num_keypoints"]} | '
+            f'{m["params"] / 1e6:.2f} | {m["flops"] / 1e9:.2f} | '
+            f'{m["checkpoint_mb"]:.1f} | {m["onnx_mb"]:.1f} | {acc} |')
+    lines += ['', '## Latency (ms, median)', '',
+              '| model | backend | batch | t_NN | t_dec | t_total | '
+              't_total per crop |', '| --- | --- | --- | --- | --- | --- | '
+              '--- |']
+    for m in models:
+        for t in m['latency']:
+            lines.append(
+                f'| {m["model"]} | {t["backend"]} | {t["batch"]} | '
+                f'{_ms(t["t_nn"])} | {_ms(t["t_dec"])} | {_ms(t["t_total"])} '
+                f'| {_ms(t["per_crop"])} |')
+    reference = max(models, key=lambda m: m['flops'])
+    lines += ['', '## Goals', '',
+              f'Student ONNX Runtime latency per crop relative to '
+              f'{reference["model"]} (goal <= 0.3x), and our batched call '
+              f'against rtmlib\'s per-crop loop on {n} people (goal: faster, '
+              'speed-up > 1). rtmlib and our path give the same keypoints '
+              '(max difference shown).', '',
+              '| model | ORT per crop, batch 1 | vs reference | ORT per crop, '
+              f'batch {n} | vs reference | rtmlib loop, {n} people | ours '
+              f'batched, {n} people | speed-up | max keypoint diff (px) |',
+              '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    ref1 = _latency(reference, 'onnxruntime', 1)['per_crop']
+    refn = _latency(reference, 'onnxruntime', n)['per_crop']
+    for m in models:
+        one = _latency(m, 'onnxruntime', 1)['per_crop']
+        many = _latency(m, 'onnxruntime', n)
+        loop = _latency(m, 'rtmlib', n)['t_total']
+        lines.append(
+            f'| {m["model"]} | {_ms(one)} | {one / ref1:.2f}x | '
+            f'{_ms(many["per_crop"])} | {many["per_crop"] / refn:.2f}x | '
+            f'{_ms(loop)} | {_ms(many["t_total"])} | '
+            f'{loop / many["t_total"]:.2f}x | '
+            f'{m["rtmlib_max_keypoint_diff"]:.2g} |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_report(report: dict, out: str) -> Tuple[str, str]:
+    """Write ``out`` (Markdown) and the JSON beside it, atomically."""
+    json_file = osp.splitext(out)[0] + '.json'
+    write_json(json_file, report)
+    with atomic_output(out) as tmp:
+        with open(tmp, 'w') as f:
+            f.write(render_markdown(report))
+    return out, json_file

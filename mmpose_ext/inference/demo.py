@@ -1,0 +1,221 @@
+"""The inference demo behind ``demo/inferencer_demo.py``: poses of the people
+in an image, a folder of images or a video, drawn and saved as JSON.
+
+People come from an MMDetection detector, from a boxes JSON file, or else the
+whole image is one person. The pose model is a config with a PyTorch
+checkpoint (plain or distillation; run by MMPose) or with an ONNX file
+exported by ``tools/export_onnx.py`` (run by :class:`.OrtPoseEstimator`).
+"""
+import contextlib
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from mmpose_ext import skeletons
+
+from .detector import PersonDetector, resolve_model
+from .errors import InferenceError, ModelFileNotFoundError
+from .files import atomic_output, write_image, write_json
+from .result import PoseResult
+from .sources import (boxes_for, folder_images, input_kind, load_boxes_file,
+                      read_image, video_frames)
+from .visualize import draw_poses
+
+# Image -> boxes ``(N, 4|5)``, or ``None`` for the whole image.
+PersonSource = Callable[[np.ndarray, str], Optional[np.ndarray]]
+
+
+@dataclass
+class DrawOptions:
+    """How poses are drawn: score threshold, joint radius, line width."""
+
+    kpt_thr: float = 0.3
+    radius: int = 4
+    thickness: int = 2
+
+
+@dataclass
+class DemoSummary:
+    """What :func:`run_demo` did.
+
+    Attributes:
+        processed (list[tuple[str, int]]): each input image or video frame
+            count, with the number of people found (summed over frames).
+        skipped (list[str]): inputs skipped as unreadable.
+        written (list[str]): files written.
+    """
+
+    processed: List[Tuple[str, int]] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    written: List[str] = field(default_factory=list)
+
+
+def build_pose_estimator(pose2d: str, weights: Optional[str],
+                         device: str = 'cpu'):
+    """A :class:`.TorchPoseEstimator`, or an :class:`.OrtPoseEstimator` when
+    ``weights`` is an ``.onnx`` file; ``pose2d`` is a config or model name.
+    """
+    config, weights = resolve_model(pose2d, weights, 'mmpose', '--pose2d',
+                                    '--pose2d-weights')
+    if weights is None:
+        raise ModelFileNotFoundError(
+            f'--pose2d {pose2d!r} is a config file: pass its weights with '
+            '--pose2d-weights CHECKPOINT (.pth, or .onnx from '
+            'tools/export_onnx.py)')
+    if weights.lower().endswith('.onnx'):
+        from .ort_pose import OrtPoseEstimator
+        estimator = OrtPoseEstimator(weights, config=config)
+    else:
+        from .torch_pose import TorchPoseEstimator
+        estimator = TorchPoseEstimator(config, weights, device)
+    if estimator.spec.skeleton is None:
+        raise InferenceError(
+            f'the model of {config!r} predicts {estimator.spec.num_keypoints}'
+            ' joints, which match no skeleton in mmpose_ext/skeletons.py')
+    return estimator
+
+
+def build_person_source(det_model: Optional[str] = None,
+                        det_weights: Optional[str] = None,
+                        bboxes: Optional[str] = None,
+                        device: str = 'cpu',
+                        det_score_thr: float = 0.3) -> PersonSource:
+    """Boxes from a detector, from a boxes JSON file, or the whole image."""
+    if det_model and bboxes:
+        raise InferenceError('give either --det-model or --bboxes, not both')
+    if det_weights and not det_model:
+        raise InferenceError('--det-weights needs --det-model (its config)')
+    if det_model:
+        config, weights = resolve_model(det_model, det_weights, 'mmdet',
+                                        '--det-model', '--det-weights')
+        if weights is None:
+            raise ModelFileNotFoundError(
+                f'--det-model {det_model!r} is a config file: pass its '
+                'weights with --det-weights CHECKPOINT')
+        detector = PersonDetector(config, weights, device, det_score_thr)
+        return lambda image, name: detector(image)
+    if bboxes:
+        table = load_boxes_file(bboxes)
+        return lambda image, name: boxes_for(table, name)
+    return lambda image, name: None
+
+
+def _frame_poses(image: np.ndarray, name: str, estimator,
+                 people: PersonSource, skeleton: str) -> PoseResult:
+    return estimator(image, people(image, name)).to_skeleton(skeleton)
+
+
+def _image_record(name: str, result: PoseResult, shape) -> dict:
+    return dict(image=name, height=int(shape[0]), width=int(shape[1]),
+                **result.to_dict())
+
+
+def _run_video(path: str, estimator, people: PersonSource, skeleton: str,
+               draw: DrawOptions, vis_out_dir: Optional[str],
+               pred_out_dir: Optional[str], summary: DemoSummary) -> None:
+    frames, fps = video_frames(path)
+    stem = osp.splitext(osp.basename(path))[0]
+    vis_path = osp.join(vis_out_dir, stem + '.mp4') if vis_out_dir else None
+    records, people_count = [], 0
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(vis_path)) if vis_path \
+            else None
+        writer = None
+        try:
+            for index, frame in enumerate(frames):
+                result = _frame_poses(frame, osp.basename(path), estimator,
+                                      people, skeleton)
+                people_count += len(result)
+                records.append(dict(frame=index, **result.to_dict()))
+                if tmp is None:
+                    continue
+                if writer is None:
+                    h, w = frame.shape[:2]
+                    writer = cv2.VideoWriter(
+                        tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+                writer.write(draw_poses(frame, result, **vars(draw)))
+        finally:
+            if writer is not None:
+                writer.release()
+        if not records:
+            raise InferenceError(f'video {path!r} has no readable frames')
+    if vis_path:
+        summary.written.append(vis_path)
+    if pred_out_dir:
+        summary.written.append(write_json(
+            osp.join(pred_out_dir, stem + '.json'),
+            dict(video=osp.basename(path), fps=fps, skeleton=skeleton,
+                 keypoint_names=list(skeletons.keypoint_names(skeleton)),
+                 frames=records)))
+    summary.processed.append((path, people_count))
+
+
+def run_demo(inputs: str,
+             pose2d: str,
+             pose2d_weights: Optional[str] = None,
+             vis_out_dir: Optional[str] = None,
+             pred_out_dir: Optional[str] = None,
+             skeleton: str = 'union',
+             draw: Optional[DrawOptions] = None,
+             det_model: Optional[str] = None,
+             det_weights: Optional[str] = None,
+             bboxes: Optional[str] = None,
+             device: str = 'cpu',
+             det_score_thr: float = 0.3) -> DemoSummary:
+    """Estimate, draw and save the poses of every person in ``inputs``.
+
+    Args:
+        inputs (str): an image, a folder of images or a video.
+        pose2d (str): pose config (student or distillation) or model name.
+        pose2d_weights (str, optional): ``.pth`` (plain or distillation) or
+            ``.onnx`` weights.
+        vis_out_dir (str, optional): folder for the drawings (a video gives
+            ``<name>.mp4``).
+        pred_out_dir (str, optional): folder for one JSON per image (per
+            video: one JSON with a record per frame).
+        skeleton (str): joint set drawn and saved: ``'union'`` (21),
+            ``'coco'`` (17) or ``'mpii'`` (16).
+        draw (DrawOptions, optional): drawing options.
+        det_model (str, optional): MMDetection config or model name.
+        det_weights (str, optional): detector checkpoint.
+        bboxes (str, optional): boxes JSON file.
+        device (str): torch device.
+        det_score_thr (float): lowest detector score kept.
+
+    Returns:
+        DemoSummary: inputs processed and skipped, files written.
+    """
+    skeletons.keypoint_names(skeleton)  # unknown names fail here
+    draw = draw or DrawOptions()
+    kind = input_kind(inputs)
+    people = build_person_source(det_model, det_weights, bboxes, device,
+                                 det_score_thr)
+    estimator = build_pose_estimator(pose2d, pose2d_weights, device)
+    summary = DemoSummary()
+    if kind == 'video':
+        _run_video(inputs, estimator, people, skeleton, draw, vis_out_dir,
+                   pred_out_dir, summary)
+        return summary
+    paths = folder_images(inputs) if kind == 'folder' else [inputs]
+    for path in paths:
+        image = read_image(path)
+        if image is None:
+            summary.skipped.append(path)
+            continue
+        name = osp.basename(path)
+        result = _frame_poses(image, name, estimator, people, skeleton)
+        if vis_out_dir:
+            summary.written.append(write_image(
+                osp.join(vis_out_dir, name),
+                draw_poses(image, result, **vars(draw))))
+        if pred_out_dir:
+            summary.written.append(write_json(
+                osp.join(pred_out_dir, osp.splitext(name)[0] + '.json'),
+                _image_record(name, result, image.shape)))
+        summary.processed.append((path, len(result)))
+    if not summary.processed:
+        raise InferenceError(f'no readable image in {inputs!r}')
+    return summary

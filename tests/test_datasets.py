@@ -1,0 +1,224 @@
+"""UnionPoseDataset: COCO and MPII files read as one stream of union-skeleton
+instances, and bad data stopped where it enters with one clear error."""
+import copy
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, set_random_seed
+from mmpose.registry import DATASETS
+
+from mmpose_ext import skeletons
+from mmpose_ext.datasets import DataConfigError
+from mmpose_ext.paths import REPO_ROOT
+from tiny_configs import STUDENT_SIZE, tiny_student_cfg
+
+COCO, MPII = 0, 1  # order of the sub-datasets in the configs
+
+
+@pytest.fixture(scope='module', autouse=True)
+def mmpose_scope():
+    init_default_scope('mmpose')
+
+
+@pytest.fixture(scope='module')
+def student_cfg():
+    """The real student config at test size; data roots are set per test."""
+    return tiny_student_cfg('unset', 'unset')
+
+
+def train_dataset_cfg(cfg, root, sources=(COCO, MPII)):
+    """The config's training UnionPoseDataset, reading from ``root``."""
+    dataset = copy.deepcopy(cfg.train_dataloader.dataset)
+    roots = {COCO: f'{root}/coco/', MPII: f'{root}/mpii/'}
+    dataset.datasets = [dict(dataset.datasets[i], data_root=roots[i])
+                        for i in sources]
+    return dataset
+
+
+def train_samples(cfg, root):
+    """Every data sample of one epoch through the real train dataloader,
+    with the transformed keypoints packed too."""
+    loader = copy.deepcopy(cfg.train_dataloader)
+    loader.dataset = train_dataset_cfg(cfg, root)
+    loader.dataset.pipeline[-1]['pack_transformed'] = True
+    set_random_seed(0)
+    samples = []
+    for batch in Runner.build_dataloader(loader, seed=0):
+        samples += batch['data_samples']
+    return samples
+
+
+def source_of(sample):
+    return sample.metainfo['dataset_name']
+
+
+def test_train_stream_yields_21_joint_instances_from_both_sources(
+        student_cfg, coco_mpii_root):
+    samples = train_samples(student_cfg, coco_mpii_root)
+    # 8 COCO people and 4 MPII people with images on disk
+    assert sorted(source_of(s) for s in samples) == ['coco'] * 8 + ['mpii'] * 4
+    for sample in samples:
+        assert sample.gt_instances.keypoints.shape == (1, 21, 2)
+        assert sample.gt_instance_labels.keypoint_weights.shape == (1, 21)
+
+
+def test_joints_a_source_does_not_label_carry_zero_weight(
+        student_cfg, coco_mpii_root):
+    for sample in train_samples(student_cfg, coco_mpii_root):
+        weights = sample.gt_instance_labels.keypoint_weights[0].numpy()
+        unlabelled = ~skeletons.union_mask(source_of(sample))
+        assert unlabelled.sum() == {'coco': 4, 'mpii': 5}[source_of(sample)]
+        assert (weights[unlabelled] == 0).all()
+
+
+def test_labelled_joints_inside_the_crop_carry_positive_weight(
+        student_cfg, coco_mpii_root):
+    checked = 0
+    for sample in train_samples(student_cfg, coco_mpii_root):
+        weights = sample.gt_instance_labels.keypoint_weights[0].numpy()
+        xy = sample.gt_instances.transformed_keypoints[0]
+        # a joint augmentation pushes out of the crop rightly gets weight 0
+        inside = ((xy >= 1) & (xy < np.array(STUDENT_SIZE) - 1)).all(axis=1)
+        labelled = skeletons.union_mask(source_of(sample))
+        assert (weights[labelled & inside] > 0).all()
+        checked += (labelled & inside).sum()
+    assert checked > 100
+
+
+def test_crowd_and_jointless_annotations_are_not_training_instances(
+        student_cfg, coco_mpii_root):
+    ann_file = coco_mpii_root / 'coco/annotations/person_keypoints_train2017.json'
+    anns = json.loads(ann_file.read_text())['annotations']
+    excluded = {a['id'] for a in anns
+                if a['iscrowd'] or a['num_keypoints'] == 0}
+    assert len(excluded) == 2  # conftest writes one crowd, one jointless
+    dataset = DATASETS.build(
+        train_dataset_cfg(student_cfg, coco_mpii_root, [COCO]))
+    ids = {dataset.get_data_info(i)['id'] for i in range(len(dataset))}
+    assert len(ids) == 8
+    assert not ids & excluded
+
+
+@pytest.mark.parametrize('source, missing', [(COCO, 'missing.jpg'),
+                                             (MPII, '199999.jpg')])
+def test_instances_whose_image_is_missing_are_dropped_with_a_warning(
+        student_cfg, coco_mpii_root, source, missing):
+    cfg = train_dataset_cfg(student_cfg, coco_mpii_root, [source])
+    with pytest.warns(UserWarning, match=rf'1 image\(s\) are missing.*'
+                      rf'{missing}'):
+        dataset = DATASETS.build(cfg)
+    paths = [dataset.get_data_info(i)['img_path']
+             for i in range(len(dataset))]
+    assert len(paths) == {COCO: 8, MPII: 4}[source]
+    assert all(osp.isfile(p) for p in paths)
+
+
+def test_all_images_missing_is_an_error(student_cfg, coco_mpii_root):
+    images = coco_mpii_root / 'coco' / 'train2017'
+    for image in images.iterdir():
+        image.unlink()
+    with pytest.raises(DataConfigError,
+                       match=f'none of its 5 images exist.*{images}'):
+        DATASETS.build(train_dataset_cfg(student_cfg, coco_mpii_root))
+
+
+def _missing_data_root(datasets, root):
+    datasets[COCO]['data_root'] = f'{root}/nowhere/'
+    return f"data_root '{root}/nowhere/' is not a folder"
+
+
+def _missing_annotation_file(datasets, root):
+    path = f'{root}/mpii/annotations/mpii_train.json'
+    os.remove(path)
+    return f"ann_file '{path}' does not exist"
+
+
+def _missing_image_folder(datasets, root):
+    shutil.rmtree(f'{root}/coco/train2017')
+    return f"data_prefix.img '{root}/coco/train2017/' does not exist"
+
+
+def _mpii_file_as_coco(datasets, root):
+    path = f'{root}/mpii/annotations/mpii_train.json'
+    datasets[COCO]['ann_file'] = path
+    return f"CocoDataset could not read '{path}'"
+
+
+def _coco_file_as_mpii(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    datasets[MPII]['ann_file'] = path
+    return f"MpiiDataset could not read '{path}'"
+
+
+def _coco_file_with_16_keypoints(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    with open(path) as f:
+        coco = json.load(f)
+    for ann in coco['annotations']:
+        ann['keypoints'] = ann['keypoints'][:16 * 3]
+    with open(path, 'w') as f:
+        json.dump(coco, f)
+    return f"{path}: instance 1 of image {root}/coco/train2017/" \
+        "train_0000.jpg has 16 keypoints, but the 'coco' skeleton has 17"
+
+
+def _unknown_dataset_type(datasets, root):
+    datasets[MPII]['type'] = 'NoSuchDataset'
+    return "unknown dataset type 'NoSuchDataset'"
+
+
+def _dataset_without_union_mapping(datasets, root):
+    datasets[COCO]['type'] = 'AicDataset'
+    return "dataset 'AicDataset' (skeleton 'aic') has no mapping"
+
+
+def _unknown_skeleton(datasets, root):
+    datasets[COCO]['skeleton'] = 'halpe'
+    return "dataset 'CocoDataset' (skeleton 'halpe') has no mapping"
+
+
+@pytest.mark.parametrize('break_data', [
+    _missing_data_root, _missing_annotation_file, _missing_image_folder,
+    _mpii_file_as_coco, _coco_file_as_mpii, _coco_file_with_16_keypoints,
+    _unknown_dataset_type, _dataset_without_union_mapping, _unknown_skeleton,
+], ids=lambda f: f.__name__.strip('_'))
+def test_bad_data_stops_with_one_data_config_error_naming_it(
+        student_cfg, coco_mpii_root, break_data):
+    cfg = train_dataset_cfg(student_cfg, coco_mpii_root)
+    expected = break_data(cfg.datasets, coco_mpii_root)
+    with pytest.raises(DataConfigError) as error:
+        DATASETS.build(cfg)
+    assert expected in str(error.value)
+    assert '\n' not in str(error.value)
+
+
+def test_train_py_on_missing_data_prints_one_error_line_and_exits_2(
+        student_cfg, tmp_path):
+    # Only what the runner needs, so the subprocess spends no time on the
+    # config dump; the data part is the real one, pointed at nothing.
+    cfg = Config({key: student_cfg[key] for key in (
+        'default_scope', 'custom_imports', 'model', 'train_cfg',
+        'optim_wrapper', 'env_cfg', 'randomness')})
+    cfg.train_dataloader = dict(
+        student_cfg.train_dataloader,
+        dataset=train_dataset_cfg(student_cfg, tmp_path / 'no_data'))
+    cfg.dump(str(tmp_path / 'config.py'))
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
+         str(tmp_path / 'config.py'), '--work-dir', str(tmp_path / 'work')],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert 'Traceback' not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if 'error' in line]
+    assert errors == [
+        f"train.py: error: coco dataset: data_root '{tmp_path}/no_data/coco/'"
+        ' is not a folder; see "Data" in README.md for the expected layout, '
+        'or run `python tools/check_data.py CONFIG` to list what is missing']

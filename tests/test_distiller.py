@@ -1,0 +1,230 @@
+"""MultiTeacherDistiller: losses, masking, frozen teachers, bad declarations."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+from mmpose.registry import DATASETS, MODELS
+from mmpose.utils import register_all_modules
+
+from mmpose_ext import skeletons
+from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
+                               simcc_kd_loss)
+from tiny_configs import tiny_distill_cfg, tiny_teachers
+
+register_all_modules(init_default_scope=True)
+
+
+@pytest.fixture
+def tiny(coco_mpii_root, tmp_path):
+    return tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+
+
+def _build(cfg) -> MultiTeacherDistiller:
+    torch.manual_seed(0)
+    return MODELS.build(copy.deepcopy(cfg.model))
+
+
+def _batch(cfg, model, size=4):
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    data = pseudo_collate([dataset[i] for i in range(size)])
+    return model.data_preprocessor(data, True)
+
+
+def test_kd_loss_matches_hand_computation():
+    rng = np.random.default_rng(0)
+    sx, sy = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 3, 4))
+    qx = rng.dirichlet(np.ones(5), size=(2, 3))
+    qy = rng.dirichlet(np.ones(4), size=(2, 3))
+    mask = np.array([[1, 0, 1], [1, 1, 0]], dtype=np.float64)
+    beta, temp = 10., 2.
+
+    def log_softmax(z):
+        z = z - z.max(-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+    expected = 0.
+    for b in range(2):
+        for k in range(3):
+            if not mask[b, k]:
+                continue
+            for s, q in ((sx, qx), (sy, qy)):
+                lp = log_softmax(s[b, k] * beta / temp)
+                expected += np.mean(q[b, k] * (np.log(q[b, k]) - lp))
+    expected *= temp**2 / 3
+    got = simcc_kd_loss(
+        (torch.tensor(sx), torch.tensor(sy)),
+        (torch.tensor(qx), torch.tensor(qy)), torch.tensor(mask), beta, temp)
+    assert got.item() == pytest.approx(expected, rel=1e-10)
+
+
+def test_kd_loss_ignores_masked_joints():
+    sx, sy = torch.randn(1, 2, 6), torch.randn(1, 2, 6)
+    q = torch.softmax(torch.randn(1, 2, 6), -1)
+    mask = torch.tensor([[1., 0.]])
+    before = simcc_kd_loss((sx, sy), (q, q), mask, 10., 1.)
+    sx[0, 1] += 5.
+    after = simcc_kd_loss((sx, sy), (q, q), mask, 10., 1.)
+    assert before.item() == after.item()
+
+
+def test_each_term_is_logged_once_and_the_total_is_their_sum(tiny):
+    model = _build(tiny)
+    batch = _batch(tiny, model)
+    losses = model(**batch, mode='loss')
+    assert set(losses) == {'loss_kpt', 'acc_pose', 'loss_kd_coco',
+                           'loss_kd_mpii'}
+    total, log_vars = model.parse_losses(losses)
+    expected = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert total.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert 'total' not in ''.join(losses)
+
+
+def test_kd_terms_follow_loss_weight_and_schedule_scale(tiny):
+    model = _build(tiny)
+    batch = _batch(tiny, model)
+    base = model(**batch, mode='loss')
+    model.kd_scale = 0.25
+    model.teacher_specs[0].loss_weight = 3.0
+    scaled = model(**batch, mode='loss')
+    assert scaled['loss_kd_coco'].item() == pytest.approx(
+        0.75 * base['loss_kd_coco'].item(), rel=1e-5)
+    assert scaled['loss_kd_mpii'].item() == pytest.approx(
+        0.25 * base['loss_kd_mpii'].item(), rel=1e-5)
+    assert scaled['loss_kpt'].item() == pytest.approx(base['loss_kpt'].item())
+
+
+def test_kd_touches_only_the_union_joints_a_teacher_knows(tiny):
+    model = _build(tiny)
+    batch = _batch(tiny, model)
+    out = {}
+
+    def keep(_, __, output):
+        out['x'] = output[0]
+        output[0].retain_grad()
+
+    handle = model.student.head.register_forward_hook(keep)
+    losses = model.loss(batch['inputs'], batch['data_samples'])
+    handle.remove()
+    losses['loss_kd_mpii'].backward()
+    grad = out['x'].grad.abs().sum((0, 2))
+    known = skeletons.union_mask('mpii')
+    assert (grad[~known] == 0).all()
+    assert (grad[known] > 0).any()
+
+
+def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
+    model = _build(tiny)
+    model.train()
+    for teacher in model.teachers:
+        assert not teacher.training
+        assert all(not m.training for m in teacher.modules())
+        assert not any(p.requires_grad for p in teacher.parameters())
+    assert not any('teacher' in k for k in model.state_dict())
+    params = {id(p) for p in model.parameters()}
+    assert not any(id(p) in params for t in model.teachers
+                   for p in t.parameters())
+
+
+def test_teacher_weights_and_bn_statistics_survive_training_steps(tiny):
+    model = _build(tiny)
+    before = [copy.deepcopy(t.state_dict()) for t in model.teachers]
+    student_before = copy.deepcopy(model.student.state_dict())
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(2):
+        batch = _batch(tiny, model)
+        total, _ = model.parse_losses(model(**batch, mode='loss'))
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+        model.train()
+    for teacher, state in zip(model.teachers, before):
+        for key, value in teacher.state_dict().items():
+            assert torch.equal(value, state[key]), key
+    changed = [k for k, v in model.student.state_dict().items()
+               if not torch.equal(v, student_before[k])]
+    assert changed
+
+
+def test_three_teachers_each_get_their_own_term(tiny):
+    cfg = copy.deepcopy(tiny)
+    teachers = tiny_teachers(cfg.model.student, sizes=dict(
+        coco=(64, 96), mpii=(96, 96), crowdpose=(64, 64)))
+    cfg.model.teachers = teachers
+    cfg.train_dataloader.dataset.pipeline = [
+        dict(step, teachers=teachers) if step['type'] == 'TeacherCrops' else
+        step for step in cfg.train_dataloader.dataset.pipeline]
+    model = _build(cfg)
+    losses = model(**_batch(cfg, model), mode='loss')
+    assert {'loss_kd_coco', 'loss_kd_mpii', 'loss_kd_crowdpose'} <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_feature_distillation_adds_a_term_per_teacher(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[1]['feature_weight'] = 1.0
+    model = _build(cfg)
+    losses = model(**_batch(cfg, model), mode='loss')
+    assert 'loss_fea_mpii' in losses and 'loss_fea_coco' not in losses
+    losses['loss_fea_mpii'].backward()
+    assert model.projectors['mpii'].weight.grad.abs().sum() > 0
+
+
+def test_confidence_threshold_can_mask_every_joint(tiny):
+    cfg = copy.deepcopy(tiny)
+    for teacher in cfg.model.teachers:
+        teacher['conf_thr'] = 1e9
+    model = _build(cfg)
+    losses = model(**_batch(cfg, model), mode='loss')
+    assert losses['loss_kd_coco'].item() == 0
+    assert losses['loss_kd_mpii'].item() == 0
+
+
+@pytest.mark.parametrize('change, message', [
+    (dict(keypoints=['nose', 'tail'], skeleton=None), "'tail'"),
+    (dict(name='mpii'), "two teachers are named 'mpii'"),
+    (dict(input_size=(96, 128)), 'declared input_size'),
+    (dict(skeleton='h36m'), "unknown skeleton 'h36m'"),
+])
+def test_bad_teacher_declarations_fail_at_build(tiny, change, message):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[0].update(change)
+    with pytest.raises(TeacherConfigError, match=message):
+        _build(cfg)
+
+
+def test_student_head_must_predict_the_union(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.student.head.out_channels = 17
+    with pytest.raises(TeacherConfigError, match='needs 21'):
+        _build(cfg)
+
+
+def test_teacher_checkpoint_that_does_not_fit_names_teacher_and_keys(
+        tiny, tmp_path):
+    cfg = copy.deepcopy(tiny)
+    other = _build(cfg).student  # 21 joints: the coco teacher has 17
+    path = str(tmp_path / 'wrong.pth')
+    torch.save(dict(state_dict=other.state_dict()), path)
+    cfg.model.teachers[0]['checkpoint'] = path
+    with pytest.raises(TeacherConfigError) as err:
+        _build(cfg)
+    assert "teacher 'coco'" in str(err.value)
+    assert 'shape mismatches' in str(err.value)
+    assert 'head' in str(err.value)
+
+
+def test_teacher_checkpoint_with_wrong_sha256_is_refused(tiny, tmp_path):
+    cfg = copy.deepcopy(tiny)
+    model = _build(cfg)
+    path = str(tmp_path / 'coco.pth')
+    torch.save(dict(state_dict=model.teachers[0].state_dict()), path)
+    cfg.model.teachers[0].update(checkpoint=path, checkpoint_sha256='0' * 8)
+    with pytest.raises(TeacherConfigError, match='sha256'):
+        _build(cfg)
+    cfg.model.teachers[0]['checkpoint_sha256'] = None
+    loaded = _build(cfg).teachers[0]
+    for key, value in model.teachers[0].state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value)

@@ -1,0 +1,158 @@
+"""ONNX export, the batched ONNX Runtime estimator, and the benchmark."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from conftest import REPO, STUDENT_CONFIG
+
+from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
+from mmpose_ext.inference.benchmark import benchmark_model, render_markdown
+from mmpose_ext.inference.sample_images import astronaut, stick_figures
+from mmpose_ext.inference.spec import PoseModelSpec
+from mmpose_ext.inference.torch_pose import TorchPoseEstimator
+
+ASTRONAUT_BOXES = np.array([[0., 0., 512., 512.], [150., 20., 420., 512.],
+                            [260., 0., 350., 130.]])
+
+
+def _fake_simcc_onnx(path, num_keypoints, input_hw):
+    """A tiny graph with SimCC-shaped outputs, standing in for another
+    model's export."""
+    h, w = input_hw
+
+    class Fake(torch.nn.Module):
+
+        def forward(self, x):
+            v = x.mean(dim=(1, 2, 3)).reshape(-1, 1, 1)
+            return (v.expand(-1, num_keypoints, w * 2) * 1.,
+                    v.expand(-1, num_keypoints, h * 2) * 1.)
+
+    torch.onnx.export(
+        Fake(), (torch.zeros(2, 3, h, w), ), path, dynamo=False,
+        input_names=['input'], output_names=['simcc_x', 'simcc_y'],
+        dynamic_axes={n: {0: 'batch'} for n in ('input', 'simcc_x',
+                                                  'simcc_y')})
+    return path
+
+
+@pytest.fixture(scope='module')
+def torch_estimator(student_checkpoints):
+    return TorchPoseEstimator(STUDENT_CONFIG, student_checkpoints['plain'])
+
+
+def test_export_has_dynamic_batch_and_named_input_and_outputs(student_onnx):
+    session = ort.InferenceSession(student_onnx.onnx_file,
+                                   providers=['CPUExecutionProvider'])
+    assert [i.name for i in session.get_inputs()] == ['input']
+    assert [o.name for o in session.get_outputs()] == ['simcc_x', 'simcc_y']
+    for batch in (1, 3):
+        x, y = session.run(None, {'input': np.zeros((batch, 3, 256, 192),
+                                                    np.float32)})
+        assert x.shape == (batch, 21, 384) and y.shape == (batch, 21, 512)
+
+
+def test_export_parity_with_pytorch_is_below_1e4_on_random_and_real_crops(
+        student_onnx):
+    assert student_onnx.max_abs_diff_random < 1e-4
+    assert student_onnx.max_abs_diff_real < 1e-4
+
+
+def test_export_stores_the_model_spec_in_the_graph(student_onnx):
+    session = ort.InferenceSession(student_onnx.onnx_file,
+                                   providers=['CPUExecutionProvider'])
+    spec = PoseModelSpec.from_metadata(
+        session.get_modelmeta().custom_metadata_map)
+    assert spec == student_onnx.spec
+    assert spec.normalize_in_graph and spec.skeleton == 'union'
+
+
+@pytest.mark.parametrize('flip_test', [True, False])
+def test_ort_keypoints_equal_inference_topdown_on_the_same_boxes(
+        flip_test, student_onnx, torch_estimator):
+    torch_estimator.model.test_cfg['flip_test'] = flip_test
+    ours = OrtPoseEstimator(student_onnx.onnx_file, config=STUDENT_CONFIG,
+                            flip_test=flip_test)
+    sticks, stick_boxes = stick_figures(num_people=6)
+    for image, boxes in ((astronaut(), ASTRONAUT_BOXES),
+                         (sticks, stick_boxes)):
+        expected = torch_estimator(image, boxes)
+        result = ours(image, boxes)
+        np.testing.assert_allclose(result.keypoints, expected.keypoints,
+                                   atol=1e-3)
+        np.testing.assert_allclose(result.scores, expected.scores, atol=1e-3)
+
+
+def test_ort_runs_all_crops_of_an_image_in_one_session_call(student_onnx):
+    estimator = OrtPoseEstimator(student_onnx.onnx_file, flip_test=True)
+    calls = []
+    run = estimator.session.run
+    estimator.session = type('Counting', (), dict(
+        run=lambda self, *a: calls.append(a[1]['input'].shape) or run(*a)))()
+    image, boxes = stick_figures(num_people=6)
+    assert len(estimator(image, boxes)) == 6
+    assert calls == [(12, 3, 256, 192)]  # 6 crops and their mirror images
+
+
+def test_onnx_of_another_joint_count_is_refused(tmp_path):
+    path = _fake_simcc_onnx(str(tmp_path / 'coco17.onnx'), 17, (256, 192))
+    with pytest.raises(OnnxModelMismatchError,
+                       match=r'simcc_x \[.*17, 384\] \(expected.*21, 384'):
+        OrtPoseEstimator(path, config=STUDENT_CONFIG)
+
+
+def test_onnx_of_another_input_size_is_refused(tmp_path):
+    path = _fake_simcc_onnx(str(tmp_path / 'small.onnx'), 21, (128, 96))
+    with pytest.raises(OnnxModelMismatchError,
+                       match=r'input \[.*3, 128, 96\] \(expected.*256, 192'):
+        OrtPoseEstimator(path, config=STUDENT_CONFIG)
+
+
+def test_export_cli_prints_parity_under_1e4(student_checkpoints, tmp_path,
+                                             capsys):
+    spec = importlib.util.spec_from_file_location(
+        'export_onnx', osp.join(REPO, 'tools', 'export_onnx.py'))
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    out = str(tmp_path / 'plain.onnx')
+    cli.main([STUDENT_CONFIG, student_checkpoints['plain'], out])
+    printed = capsys.readouterr().out
+    assert 'parity max abs diff of SimCC outputs' in printed
+    assert osp.isfile(out)
+
+
+@pytest.fixture(scope='module')
+def tiny_benchmark(student_checkpoints, tmp_path_factory):
+    image, boxes = stick_figures(num_people=2)
+    return benchmark_model(STUDENT_CONFIG, student_checkpoints['distill'],
+                           image, boxes,
+                           str(tmp_path_factory.mktemp('bench')), warmup=0,
+                           repeats=1)
+
+
+def test_benchmark_times_every_backend_at_batch_1_and_all_people(
+        tiny_benchmark):
+    timed = {(t['backend'], t['batch']) for t in tiny_benchmark['latency']}
+    assert timed == {(b, n) for b in ('pytorch', 'onnxruntime', 'rtmlib')
+                     for n in (1, 2)}
+    assert all(t['t_total'] > 0 for t in tiny_benchmark['latency'])
+    assert tiny_benchmark['params'] > 1e6 and tiny_benchmark['flops'] > 1e8
+
+
+def test_benchmark_rtmlib_on_our_onnx_gives_our_keypoints(tiny_benchmark):
+    assert tiny_benchmark['rtmlib_max_keypoint_diff'] < 1e-3
+
+
+def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
+    report = dict(
+        machine=dict(date='d', platform='p', cpu_count=2, torch='t',
+                     torch_threads=2, onnxruntime='o', ort_threads='default',
+                     load_average_1min=1.0),
+        setup=dict(image='generated', image_size=[960, 540], num_people=2,
+                   warmup=0, repeats=1),
+        models=[tiny_benchmark])
+    text = render_markdown(report)
+    assert '| rtmpose-t_8xb256-420e_coco-mpii-256x192 | rtmlib | 2 |' in text
+    assert 'speed-up' in text and '1.00x' in text

@@ -1,0 +1,69 @@
+"""Benchmark pose models on the CPU: size, FLOPs, PyTorch / ONNX Runtime /
+rtmlib latency, and optionally accuracy; writes Markdown and JSON.
+
+Example (random weights when CKPT is ``random``)::
+
+    python tools/benchmark.py --models \
+        configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py:random \
+        teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py:random \
+        --num-people 6 --out results/benchmark.md
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import warnings
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+PROG = 'benchmark.py'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROG,
+                                     description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+', required=True,
+                        metavar='CFG:CKPT',
+                        help='config and checkpoint (plain or distillation; '
+                        '"random" for random weights)')
+    parser.add_argument('--image', help='image to run on (default: a '
+                        'generated image of stick figures)')
+    parser.add_argument('--num-people', type=int, default=6,
+                        help='people (crops) in the batched runs')
+    parser.add_argument('--dataset-config',
+                        help='also evaluate on this config\'s test set')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--work-dir', default='work_dirs/benchmark',
+                        help='ONNX files and random checkpoints go here')
+    parser.add_argument('--out', default='results/benchmark.md')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    os.environ.setdefault('OMP_NUM_THREADS', '2')
+    warnings.filterwarnings('ignore')
+    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.inference.benchmark import (parse_model_arg,
+                                                render_markdown,
+                                                run_benchmark, write_report)
+    from mmpose_ext.inference.sources import read_image
+    with exit_on_user_error(PROG):
+        image = None
+        if args.image:
+            image = read_image(args.image)
+            if image is None:
+                raise FileNotFoundError(f'--image {args.image!r} is missing '
+                                        'or not a readable image')
+        report = run_benchmark(
+            [parse_model_arg(m) for m in args.models], image=image,
+            image_name=args.image, num_people=args.num_people,
+            dataset_config=args.dataset_config, work_dir=args.work_dir,
+            warmup=args.warmup, repeats=args.repeats)
+        md, js = write_report(report, args.out)
+    print(render_markdown(report))
+    print(f'wrote {md} and {js}')
+
+
+if __name__ == '__main__':
+    main()

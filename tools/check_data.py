@@ -1,0 +1,36 @@
+"""Check that the data a config expects is on disk and well formed.
+
+Lists every missing folder, file or image and every malformed annotation file
+the config's datasets and evaluators would read; exits 1 if there is any,
+else prints OK and exits 0.
+
+    python tools/check_data.py configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py
+    python tools/check_data.py CONFIG --data-root /datasets/union
+"""
+import argparse
+import sys
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Check the data layout a config expects')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--data-root',
+        help='look for the data here instead of at the config\'s '
+        '`union_data_root` (the folder holding coco/ and mpii/)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.data_check import check_config
+    with exit_on_user_error('check_data.py'):
+        report = check_config(args.config, data_root=args.data_root)
+    print(report)
+    sys.exit(0 if report.ok else 1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,48 @@
+"""Generate the synthetic full-truth COCO/MPII pose benchmark.
+
+Example::
+
+    python tools/make_synthetic.py data/synthetic --seed 0 \
+        --num-train 64 --num-val 16 --image-size 320 256 --difficulty medium
+"""
+import argparse
+import json
+import logging
+
+from mmpose_ext.synthetic import DIFFICULTY_LEVELS, generate_benchmark
+
+
+def difficulty(text: str):
+    """A difficulty name or a number in [0, 1]."""
+    return text if text in DIFFICULTY_LEVELS else float(text)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('out_dir', help='output folder (created; reused when '
+                        'it holds the same benchmark)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--num-train', type=int, default=64,
+                        help='train images per style')
+    parser.add_argument('--num-val', type=int, default=16,
+                        help='validation images per style')
+    parser.add_argument('--image-size', type=int, nargs=2, default=(320, 256),
+                        metavar=('WIDTH', 'HEIGHT'))
+    parser.add_argument('--difficulty', type=difficulty, default='medium',
+                        help=f'one of {list(DIFFICULTY_LEVELS)} or a number '
+                        'in [0, 1]')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format='%(message)s')
+    manifest = generate_benchmark(
+        args.out_dir, seed=args.seed, num_train=args.num_train,
+        num_val=args.num_val, image_size=tuple(args.image_size),
+        difficulty=args.difficulty)
+    print(json.dumps(manifest['counts'], indent=2, sort_keys=True))
+
+
+if __name__ == '__main__':
+    main()
