@@ -24,8 +24,10 @@ from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 from scipy.io import loadmat
+from scipy.io.matlab import MatReadError
 
 from mmpose_ext import skeletons
+from mmpose_ext.apis.runner import load_config
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
                                                UnionPoseDataset, _resolve,
                                                _source_skeleton)
@@ -115,7 +117,7 @@ def iter_datasets(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
 def _leaf_datasets(cfg: dict, key: str,
                    in_union: bool) -> Iterator[Tuple[str, dict, bool]]:
     if cfg.get('datasets') is not None:  # Combined/Union/ConcatDataset
-        cls = DATASETS.get(cfg.get('type', ''))
+        cls = DATASETS.get(cfg['type']) if cfg.get('type') else None
         union = cls is not None and issubclass(cls, UnionPoseDataset)
         for i, sub in enumerate(cfg['datasets']):
             yield from _leaf_datasets(sub, f'{key}.datasets[{i}]', union)
@@ -169,7 +171,11 @@ def check_dataset(cfg: dict, in_union: bool = False) -> List[str]:
         return [f'unknown dataset type {dataset_type!r}: not in the MMPose '
                 'DATASETS registry (is `custom_imports` missing a module?)']
     problems = []
-    num_keypoints = _expected_keypoints(cfg, cls, in_union, problems)
+    try:
+        num_keypoints = _expected_keypoints(cfg, cls, in_union)
+    except DataConfigError as err:
+        problems.append(str(err))
+        num_keypoints = None
 
     data_root = _normpath(cfg.get('data_root'))
     if data_root and not osp.isdir(data_root):
@@ -208,14 +214,11 @@ def _normpath(path: Optional[str]) -> Optional[str]:
     return osp.normpath(path) if path else path
 
 
-def _expected_keypoints(cfg: dict, cls: type, in_union: bool,
-                        problems: List[str]) -> Optional[int]:
+def _expected_keypoints(cfg: dict, cls: type, in_union: bool) -> int:
+    """Keypoints per instance: the skeleton's that ``UnionPoseDataset``
+    maps (raising ``DataConfigError`` if none), else the dataset's own."""
     if in_union:
-        try:
-            return skeletons.num_keypoints(_source_skeleton(cfg))
-        except DataConfigError as err:
-            problems.append(str(err))
-            return None
+        return skeletons.num_keypoints(_source_skeleton(cfg))
     metainfo = cfg.get('metainfo') or cls.METAINFO
     return parse_pose_metainfo(deepcopy(dict(metainfo)))['num_keypoints']
 
@@ -293,7 +296,7 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                 'type?']
     if num_keypoints is not None:
         wrong = [i for i, e in enumerate(data)
-                 if np.shape(e['joints']) != (num_keypoints, 2)
+                 if _shape(e['joints']) != (num_keypoints, 2)
                  or len(e.get('joints_vis') or []) != num_keypoints]
         if wrong:
             e = data[wrong[0]]
@@ -301,13 +304,17 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                 f'{ann_file}: {len(wrong)} of {len(data)} entries do not '
                 f'have {num_keypoints} joints and joints_vis, first entry '
                 f'{wrong[0]} (image {e.get("image")}) has joints of shape '
-                f'{np.shape(e["joints"])}; is it the right file for this '
+                f'{_shape(e["joints"])}; is it the right file for this '
                 'dataset type?')
     if img_dir is not None:
         names = list(dict.fromkeys(e.get('image') for e in data))
         problems += _missing_images(ann_file, names, img_dir)
     if headbox_file is not None:
-        headboxes = loadmat(headbox_file).get('headboxes_src')
+        try:
+            headboxes = loadmat(headbox_file).get('headboxes_src')
+        except (OSError, ValueError, MatReadError) as err:
+            return problems + [f'headbox_file {headbox_file} is not a '
+                               f'readable .mat file ({err})']
         count = None if headboxes is None else np.shape(headboxes)[-1]
         if count != len(data):
             problems.append(
@@ -316,6 +323,13 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                    f'{count} head boxes') +
                 f' for the {len(data)} entries of {ann_file}')
     return problems
+
+
+def _shape(joints) -> tuple:
+    try:
+        return np.shape(joints)
+    except ValueError:  # ragged nesting
+        return ('ragged', )
 
 
 def _missing_images(ann_file: str, names: List[str],
@@ -362,7 +376,6 @@ def _check_evaluator_ann_file(ann_file: str,
 def check_config(config: str, data_root: Optional[str] = None) -> DataReport:
     """Load ``config``, re-point it to ``data_root`` if given, and check it.
     """
-    from mmpose_ext.apis.runner import load_config
     cfg = load_config(config)
     if data_root is not None:
         repoint_data_root(cfg, data_root)

@@ -105,7 +105,7 @@ def test_missing_data_root_is_reported_once_per_dataset(student_cfg,
 
 
 def test_missing_annotation_file_is_reported(student_cfg, data_root):
-    ann = data_root / 'coco' / 'annotations' / 'person_keypoints_train2017.json'
+    ann = data_root / 'coco/annotations/person_keypoints_train2017.json'
     os.remove(ann)
     assert only_problem(check(student_cfg, data_root)) == (
         f"train_dataloader.dataset.datasets[0] (CocoDataset): ann_file "
@@ -147,7 +147,7 @@ def test_missing_evaluator_annotation_file_is_reported(student_cfg,
 
 
 def test_coco_file_with_16_keypoints_is_reported(student_cfg, data_root):
-    ann = data_root / 'coco' / 'annotations' / 'person_keypoints_train2017.json'
+    ann = data_root / 'coco/annotations/person_keypoints_train2017.json'
     coco = json.loads(ann.read_text())
     for a in coco['annotations']:
         a['keypoints'] = a['keypoints'][:48]

@@ -2,9 +2,9 @@
 
 Lists every missing folder, file or image and every malformed annotation file
 the config's datasets and evaluators would read; exits 1 if there is any,
-else prints OK and exits 0.
+else prints OK and exits 0 (2 if the config itself cannot be read).
 
-    python tools/check_data.py configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py
+    python tools/check_data.py CONFIG
     python tools/check_data.py CONFIG --data-root /datasets/union
 """
 import argparse

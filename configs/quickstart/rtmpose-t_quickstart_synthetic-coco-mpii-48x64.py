@@ -1,0 +1,50 @@
+# Quick start: the RTMPose-t union-skeleton baseline (no distillation) on the
+# synthetic benchmark. Only size, schedule and data differ from the real
+# configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py.
+_base_ = [
+    '../rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py',
+    './_base_/synthetic.py',
+]
+input_size, codec = _base_.qs_input_size, _base_.qs_codec
+resized = dict(
+    TopdownAffine=dict(input_size=input_size),
+    GenerateTarget=dict(encoder=codec))
+train_pipeline = [
+    dict(s, **resized.get(s['type'], {})) for s in _base_.train_pipeline]
+train_pipeline_stage2 = [
+    dict(s, **resized.get(s['type'], {}))
+    for s in _base_.train_pipeline_stage2]
+val_pipeline = [
+    dict(s, **resized.get(s['type'], {})) for s in _base_.val_pipeline]
+
+model = dict(
+    backbone=dict(init_cfg=None),
+    head=dict(
+        input_size=input_size,
+        in_featuremap_size=tuple(-(-s // 32) for s in input_size),
+        decoder=codec))
+
+train_dataloader = dict(
+    **_base_.qs_loader,
+    dataset=dict(
+        datasets=[_base_.qs_coco_train, _base_.qs_mpii_train],
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    **_base_.qs_loader,
+    dataset=dict(
+        datasets=[_base_.qs_coco_val, _base_.qs_mpii_val],
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = _base_.qs_union_evaluator
+test_evaluator = val_evaluator
+
+train_cfg = _base_.qs_train_cfg
+param_scheduler = _base_.qs_param_scheduler
+optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
+default_hooks = _base_.qs_default_hooks
+custom_hooks = [
+    dict(
+        type='mmdet.PipelineSwitchHook',
+        switch_epoch=_base_.qs_max_epochs - _base_.qs_stage2_epochs,
+        switch_pipeline=train_pipeline_stage2)
+]

@@ -1,0 +1,3 @@
+from .pipeline import Quickstart, QuickstartSettings, quickstart_config
+
+__all__ = ['Quickstart', 'QuickstartSettings', 'quickstart_config']
