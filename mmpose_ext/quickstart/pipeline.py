@@ -86,7 +86,7 @@ class ProgressHook(Hook):
 
     def after_train_epoch(self, runner) -> None:
         loss = runner.message_hub.get_scalar('train/loss')
-        self.say(f'    {self.title}: epoch {runner.epoch}/'
+        self.say(f'    {self.title}: epoch {runner.epoch + 1}/'
                  f'{runner.max_epochs}, loss {loss.mean(20):.4f}')
 
 
