@@ -8,7 +8,7 @@ from mmpose_ext.quickstart import Quickstart, QuickstartSettings
 def test_miniature_quickstart_writes_report_and_reuses_stages(tmp_path):
     settings = QuickstartSettings(
         data_root=str(tmp_path / 'data'), work_root=str(tmp_path / 'work'),
-        out_dir=str(tmp_path / 'out'), num_train=6, num_val=3, max_epochs=1,
+        out_dir=str(tmp_path / 'out'), num_train=6, num_val=3, max_iters=2,
         cfg_options=dict(train_dataloader=dict(batch_size=8, num_workers=0,
                                                persistent_workers=False),
                          val_dataloader=dict(num_workers=0,

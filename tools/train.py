@@ -1,14 +1,12 @@
 """Train a pose model (MMPose's tools/train.py arguments)."""
 import argparse
-import os
 
-from mmengine.config import DictAction
+from mmpose_ext.apis.runner import add_runner_arguments, parse_runner_args
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a pose model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from this checkpoint, or without a path from the '
@@ -19,22 +17,8 @@ def parse_args(argv=None):
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the batch size')
-    parser.add_argument('--show-dir',
-                        help='save visualised validation results here')
-    parser.add_argument('--show', action='store_true',
-                        help='display validation results in a window')
-    parser.add_argument('--interval', type=int, default=1,
-                        help='visualise every n-th sample')
-    parser.add_argument('--wait-time', type=float, default=1,
-                        help='seconds each window is shown')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

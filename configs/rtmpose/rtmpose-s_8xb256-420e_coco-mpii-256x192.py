@@ -1,31 +1,24 @@
 # RTMPose-s on COCO + MPII, 21-joint union skeleton, no distillation: the
-# baseline every distillation result is compared with. The upstream COCO
-# recipe (AdamW, 420 epochs, two-stage pipeline, SimCC 256x192) is kept; only
-# the head's joint count, the data and the evaluator change.
-_base_ = [
-    'mmpose::body_2d_keypoint/rtmpose/coco/'
-    'rtmpose-s_8xb256-420e_coco-256x192.py',
-    '../_base_/coco_mpii_data.py',
+# baseline of the small student. It differs from the tiny baseline exactly as
+# upstream's rtmpose-s_8xb256-420e_coco-256x192.py differs from -t: network
+# size, pretrained backbone and EMA.
+_base_ = ['./rtmpose-t_8xb256-420e_coco-mpii-256x192.py']
+
+model = dict(
+    backbone=dict(
+        deepen_factor=0.33,
+        widen_factor=0.5,
+        init_cfg=dict(
+            checkpoint='https://download.openmmlab.com/mmpose/v1/projects/'
+            'rtmposev1/cspnext-s_udp-aic-coco_210e-256x192-92f5a029_20230130.pth'
+        )),
+    head=dict(in_channels=512))
+
+custom_hooks = _base_.custom_hooks + [
+    dict(
+        type='EMAHook',
+        ema_type='ExpMomentumEMA',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49),
 ]
-
-num_keypoints = 21
-model = dict(head=dict(out_channels=num_keypoints))
-
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='UnionPoseDataset',
-        metainfo=_base_.union_metainfo,
-        datasets=[_base_.coco_train, _base_.mpii_train],
-        pipeline=_base_.train_pipeline))
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='UnionPoseDataset',
-        metainfo=_base_.union_metainfo,
-        datasets=[_base_.coco_val, _base_.mpii_val],
-        pipeline=_base_.val_pipeline))
-test_dataloader = val_dataloader
-
-val_evaluator = dict(_base_.union_evaluator, _delete_=True)
-test_evaluator = val_evaluator

@@ -136,3 +136,29 @@ def run_test(cfg: Config) -> dict:
     os.environ.setdefault('LOCAL_RANK', '0')
     runner = Runner.from_cfg(cfg)
     return runner.test()
+
+
+def add_runner_arguments(parser) -> None:
+    """The options MMPose's train.py and test.py share."""
+    from mmengine.config import DictAction
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--show-dir',
+                        help='save visualised results in this folder')
+    parser.add_argument('--show', action='store_true',
+                        help='display results in a window')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='visualise every n-th sample')
+    parser.add_argument('--wait-time', type=float, default=1,
+                        help='seconds each window is shown')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser, argv=None):
+    """Parse, and export ``LOCAL_RANK`` as torch.distributed expects."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args

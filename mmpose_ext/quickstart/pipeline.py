@@ -33,14 +33,14 @@ from mmpose_ext.fileio import atomic_write
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 
 QUICKSTART_CONFIGS = {
-    'teacher_coco': 'teacher-coco_rtmpose-m_quickstart_synthetic-48x64.py',
-    'teacher_mpii': 'teacher-mpii_rtmpose-m_quickstart_synthetic-64x64.py',
-    'baseline': 'rtmpose-t_quickstart_synthetic-coco-mpii-48x64.py',
-    'distilled': 'distill_rtmpose-t_quickstart_synthetic-coco-mpii-48x64.py',
+    'teacher_coco': 'teacher-coco_rtmpose-s_quickstart_synthetic-96x128.py',
+    'teacher_mpii': 'teacher-mpii_rtmpose-s_quickstart_synthetic-128x128.py',
+    'baseline': 'rtmpose-t_quickstart_synthetic-coco-mpii-96x128.py',
+    'distilled': 'distill_rtmpose-t_quickstart_synthetic-coco-mpii-96x128.py',
 }
 MODEL_TITLES = {
-    'teacher_coco': 'COCO-style teacher (RTMPose-m, 17 joints)',
-    'teacher_mpii': 'MPII-style teacher (RTMPose-m, 16 joints)',
+    'teacher_coco': 'COCO-style teacher (RTMPose-s widths, 17 joints)',
+    'teacher_mpii': 'MPII-style teacher (RTMPose-s widths, 16 joints)',
     'baseline': 'student, labels only (RTMPose-t, 21 joints)',
     'distilled': 'student, distilled (RTMPose-t, 21 joints)',
 }
@@ -61,7 +61,7 @@ class QuickstartSettings:
         seeds: training seeds; each trains its own teachers and students.
         num_train, num_val: images per style and split.
         difficulty: the generator's difficulty.
-        max_epochs: epochs per training run (``None``: the configs').
+        max_iters: iterations per training run (``None``: the configs').
         cfg_options: overrides applied to every training config.
     """
 
@@ -72,22 +72,25 @@ class QuickstartSettings:
     num_train: int = 600
     num_val: int = 100
     difficulty: str = 'medium'
-    max_epochs: Optional[int] = None
+    max_iters: Optional[int] = None
     cfg_options: Dict = field(default_factory=dict)
 
 
 @HOOKS.register_module()
 class ProgressHook(Hook):
-    """One short line per epoch on the console, for quiet quick-start runs.
-    """
+    """A short console line every tenth of training, for quiet runs."""
 
     def __init__(self, say: Callable[[str], None] = console, title: str = ''):
         self.say, self.title = say, title
 
-    def after_train_epoch(self, runner) -> None:
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        step = max(runner.max_iters // 10, 1)
+        if (runner.iter + 1) % step and runner.iter + 1 != runner.max_iters:
+            return
         loss = runner.message_hub.get_scalar('train/loss')
-        self.say(f'    {self.title}: epoch {runner.epoch + 1}/'
-                 f'{runner.max_epochs}, loss {loss.mean(20):.4f}')
+        self.say(f'    {self.title}: iteration {runner.iter + 1}/'
+                 f'{runner.max_iters}, loss {loss.mean(step):.4f}')
 
 
 def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
@@ -110,14 +113,10 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     cfg.log_level = 'WARNING'
     cfg.custom_hooks = list(cfg.custom_hooks) + [
         dict(type='ProgressHook', title=name)]
-    if settings.max_epochs is not None:
-        epochs = settings.max_epochs
-        cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
-        cfg.default_hooks.checkpoint.interval = epochs
-        cfg.param_scheduler[-1].update(end=epochs, T_max=epochs)
-        for hook in cfg.custom_hooks:
-            if hook['type'] == 'mmdet.PipelineSwitchHook':
-                hook['switch_epoch'] = max(epochs - cfg.qs_stage2_epochs, 0)
+    if settings.max_iters is not None:
+        iters = settings.max_iters
+        cfg.train_cfg.update(max_iters=iters, val_interval=iters)
+        cfg.param_scheduler[-1].update(end=iters, T_max=iters)
     if teachers:
         for teacher in cfg.model.teachers:
             teacher['checkpoint'] = teachers[teacher['name']]
@@ -175,7 +174,7 @@ class Quickstart:
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)
-        checkpoint = osp.join(work_dir, f'epoch_{runner.max_epochs}.pth')
+        checkpoint = osp.join(work_dir, f'iter_{runner.max_iters}.pth')
         train_seconds = time.time() - start
         cfg = quickstart_config(name, self.settings, seed,
                                 osp.join(work_dir, 'test'), teachers)

@@ -10,8 +10,6 @@ resized = dict(
     TopdownAffine=dict(input_size=input_size),
     GenerateTarget=dict(encoder=codec))
 train_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.train_pipeline]
-train_pipeline_stage2 = [
     dict(s, **resized.get(s['type'], {}))
     for s in _base_.train_pipeline_stage2]
 val_pipeline = [
@@ -38,13 +36,8 @@ test_dataloader = val_dataloader
 val_evaluator = _base_.qs_union_evaluator
 test_evaluator = val_evaluator
 
-train_cfg = _base_.qs_train_cfg
-param_scheduler = _base_.qs_param_scheduler
+train_cfg = _base_.qs_student_train_cfg
+param_scheduler = _base_.qs_student_param_scheduler
 optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
 default_hooks = _base_.qs_default_hooks
-custom_hooks = [
-    dict(
-        type='mmdet.PipelineSwitchHook',
-        switch_epoch=_base_.qs_max_epochs - _base_.qs_stage2_epochs,
-        switch_pipeline=train_pipeline_stage2)
-]
+custom_hooks = []

@@ -1,6 +1,6 @@
 # Quick start: the COCO teacher (RTMPose-m, 17 COCO joints) trained on the
-# COCO-style half of the synthetic benchmark only. Only size, schedule and
-# data differ from the real teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py.
+# COCO-style half of the synthetic benchmark only. Only size (RTMPose-s widths, so
+# that it trains in minutes on a CPU), schedule and data differ from the real teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py.
 _base_ = [
     '../../teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py',
     './_base_/synthetic.py',
@@ -11,16 +11,15 @@ resized = dict(
     TopdownAffine=dict(input_size=input_size),
     GenerateTarget=dict(encoder=codec))
 train_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.train_pipeline]
-train_pipeline_stage2 = [
     dict(s, **resized.get(s['type'], {}))
     for s in _base_.train_pipeline_stage2]
 val_pipeline = [
     dict(s, **resized.get(s['type'], {})) for s in _base_.val_pipeline]
 
 model = dict(
-    backbone=dict(init_cfg=None),
+    backbone=dict(init_cfg=None, deepen_factor=0.33, widen_factor=0.5),
     head=dict(
+        in_channels=512,
         input_size=input_size,
         in_featuremap_size=tuple(-(-s // 32) for s in input_size),
         decoder=codec))
@@ -36,13 +35,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(_base_.qs_coco_metric, _delete_=True)
 test_evaluator = val_evaluator
 
-train_cfg = _base_.qs_train_cfg
-param_scheduler = _base_.qs_param_scheduler
+train_cfg = _base_.qs_teacher_train_cfg
+param_scheduler = _base_.qs_teacher_param_scheduler
 optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
 default_hooks = _base_.qs_default_hooks
-custom_hooks = [
-    dict(
-        type='mmdet.PipelineSwitchHook',
-        switch_epoch=_base_.qs_max_epochs - _base_.qs_stage2_epochs,
-        switch_pipeline=train_pipeline_stage2)
-]
+custom_hooks = []

@@ -13,14 +13,14 @@ teachers = [
     dict(
         name='coco',
         config='configs/quickstart/'
-        'teacher-coco_rtmpose-m_quickstart_synthetic-48x64.py',
+        'teacher-coco_rtmpose-s_quickstart_synthetic-96x128.py',
         checkpoint='work_dirs/quickstart/teachers/coco.pth',
         input_size=input_size,
         skeleton='coco'),
     dict(
         name='mpii',
         config='configs/quickstart/'
-        'teacher-mpii_rtmpose-m_quickstart_synthetic-64x64.py',
+        'teacher-mpii_rtmpose-s_quickstart_synthetic-128x128.py',
         checkpoint='work_dirs/quickstart/teachers/mpii.pth',
         input_size=_base_.qs_mpii_input_size,
         skeleton='mpii'),
@@ -30,8 +30,6 @@ resized = dict(
     GenerateTarget=dict(encoder=codec),
     TeacherCrops=dict(teachers=teachers))
 train_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.train_pipeline]
-train_pipeline_stage2 = [
     dict(s, **resized.get(s['type'], {}))
     for s in _base_.train_pipeline_stage2]
 val_pipeline = [
@@ -60,14 +58,10 @@ test_dataloader = val_dataloader
 val_evaluator = _base_.qs_union_evaluator
 test_evaluator = val_evaluator
 
-train_cfg = _base_.qs_train_cfg
-param_scheduler = _base_.qs_param_scheduler
+train_cfg = _base_.qs_student_train_cfg
+param_scheduler = _base_.qs_student_param_scheduler
 optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
 default_hooks = _base_.qs_default_hooks
 custom_hooks = [
-    dict(
-        type='mmdet.PipelineSwitchHook',
-        switch_epoch=_base_.qs_max_epochs - _base_.qs_stage2_epochs,
-        switch_pipeline=train_pipeline_stage2),
     dict(type='KDWeightScheduleHook', schedule='linear', start=1.0, end=0.0),
 ]
