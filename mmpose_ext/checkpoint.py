@@ -59,7 +59,8 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
-        UnsafeCheckpointError: the file holds classes outside the allow-list.
+        UnsafeCheckpointError: the file holds classes outside the allow-list,
+            or is not a checkpoint at all.
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
@@ -68,19 +69,21 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except Exception as err:  # torch raises UnpicklingError or RuntimeError
-        if 'weights_only' not in str(err).lower() and \
-                'unpickl' not in str(err).lower():
-            raise
         try:
             found = torch.serialization.get_unsafe_globals_in_checkpoint(
                 filename)
-        except Exception:  # not a zip checkpoint: report torch's reason
+        except Exception:  # not a zip checkpoint at all
             found = []
+        if not found:
+            reason = str(err).strip().splitlines()[0] if str(err) else ''
+            raise UnsafeCheckpointError(
+                f'cannot read {filename!r} as a PyTorch checkpoint '
+                f'({type(err).__name__}: {reason[:200]}); is it a file '
+                'written by torch.save / MMEngine?') from None
         raise UnsafeCheckpointError(
             f'refusing to load {filename!r}: it holds objects that are not '
-            'tensors or MMEngine/MMPose checkpoint data'
-            + (f' ({", ".join(found)})' if found else '')
-            + '. Loading it would run arbitrary pickled code. Only load '
+            f'tensors or MMEngine/MMPose checkpoint data ({", ".join(found)})'
+            '. Loading it would run arbitrary pickled code. Only load '
             'checkpoints from sources you trust; if you do trust it, '
             're-save its state_dict with torch.save.') from None
 

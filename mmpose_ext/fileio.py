@@ -16,7 +16,9 @@ PathLike = Union[str, 'os.PathLike[str]']
 @contextlib.contextmanager
 def atomic_output(path: PathLike, sync_dir: bool = False) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success it replaces
-    ``path`` (``os.replace``), on any error it is removed.
+    ``path`` (``os.replace``), on any error it is removed. The temporary file
+    keeps ``path``'s extension, so writers that choose the format by it
+    (``cv2.imwrite``, ``cv2.VideoWriter``) work on it.
 
     Args:
         path: the destination; its folder is created if needed.
@@ -26,7 +28,7 @@ def atomic_output(path: PathLike, sync_dir: bool = False) -> Iterator[str]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
-                               suffix='.tmp')
+                               suffix=path.suffix)
     os.close(fd)
     try:
         yield tmp

@@ -1,7 +1,9 @@
 """ONNX export, the batched ONNX Runtime estimator, and the benchmark."""
 import importlib.util
+import json
 import os.path as osp
 
+import cv2
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -9,13 +11,13 @@ import torch
 from conftest import REPO, STUDENT_CONFIG
 
 from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
-from mmpose_ext.inference.benchmark import benchmark_model, render_markdown
+from mmpose_ext.inference.benchmark import benchmark_models, render_markdown
+from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.spec import PoseModelSpec
 from mmpose_ext.inference.torch_pose import TorchPoseEstimator
 
-ASTRONAUT_BOXES = np.array([[0., 0., 512., 512.], [150., 20., 420., 512.],
-                            [260., 0., 350., 130.]])
+ASTRONAUT_BOXES = np.array([[0., 0., 512., 512.], [150., 20., 420., 512.]])
 
 
 def _fake_simcc_onnx(path, num_keypoints, input_hw):
@@ -75,7 +77,7 @@ def test_ort_keypoints_equal_inference_topdown_on_the_same_boxes(
     torch_estimator.model.test_cfg['flip_test'] = flip_test
     ours = OrtPoseEstimator(student_onnx.onnx_file, config=STUDENT_CONFIG,
                             flip_test=flip_test)
-    sticks, stick_boxes = stick_figures(num_people=6)
+    sticks, stick_boxes = stick_figures(num_people=4)
     for image, boxes in ((astronaut(), ASTRONAUT_BOXES),
                          (sticks, stick_boxes)):
         expected = torch_estimator(image, boxes)
@@ -85,15 +87,23 @@ def test_ort_keypoints_equal_inference_topdown_on_the_same_boxes(
         np.testing.assert_allclose(result.scores, expected.scores, atol=1e-3)
 
 
+class _CountingSession:
+    """An ONNX Runtime session that records the input shape of each run."""
+
+    def __init__(self, session):
+        self.session, self.shapes = session, []
+
+    def run(self, output_names, feeds):
+        self.shapes.append(feeds['input'].shape)
+        return self.session.run(output_names, feeds)
+
+
 def test_ort_runs_all_crops_of_an_image_in_one_session_call(student_onnx):
     estimator = OrtPoseEstimator(student_onnx.onnx_file, flip_test=True)
-    calls = []
-    run = estimator.session.run
-    estimator.session = type('Counting', (), dict(
-        run=lambda self, *a: calls.append(a[1]['input'].shape) or run(*a)))()
+    estimator.session = counting = _CountingSession(estimator.session)
     image, boxes = stick_figures(num_people=6)
     assert len(estimator(image, boxes)) == 6
-    assert calls == [(12, 3, 256, 192)]  # 6 crops and their mirror images
+    assert counting.shapes == [(12, 3, 256, 192)]  # 6 crops, 6 mirrored
 
 
 def test_onnx_of_another_joint_count_is_refused(tmp_path):
@@ -110,26 +120,42 @@ def test_onnx_of_another_input_size_is_refused(tmp_path):
         OrtPoseEstimator(path, config=STUDENT_CONFIG)
 
 
-def test_export_cli_prints_parity_under_1e4(student_checkpoints, tmp_path,
-                                             capsys):
+def test_demo_with_onnx_weights_saves_the_keypoints_of_pytorch_weights(
+        student_onnx, student_checkpoints, tmp_path):
+    image = str(tmp_path / 'people.jpg')
+    cv2.imwrite(image, stick_figures(num_people=3, seed=2)[0])
+    saved = {}
+    for weights in (student_onnx.onnx_file, student_checkpoints['plain']):
+        out = tmp_path / osp.splitext(osp.basename(weights))[1][1:]
+        run_demo(image, STUDENT_CONFIG, weights, pred_out_dir=str(out))
+        with open(out / 'people.json') as f:
+            saved[out.name] = json.load(f)['instances'][0]
+    np.testing.assert_allclose(saved['onnx']['keypoints'],
+                               saved['pth']['keypoints'], atol=0.02)
+
+
+def test_export_cli_prints_both_parity_differences(student_onnx, monkeypatch,
+                                                  capsys):
+    from mmpose_ext.inference import onnx_export
     spec = importlib.util.spec_from_file_location(
         'export_onnx', osp.join(REPO, 'tools', 'export_onnx.py'))
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
-    out = str(tmp_path / 'plain.onnx')
-    cli.main([STUDENT_CONFIG, student_checkpoints['plain'], out])
+    monkeypatch.setattr(onnx_export, 'export_student',
+                        lambda *args, **kwargs: student_onnx)
+    cli.main([STUDENT_CONFIG, 'student.pth', 'student.onnx'])
     printed = capsys.readouterr().out
-    assert 'parity max abs diff of SimCC outputs' in printed
-    assert osp.isfile(out)
+    assert (f'random crops {student_onnx.max_abs_diff_random:.3g}, astronaut '
+            f'crops {student_onnx.max_abs_diff_real:.3g}') in printed
 
 
 @pytest.fixture(scope='module')
 def tiny_benchmark(student_checkpoints, tmp_path_factory):
     image, boxes = stick_figures(num_people=2)
-    return benchmark_model(STUDENT_CONFIG, student_checkpoints['distill'],
-                           image, boxes,
-                           str(tmp_path_factory.mktemp('bench')), warmup=0,
-                           repeats=1)
+    return benchmark_models([(STUDENT_CONFIG, student_checkpoints['distill'])],
+                            image, boxes,
+                            str(tmp_path_factory.mktemp('bench')), warmup=0,
+                            repeats=1)[0]
 
 
 def test_benchmark_times_every_backend_at_batch_1_and_all_people(
@@ -145,9 +171,14 @@ def test_benchmark_rtmlib_on_our_onnx_gives_our_keypoints(tiny_benchmark):
     assert tiny_benchmark['rtmlib_max_keypoint_diff'] < 1e-3
 
 
+def test_benchmark_checks_our_keypoints_against_pytorch(tiny_benchmark):
+    assert tiny_benchmark['pytorch_max_keypoint_diff'] < 1e-3
+
+
 def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
     report = dict(
-        machine=dict(date='d', platform='p', cpu_count=2, torch='t',
+        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+                     torch='t',
                      torch_threads=2, onnxruntime='o', ort_threads='default',
                      load_average_1min=1.0),
         setup=dict(image='generated', image_size=[960, 540], num_people=2,
@@ -155,4 +186,4 @@ def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
         models=[tiny_benchmark])
     text = render_markdown(report)
     assert '| rtmpose-t_8xb256-420e_coco-mpii-256x192 | rtmlib | 2 |' in text
-    assert 'speed-up' in text and '1.00x' in text
+    assert '1.00x (reference)' in text

@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .errors import ModelFileNotFoundError
+from .errors import ModelFileNotFoundError, UnsupportedInputError
 
 
 def find_model_in_metafiles(name: str, scope: str) -> Optional[dict]:
@@ -54,11 +54,16 @@ def resolve_model(model: str, weights: Optional[str], scope: str,
         FileNotFoundError: a path that does not exist.
         ModelFileNotFoundError: a name whose weights are not on this machine,
             or an unknown name.
+        UnsupportedInputError: ``model`` is a file but not a ``.py`` config.
     """
     if weights is not None and not osp.isfile(weights):
         raise FileNotFoundError(f'{weights_option}: checkpoint {weights!r} '
                                 'does not exist')
     if osp.isfile(model):
+        if not model.endswith('.py'):
+            raise UnsupportedInputError(
+                f'{model_option} {model!r} is not a config (.py) file; '
+                f'checkpoints go to {weights_option}')
         return model, weights
     if model.endswith('.py') or osp.sep in model:
         raise FileNotFoundError(f'{model_option}: config {model!r} does not '

@@ -23,7 +23,7 @@ from .errors import CheckpointMismatchError
 
 DISTILLER_TYPES = ('MultiTeacherDistiller', )
 # How many keys of each kind an error message lists.
-_LISTED_KEYS = 6
+_LISTED_KEYS = 4
 
 
 def student_config(config: Union[str, Config]) -> Config:

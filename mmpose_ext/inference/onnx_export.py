@@ -221,10 +221,9 @@ def export_student(config,
     model = init_pose_model(config, checkpoint, device='cpu')
     spec = PoseModelSpec.from_config(model.cfg)
     random, real = parity_crops(spec, images, seed=seed)
-    folder = osp.dirname(osp.abspath(out_file))
     meta = dict(source_config=osp.basename(model.cfg.filename or ''),
                 source_checkpoint=osp.basename(checkpoint or 'random'))
-    with atomic_output(osp.join(folder, osp.basename(out_file))) as staged:
+    with atomic_output(out_file) as staged:
         _, exporter = export_onnx(model, staged, spec, opset, meta)
         diff_random = onnx_max_abs_diff(model, staged, random)
         diff_real = onnx_max_abs_diff(model, staged, real) if len(real) \

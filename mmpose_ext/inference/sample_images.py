@@ -22,9 +22,11 @@ def _stick_figure(canvas: np.ndarray, x: float, top: float, height: float,
     joints = dict(
         l_shoulder=(x - 1.1 * u, top + 1.6 * u),
         r_shoulder=(x + 1.1 * u, top + 1.6 * u),
-        l_hand=(x - 1.8 * u, top + 4.0 * u), r_hand=(x + 1.9 * u, top + 3.2 * u),
+        l_hand=(x - 1.8 * u, top + 4.0 * u),
+        r_hand=(x + 1.9 * u, top + 3.2 * u),
         l_foot=(x - 1.2 * u, top + 8 * u), r_foot=(x + 1.2 * u, top + 8 * u),
-        l_knee=(x - 0.8 * u, top + 6.1 * u), r_knee=(x + 0.7 * u, top + 6.1 * u))
+        l_knee=(x - 0.8 * u, top + 6.1 * u),
+        r_knee=(x + 0.7 * u, top + 6.1 * u))
     segments = [(neck, hip), (joints['l_shoulder'], joints['r_shoulder']),
                 (joints['l_shoulder'], joints['l_hand']),
                 (joints['r_shoulder'], joints['r_hand']),

@@ -1,16 +1,19 @@
 """What an inference path needs to know about a SimCC pose model.
 
 :class:`PoseModelSpec` is read from an MMPose config (for PyTorch) or from the
-metadata our ONNX export writes into the graph, and the two are compared when
-an ONNX file is used with a config, so a file of another model is refused
-before it produces nonsense.
+metadata our ONNX export writes into the graph. When an ONNX file is used with
+a config, the graph's input and output shapes are checked against the config's
+spec, so a file of another model is refused before it produces nonsense.
 """
+import ast
 from dataclasses import asdict, dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 
 from mmpose_ext import skeletons
+
+from .errors import OnnxModelMismatchError
 
 # Keys of the ONNX metadata written by onnx_export and read here.
 METADATA_PREFIX = 'mmpose_ext.'
@@ -76,7 +79,6 @@ class PoseModelSpec:
         Raises:
             OnnxModelMismatchError: the config's head is not a SimCC head.
         """
-        from .errors import OnnxModelMismatchError
         model = cfg.model
         head = model.head
         if 'simcc_split_ratio' not in head or 'input_size' not in head:
@@ -106,11 +108,12 @@ class PoseModelSpec:
         return {METADATA_PREFIX + k: repr(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_metadata(cls, metadata: Dict[str, str]) -> Optional['PoseModelSpec']:
+    def from_metadata(cls,
+                      metadata: Dict[str, str]) -> Optional['PoseModelSpec']:
         """The spec stored by :meth:`to_metadata`, or ``None`` if absent."""
-        import ast
         values = {k[len(METADATA_PREFIX):]: ast.literal_eval(v)
-                  for k, v in metadata.items() if k.startswith(METADATA_PREFIX)}
+                  for k, v in metadata.items()
+                  if k.startswith(METADATA_PREFIX)}
         if not values:
             return None
         names = set(cls.__dataclass_fields__)
