@@ -144,7 +144,13 @@ class Quickstart:
 
     def __init__(self, settings: QuickstartSettings,
                  say: Callable[[str], None] = console):
-        self.settings, self.say = settings, say
+        self.settings, self._say = settings, say
+        self._start = time.time()
+
+    def say(self, line: str) -> None:
+        """Print ``line`` behind the time elapsed since the run started."""
+        elapsed = int(time.time() - self._start)
+        self._say(f'{elapsed // 60:3d}:{elapsed % 60:02d} {line}')
 
     # stages ---------------------------------------------------------------
     def generate_data(self) -> dict:
@@ -215,7 +221,7 @@ class Quickstart:
 
     def run(self) -> List[Dict[str, Dict]]:
         from mmpose_ext.quickstart.report import write_report
-        start = time.time()
+        self._start = time.time()
         self.generate_data()
         runs = [self.run_seed(seed) for seed in self.settings.seeds]
         self.publish_teachers(runs[0])
@@ -223,7 +229,7 @@ class Quickstart:
         paths = write_report(runs, self.settings)
         for path in paths:
             self.say(f'      {path}')
-        self.say(f'done in {time.time() - start:.0f} s')
+        self.say('done')
         return runs
 
 

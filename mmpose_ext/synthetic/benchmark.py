@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 GENERATOR = 'mmpose_ext.synthetic'
 # Bump when the same parameters would render different images or labels.
-VERSION = '1.0.0'
+VERSION = '1.1.0'
 SPLITS: Tuple[str, ...] = ('train', 'val')
 MANIFEST = 'manifest.json'
 JPEG_QUALITY = 92

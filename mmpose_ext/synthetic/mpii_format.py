@@ -8,7 +8,8 @@ Coordinate conventions, taken from mmpose 1.3's ``MpiiDataset`` and
   same pixel frame as the images and the COCO files; unlabelled joints are
   ``[-1, -1]`` with ``joints_vis`` 0.
 - json ``center`` has 1 subtracted by the dataset (MATLAB's 1-based origin),
-  so it is written 1-based; ``scale * 200`` is the larger side of the body box,
+  so it is written 1-based; ``scale * 200`` is 1.2 times the larger side of
+  the body box, centred on the body after mmpose's downward shift,
   mmpose adds its own padding.
 - the ``.mat`` is MATLAB's 1-based layout: ``headboxes_src`` ``(2, 2, N)``
   (``[corner, xy, person]``, top-left then bottom-right), ``pos_gt_src``
@@ -38,6 +39,11 @@ MAT_JOINT_LABELS: Dict[str, str] = {
     'left_wrist': 'lwri'}
 PIXEL_STD = 200.0      # MPII scales are body sizes in units of 200 pixels
 MATLAB_ORIGIN = 1.0    # MATLAB counts pixels from 1
+# MPII's person scales leave room around the body (the head top is not on the
+# crop border); without it augmentation pushes the head top out of most
+# training crops and it is never learnt.
+SCALE_MARGIN = 1.2
+MMPOSE_CENTRE_SHIFT = 15. / PIXEL_STD
 # scipy stamps the creation time into the 116-byte MAT header text; a fixed
 # text keeps equal content byte-identical.
 MAT_HEADER = b'MATLAB 5.0 MAT-file, written by mmpose_ext.synthetic'
@@ -54,11 +60,15 @@ def mpii_entry(file_name: str, person: PersonTruth) -> dict:
     """One person as an entry of an MMPose MPII json."""
     xy, labelled = _mpii_joints(person)
     x1, y1, x2, y2 = person.body_box
+    size = max(x2 - x1, y2 - y1) * SCALE_MARGIN
+    # mmpose's MpiiDataset moves the centre down by 15/200 of the scale;
+    # undo that here so the crop is centred on the body.
+    centre_y = (y1 + y2) / 2 - MMPOSE_CENTRE_SHIFT * size
     return {
         'image': file_name,
         'center': [round((x1 + x2) / 2 + MATLAB_ORIGIN, 2),
-                   round((y1 + y2) / 2 + MATLAB_ORIGIN, 2)],
-        'scale': round(max(x2 - x1, y2 - y1) / PIXEL_STD, 4),
+                   round(centre_y + MATLAB_ORIGIN, 2)],
+        'scale': round(size / PIXEL_STD, 4),
         'joints': [[float(x), float(y)] if ok else [-1.0, -1.0]
                    for (x, y), ok in zip(xy, labelled)],
         'joints_vis': [int(ok) for ok in labelled],
