@@ -8,13 +8,13 @@ normalise them inside the graph (their metadata says so); other SimCC graphs
 (e.g. MMDeploy's) get MMPose's normalisation in numpy.
 """
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Tuple
 
 import numpy as np
 
 from .errors import OnnxModelMismatchError
-from .preprocess import as_boxes, crops_to_nchw, normalize, top_down_affine
-from .result import PoseResult
+from .preprocess import crops_to_nchw, normalize, top_down_affine
+from .result import BoxPoseEstimator
 from .simcc import decode_simcc, flip_back_simcc
 from .spec import PoseModelSpec
 
@@ -80,7 +80,7 @@ def check_graph(session, spec: PoseModelSpec, onnx_file: str,
     return _dim(inputs[0].shape[0])
 
 
-class OrtPoseEstimator:
+class OrtPoseEstimator(BoxPoseEstimator):
     """Top-down SimCC pose estimation with one batched ONNX Runtime call.
 
     Args:
@@ -174,23 +174,9 @@ class OrtPoseEstimator:
         return decode_simcc(simcc_x, simcc_y, self.spec.simcc_split_ratio,
                             centers, scales, self.spec.input_size)
 
-    def __call__(self,
-                 image: np.ndarray,
-                 bboxes: Optional[Union[np.ndarray, Sequence]] = None
-                 ) -> PoseResult:
-        """Poses of the people in ``bboxes`` (``x1, y1, x2, y2[, score]``);
-        ``None`` takes the whole image as one person."""
-        if bboxes is None:
-            h, w = image.shape[:2]
-            bboxes = [[0, 0, w, h]]
-        boxes = as_boxes(bboxes)
-        if len(boxes) == 0:
-            return PoseResult.empty(self.spec.num_keypoints,
-                                    self.spec.skeleton)
+    def predict_boxes(self, image: np.ndarray,
+                      boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """All crops of ``image`` through the network in one call."""
         inputs, centers, scales = self.preprocess(image, boxes)
         simcc_x, simcc_y = self.predict_simcc(inputs)
-        keypoints, scores = self.decode(simcc_x, simcc_y, centers, scales)
-        box_scores = boxes[:, 4] if boxes.shape[1] == 5 else np.ones(
-            len(boxes))
-        return PoseResult(keypoints, scores, boxes[:, :4].astype(np.float32),
-                          box_scores.astype(np.float32), self.spec.skeleton)
+        return self.decode(simcc_x, simcc_y, centers, scales)

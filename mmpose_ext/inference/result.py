@@ -1,6 +1,6 @@
 """The poses found in one image, whatever backend produced them."""
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -72,3 +72,38 @@ class PoseResult:
                     self.keypoints, self.scores, self.bboxes,
                     self.bbox_scores)
             ])
+
+
+class BoxPoseEstimator:
+    """Top-down estimation from person boxes; subclasses say how one batch
+    of boxes becomes keypoints (``predict_boxes``) and set ``spec``."""
+
+    spec = None  # PoseModelSpec of the model
+
+    def predict_boxes(self, image: np.ndarray,
+                      boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Keypoints ``(N, K, 2)`` and scores ``(N, K)`` of ``(N, 4)`` boxes.
+        """
+        raise NotImplementedError
+
+    def __call__(self,
+                 image: np.ndarray,
+                 bboxes: Optional[Union[np.ndarray, Sequence]] = None
+                 ) -> PoseResult:
+        """Poses of the people in ``bboxes`` (``x1, y1, x2, y2[, score]``);
+        ``None`` takes the whole image as one person."""
+        from .preprocess import as_boxes
+        if bboxes is None:
+            h, w = image.shape[:2]
+            bboxes = [[0, 0, w, h]]
+        boxes = as_boxes(bboxes)
+        if len(boxes) == 0:
+            return PoseResult.empty(self.spec.num_keypoints,
+                                    self.spec.skeleton)
+        keypoints, scores = self.predict_boxes(image, boxes[:, :4])
+        box_scores = boxes[:, 4] if boxes.shape[1] == 5 else np.ones(
+            len(boxes))
+        return PoseResult(keypoints.astype(np.float32),
+                          scores.astype(np.float32),
+                          boxes[:, :4].astype(np.float32),
+                          box_scores.astype(np.float32), self.spec.skeleton)
