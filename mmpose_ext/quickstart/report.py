@@ -22,15 +22,10 @@ ORDER = ('teacher_coco', 'teacher_mpii', 'baseline', 'distilled')
 
 def _metric(record: Dict, key: str) -> Optional[float]:
     metrics = record['metrics']
-    if key in metrics:
-        return metrics[key]
-    # a teacher of one dataset reports its own metric without prefix
-    short = {'coco/AP': 'coco/AP', 'mpii/PCK': 'PCK'}.get(key)
-    if record['name'] == 'teacher_coco' and key == 'coco/AP':
-        return metrics.get(short)
-    if record['name'] == 'teacher_mpii' and key == 'mpii/PCK':
-        return metrics.get(short)
-    return None
+    if key == 'mpii/PCK' and record['name'] == 'teacher_mpii':
+        # MpiiPCKAccuracy alone (not under PerSourceMetric) has no prefix
+        return metrics.get('PCK')
+    return metrics.get(key)
 
 
 def _fmt(values: List[float], scale: float) -> str:
