@@ -1,6 +1,7 @@
 """Writing files so that a crash, a kill or a full disk never leaves a
 half-written file under its final name."""
 import contextlib
+import hashlib
 import io
 import os
 import tempfile
@@ -52,6 +53,15 @@ def atomic_write(path: PathLike, data: bytes, sync_dir: bool = False) -> None:
     with atomic_output(path, sync_dir) as tmp:
         with open(tmp, 'wb') as f:
             f.write(data)
+
+
+def sha256_file(path: PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def atomic_torch_save(obj, path: PathLike) -> None:

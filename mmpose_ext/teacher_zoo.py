@@ -7,8 +7,7 @@ import urllib.error
 import urllib.request
 from typing import Dict, List, Optional, Sequence
 
-from mmpose_ext.fileio import atomic_output
-from mmpose_ext.models.teachers import sha256_of
+from mmpose_ext.fileio import atomic_output, sha256_file
 from mmpose_ext.paths import REPO_ROOT
 
 MANIFEST = osp.join(REPO_ROOT, 'teachers', 'manifest.json')
@@ -27,11 +26,6 @@ def load_manifest(path: str = MANIFEST) -> List[dict]:
             raise ValueError(f'{path}: teacher entry {entry.get("name")!r} '
                              f'lacks {sorted(missing)}')
     return entries
-
-
-def sha256_matches(path: str, expected: str) -> bool:
-    """Whether the file's sha256 starts with ``expected`` (full or prefix)."""
-    return sha256_of(path).startswith(expected.lower())
 
 
 def _download(url: str, dest: str, timeout: float) -> None:
@@ -76,9 +70,11 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
                     f'{entry["url"]} ({getattr(err, "reason", err)}). '
                     f'Without internet, download it elsewhere and put it '
                     f'at {path}') from None
-        if not sha256_matches(path, entry['sha256']):
+        digest = sha256_file(path)
+        # the manifest may hold the full digest or its leading digits
+        if not digest.startswith(entry['sha256'].lower()):
             raise TeacherFetchError(
-                f'{path}: sha256 {sha256_of(path)} does not match the '
+                f'{path}: sha256 {digest} does not match the '
                 f'manifest ({entry["sha256"]}); the file is corrupt or not '
                 f'the official checkpoint. Delete it and fetch again.')
         paths[entry['name']] = path

@@ -1,5 +1,4 @@
 """Teacher declarations and frozen teacher models."""
-import hashlib
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Tuple, Union
@@ -12,6 +11,7 @@ from torch import nn
 
 from mmpose_ext import skeletons
 from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.paths import REPO_ROOT
 
 
@@ -109,14 +109,6 @@ def _resolve(path: str) -> str:
     return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
 
 
-def sha256_of(path: str, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _model_cfg(spec: TeacherSpec) -> dict:
     if isinstance(spec.config, dict):
         return Config(dict(model=spec.config)).model
@@ -135,7 +127,7 @@ def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
             'Run `python tools/fetch_teachers.py` or place the file there '
             'by hand (teachers/manifest.json lists the URLs)')
     if spec.checkpoint_sha256:
-        digest = sha256_of(path)
+        digest = sha256_file(path)
         if not digest.startswith(spec.checkpoint_sha256.lower()):
             raise TeacherConfigError(
                 f'teacher {spec.name!r}: sha256 of {path} is {digest}, '

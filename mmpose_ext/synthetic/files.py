@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Union
 
-from mmpose_ext.fileio import atomic_write  # noqa: F401 (re-exported)
+from mmpose_ext.fileio import atomic_write, sha256_file  # noqa: F401
 
 PathLike = Union[str, 'os.PathLike[str]']
 
@@ -23,11 +23,3 @@ def json_bytes(obj: Any) -> bytes:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
