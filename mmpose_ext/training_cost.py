@@ -4,10 +4,12 @@ Both measurements run in one process on the same batches, built by the real
 training pipelines (the distillation pipeline also cuts each teacher's crop),
 through the real models: a full training step (forward, losses, backward,
 AdamW step) of the plain student, and of the distiller with every teacher.
+The data pipelines are timed too, on their own: with the teachers' crops and
+without them (the student's pipeline).
 """
 import copy
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
@@ -15,11 +17,32 @@ from mmengine.dataset import pseudo_collate
 from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
+from mmpose_ext.models.teachers import teacher_autocast_dtype
 
-def _batch(cfg: Config, model, batch_size: int) -> dict:
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    samples = [dataset[i % len(dataset)] for i in range(batch_size)]
-    return model.data_preprocessor(pseudo_collate(samples), True)
+# Pipeline steps the distillation configs add to the student's pipeline.
+TEACHER_STEPS = {'TeacherCrops': None, 'PackDistillInputs': 'PackPoseInputs'}
+
+
+def student_pipeline(pipeline: Sequence[dict]) -> List[dict]:
+    """The student's own pipeline inside a distillation pipeline: without
+    ``TeacherCrops``, packed by ``PackPoseInputs``."""
+    out = []
+    for step in pipeline:
+        if step['type'] in TEACHER_STEPS:
+            if TEACHER_STEPS[step['type']] is None:
+                continue
+            step = dict(step, type=TEACHER_STEPS[step['type']])
+        out.append(step)
+    return out
+
+
+def _pipeline_seconds(dataset, num_images: int) -> float:
+    """Seconds to load and transform ``num_images`` samples, one process."""
+    dataset[0]  # warm-up: file system cache, lazy imports
+    start = time.perf_counter()
+    for i in range(num_images):
+        dataset[i % len(dataset)]
+    return time.perf_counter() - start
 
 
 def _steps_per_second(model, batch: dict, steps: int, warmup: int) -> float:
@@ -41,7 +64,7 @@ def measure_training_cost(distill_cfg: Config,
                           batch_size: int = 32,
                           steps: int = 5,
                           warmup: int = 2,
-                          threads: Optional[int] = None) -> Dict[str, float]:
+                          threads: Optional[int] = None) -> Dict:
     """Images per second of plain student training and of distillation.
 
     Args:
@@ -52,34 +75,67 @@ def measure_training_cost(distill_cfg: Config,
         threads (int, optional): torch CPU threads.
 
     Returns:
-        dict: ``plain_img_s``, ``distill_img_s``, ``ratio`` (plain time per
-        image / distillation time per image, i.e. how many times slower
-        distillation is) and the settings.
+        dict: ``plain_img_s``, ``distill_img_s`` (training steps),
+        ``ratio`` (how many times slower a distillation step is),
+        ``plain_data_img_s``, ``distill_data_img_s`` (data pipelines, one
+        process), ``overall_ratio`` (pipeline and step in sequence, as on a
+        machine whose data workers share the training cores), the teacher
+        precision and the settings.
     """
     register_all_modules()
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
     distiller = MODELS.build(copy.deepcopy(distill_cfg.model))
-    batch = _batch(distill_cfg, distiller, batch_size)
+    dataset_cfg = copy.deepcopy(distill_cfg.train_dataloader.dataset)
+    dataset = DATASETS.build(dataset_cfg)
+    samples = [dataset[i % len(dataset)] for i in range(batch_size)]
+    batch = distiller.data_preprocessor(pseudo_collate(samples), True)
+
     distill = _steps_per_second(distiller, batch, steps, warmup) * batch_size
     student = distiller.student  # the same network, trained alone
     plain = _steps_per_second(student, batch, steps, warmup) * batch_size
+
+    dataset_cfg.pipeline = student_pipeline(dataset_cfg.pipeline)
+    plain_data = batch_size / _pipeline_seconds(
+        DATASETS.build(dataset_cfg), batch_size)
+    distill_data = batch_size / _pipeline_seconds(dataset, batch_size)
+    overall = (1 / distill + 1 / distill_data) / (1 / plain + 1 / plain_data)
+    device = next(student.parameters()).device
+    dtype = teacher_autocast_dtype(distiller.teacher_dtype, device)
     return dict(plain_img_s=plain, distill_img_s=distill,
-                ratio=plain / distill, batch_size=batch_size, steps=steps,
+                ratio=plain / distill, plain_data_img_s=plain_data,
+                distill_data_img_s=distill_data, overall_ratio=overall,
+                teacher_dtype=str(dtype or torch.float32).split('.')[-1],
+                teacher_channels_last=distiller.teacher_channels_last,
+                batch_size=batch_size, steps=steps,
                 threads=torch.get_num_threads(),
                 teachers=[s.name for s in distiller.teacher_specs])
 
 
-def format_cost(result: Dict, title: str) -> str:
-    return '\n'.join([
-        f'# Training cost of distillation: {title}', '',
-        f'One run, {result["threads"]} CPU threads, batch '
-        f'{result["batch_size"]}, {result["steps"]} timed steps after '
-        'warm-up (forward, losses, backward, AdamW step), same batches.', '',
-        '| training | images/s |', '|---|---|',
-        f'| student alone | {result["plain_img_s"]:.1f} |',
-        f'| distillation, teachers {", ".join(result["teachers"])} | '
-        f'{result["distill_img_s"]:.1f} |', '',
-        f'Distillation costs {result["ratio"]:.2f}x plain student training.',
-        ''])
+def format_costs(results: Dict[str, Dict]) -> str:
+    """Markdown table of :func:`measure_training_cost` results by config."""
+    first = next(iter(results.values()))
+    lines = [
+        '# Training cost of distillation', '',
+        f'One run, {first["threads"]} CPU threads, batch '
+        f'{first["batch_size"]}. Training step: {first["steps"]} timed steps '
+        'after warm-up (forward, losses, backward, AdamW step) on the same '
+        'batches, student alone and with all teachers (frozen, no autograd, '
+        'one batched forward per teacher). Data: the training pipeline in '
+        'one process, with and without the teachers\' crops. Overall: data '
+        'and step in sequence, as when data workers share the training '
+        'cores.', '',
+        '| config | teachers (precision, layout) | student step (img/s) | '
+        'distillation step (img/s) | step ratio | student data (img/s) | '
+        'distillation data (img/s) | overall ratio |',
+        '|---|---|---|---|---|---|---|---|']
+    for title, r in results.items():
+        layout = 'channels-last' if r['teacher_channels_last'] else 'NCHW'
+        lines.append(
+            f'| {title} | {", ".join(r["teachers"])} ({r["teacher_dtype"]}, '
+            f'{layout}) | {r["plain_img_s"]:.1f} | {r["distill_img_s"]:.1f} '
+            f'| {r["ratio"]:.2f}x | {r["plain_data_img_s"]:.0f} | '
+            f'{r["distill_data_img_s"]:.0f} | {r["overall_ratio"]:.2f}x |')
+    lines.append('')
+    return '\n'.join(lines)

@@ -11,6 +11,7 @@ from mmpose.utils import register_all_modules
 from mmpose_ext import skeletons
 from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
                                simcc_kd_loss)
+from mmpose_ext.models.teachers import teacher_autocast_dtype
 from tiny_configs import tiny_distill_cfg, tiny_teachers
 
 register_all_modules(init_default_scope=True)
@@ -228,3 +229,61 @@ def test_teacher_checkpoint_with_wrong_sha256_is_refused(tiny, tmp_path):
     loaded = _build(cfg).teachers[0]
     for key, value in model.teachers[0].state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value)
+
+
+def _targets(model, batch):
+    """Each teacher's SimCC targets in the student frame, and its mask."""
+    out = {}
+    with torch.no_grad():
+        pred_x, pred_y = model.student(batch['inputs'], None, mode='tensor')
+        nx, ny = pred_x.shape[-1], pred_y.shape[-1]
+        for spec, teacher in zip(model.teacher_specs, model.teachers):
+            tx, ty, mask, _, _ = model._teacher_targets(
+                spec, teacher, batch['data_samples'], nx, ny,
+                batch['inputs'].device)
+            out[spec.name] = tx, ty, mask
+        losses = model(**batch, mode='loss')
+    return out, losses
+
+
+def test_teacher_layout_and_precision_keep_the_targets(tiny):
+    """Channels-last float32 teachers give the NCHW float32 targets; bfloat16
+    teachers give the same masks and KD losses within 1%."""
+    cfg = copy.deepcopy(tiny)
+    batch = _batch(cfg, _build(cfg))  # one batch: augmentation is random
+    runs = {}
+    for name, options in dict(
+            reference=dict(teacher_dtype='float32',
+                           teacher_channels_last=False),
+            channels_last=dict(teacher_dtype='float32',
+                               teacher_channels_last=True),
+            bfloat16=dict(teacher_dtype='bfloat16',
+                          teacher_channels_last=True)).items():
+        cfg.model.update(options)
+        runs[name] = _targets(_build(cfg), batch)
+    (reference, ref_losses) = runs['reference']
+    for teacher, (ref_x, ref_y, ref_mask) in reference.items():
+        # Peaked random-teacher distributions magnify float32 rounding.
+        cl_x, cl_y, cl_mask = runs['channels_last'][0][teacher]
+        assert torch.allclose(cl_x, ref_x, atol=1e-4)
+        assert torch.allclose(cl_y, ref_y, atol=1e-4)
+        assert torch.equal(cl_mask, ref_mask)
+        assert torch.equal(runs['bfloat16'][0][teacher][2], ref_mask)
+        key = f'loss_kd_{teacher}'
+        assert runs['bfloat16'][1][key].item() == pytest.approx(
+            ref_losses[key].item(), rel=1e-2)
+        assert runs['bfloat16'][1][key].item() != ref_losses[key].item()
+
+
+def test_teacher_dtype_must_be_known(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teacher_dtype = 'int8'
+    with pytest.raises(TeacherConfigError, match="teacher_dtype='int8'"):
+        _build(cfg)
+
+
+@pytest.mark.parametrize('choice, expected', [
+    ('float32', None), ('bfloat16', torch.bfloat16),
+    ('float16', torch.float16)])
+def test_explicit_teacher_dtypes(choice, expected):
+    assert teacher_autocast_dtype(choice, torch.device('cpu')) == expected

@@ -14,7 +14,9 @@ from mmpose_ext import skeletons
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
-                                        build_teacher, parse_teacher_specs)
+                                        build_teacher, check_teacher_dtype,
+                                        parse_teacher_specs,
+                                        teacher_autocast_dtype)
 
 
 def simcc_kd_loss(student: Tuple[Tensor, Tensor],
@@ -77,7 +79,8 @@ class MultiTeacherDistiller(BaseModel):
     the teacher's by MSE (``loss_fea_<name>``, as in DWPose).
 
     Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
-    batch per teacher, and are not registered sub-modules: they are absent
+    batch per teacher (in bfloat16 and channels-last layout where that is
+    faster, see ``teacher_dtype``), and are not registered sub-modules: they are absent
     from ``state_dict()`` and so from checkpoints, and ``model.train()`` never
     reaches them. Every KD term is multiplied by ``kd_scale``, which
     :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
@@ -91,6 +94,15 @@ class MultiTeacherDistiller(BaseModel):
         beta (float): logit scale of the SimCC softmax used for the KD
             distributions; RTMPose trains with ``KLDiscretLoss(beta=10)``.
             Defaults to 10.
+        teacher_dtype (str): precision of the teachers' forward passes:
+            ``'float32'``, ``'bfloat16'``, ``'float16'`` (autocast), or
+            ``'auto'``: bfloat16 where the device computes it natively (on
+            this project's CPU that makes the teachers about 2x faster),
+            float32 elsewhere. Their outputs are cast to float32 before the
+            losses. Defaults to ``'auto'``.
+        teacher_channels_last (bool): run the teachers in channels-last
+            memory layout, which oneDNN convolutions prefer on CPUs.
+            Defaults to True.
         data_preprocessor (dict, optional): defaults to the student's.
         init_cfg (dict, optional): initialisation config.
 
@@ -103,6 +115,8 @@ class MultiTeacherDistiller(BaseModel):
                  student: dict,
                  teachers: Sequence[dict],
                  beta: float = 10.,
+                 teacher_dtype: str = 'auto',
+                 teacher_channels_last: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -117,6 +131,8 @@ class MultiTeacherDistiller(BaseModel):
                 f'joints; a union-skeleton student needs {n_union} (set '
                 f'model.student.head.out_channels={n_union})')
         self.beta = beta
+        self.teacher_dtype = check_teacher_dtype(teacher_dtype)
+        self.teacher_channels_last = teacher_channels_last
         self.kd_scale = 1.0
         self.teacher_specs = parse_teacher_specs(teachers)
         # A plain list keeps teachers out of state_dict(), train() and the
@@ -124,6 +140,9 @@ class MultiTeacherDistiller(BaseModel):
         self.teachers: List[nn.Module] = [
             build_teacher(spec) for spec in self.teacher_specs
         ]
+        if teacher_channels_last:
+            for teacher in self.teachers:
+                teacher.to(memory_format=torch.channels_last)
         self.projectors = nn.ModuleDict({
             spec.name: nn.Conv2d(
                 self._student_channels(), self._teacher_channels(teacher), 1)
@@ -203,10 +222,17 @@ class MultiTeacherDistiller(BaseModel):
     def _run_teacher(self, teacher: nn.Module, images: List[Tensor]):
         # The teacher's own normalisation (mean, std, BGR->RGB): MMEngine's
         # image preprocessing, without PoseDataPreprocessor's sample handling.
-        batch = ImgDataPreprocessor.forward(teacher.data_preprocessor,
-                                            dict(inputs=images), False)
-        feats = teacher.extract_feat(batch['inputs'])
-        simcc_x, simcc_y = teacher.head(feats)
+        inputs = ImgDataPreprocessor.forward(teacher.data_preprocessor,
+                                             dict(inputs=images),
+                                             False)['inputs']
+        if self.teacher_channels_last:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        dtype = teacher_autocast_dtype(self.teacher_dtype, inputs.device)
+        # Also switches off (float32) or overrides an outer training autocast.
+        with torch.autocast(inputs.device.type, dtype=dtype or torch.bfloat16,
+                            enabled=dtype is not None):
+            feats = teacher.extract_feat(inputs)
+            simcc_x, simcc_y = teacher.head(feats)
         return simcc_x.float(), simcc_y.float(), feats[-1].float()
 
     def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,

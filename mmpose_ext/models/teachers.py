@@ -105,6 +105,51 @@ def parse_teacher_specs(teachers: Sequence[dict]) -> Tuple[TeacherSpec, ...]:
     return tuple(specs)
 
 
+# Precisions teachers can run in; 'auto' picks per device, see
+# teacher_autocast_dtype().
+TEACHER_DTYPES = {
+    'float32': torch.float32,
+    'bfloat16': torch.bfloat16,
+    'float16': torch.float16,
+}
+
+
+def check_teacher_dtype(choice: str) -> str:
+    """Validate a ``teacher_dtype`` setting (``'auto'`` or a dtype name)."""
+    if choice != 'auto' and choice not in TEACHER_DTYPES:
+        raise TeacherConfigError(
+            f'teacher_dtype={choice!r} is not one of '
+            f'{["auto", *TEACHER_DTYPES]}')
+    return choice
+
+
+def _cpu_has_native_bf16() -> bool:
+    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX)."""
+    probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def teacher_autocast_dtype(choice: str,
+                           device: torch.device) -> Optional[torch.dtype]:
+    """The autocast dtype teachers run in on ``device``, ``None`` for
+    float32.
+
+    ``'auto'`` picks bfloat16 where the hardware computes it natively (CPUs
+    with AVX512-BF16 or AMX, GPUs of compute capability 8.0 and later),
+    float16 on older GPUs and float32 on other CPUs, where bfloat16 is
+    emulated and slower than float32.
+    """
+    if choice == 'auto':
+        if device.type == 'cuda':
+            return (torch.bfloat16 if torch.cuda.is_bf16_supported() else
+                    torch.float16)
+        if device.type == 'cpu' and _cpu_has_native_bf16():
+            return torch.bfloat16
+        return None
+    dtype = TEACHER_DTYPES[check_teacher_dtype(choice)]
+    return None if dtype == torch.float32 else dtype
+
+
 def _resolve(path: str) -> str:
     return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
 
