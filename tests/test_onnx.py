@@ -16,6 +16,7 @@ from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.spec import PoseModelSpec
 from mmpose_ext.inference.torch_pose import TorchPoseEstimator
+from tiny_configs import SMALL_STUDENT_CFG
 
 ASTRONAUT_BOXES = np.array([[0., 0., 512., 512.], [150., 20., 420., 512.]])
 
@@ -118,6 +119,28 @@ def test_onnx_of_another_input_size_is_refused(tmp_path):
     with pytest.raises(OnnxModelMismatchError,
                        match=r'input \[.*3, 128, 96\] \(expected.*256, 192'):
         OrtPoseEstimator(path, config=STUDENT_CONFIG)
+
+
+def test_onnx_of_another_architecture_with_the_same_shapes_is_refused(
+        student_onnx):
+    # RTMPose-t export, RTMPose-s config: both 21 joints from 192x256 crops.
+    with pytest.raises(OnnxModelMismatchError) as error:
+        OrtPoseEstimator(student_onnx.onnx_file, config=SMALL_STUDENT_CFG)
+    message = str(error.value)
+    assert ("is a CSPNeXt(arch='P5', deepen_factor=0.167, widen_factor="
+            '0.375) + RTMCCHead(in_channels=384') in message
+    assert ("builds CSPNeXt(arch='P5', deepen_factor=0.33, widen_factor="
+            '0.5) + RTMCCHead(in_channels=512') in message
+    assert ('export the ONNX file from that config with tools/export_onnx.py, '
+            'or pass the config it was exported from '
+            '(distill_config_tiny.py).') in message
+
+
+def test_onnx_of_the_same_architecture_is_accepted_with_another_config_file(
+        student_onnx):
+    # Exported from the distillation config, used with the student config.
+    estimator = OrtPoseEstimator(student_onnx.onnx_file, config=STUDENT_CONFIG)
+    assert estimator.spec.architecture == student_onnx.spec.architecture
 
 
 def test_demo_with_onnx_weights_saves_the_keypoints_of_pytorch_weights(

@@ -319,7 +319,8 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
         work_dir (str): ONNX files and random checkpoints go here.
         warmup (int): untimed rounds before timing.
         repeats (int): timed rounds; their median is reported.
-        dataset_config (str, optional): evaluate accuracy on its test set.
+        dataset_config (str, optional): evaluate the models given with a
+            checkpoint on its test set (random weights are not evaluated).
         seed (int): seed of random weights.
 
     Returns:
@@ -349,7 +350,9 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
             pytorch_max_keypoint_diff=float(np.abs(ours - reference).max()),
             rtmlib_max_keypoint_diff=float(np.abs(ours - theirs).max()),
             latency=[dict(asdict(t), per_crop=t.per_crop) for t in latency])
-        if dataset_config:
+        # prepare_model saved random weights to a checkpoint too; their
+        # accuracy is meaningless, and the report says they are not evaluated.
+        if dataset_config and not mut.info['weights'].startswith(RANDOM):
             result['accuracy'] = evaluate_accuracy(
                 mut.info['config'], mut.info['checkpoint'], dataset_config,
                 work_dir)

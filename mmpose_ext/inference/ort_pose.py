@@ -80,6 +80,27 @@ def check_graph(session, spec: PoseModelSpec, onnx_file: str,
     return _dim(inputs[0].shape[0])
 
 
+def check_architecture(graph_spec: PoseModelSpec, spec: PoseModelSpec,
+                       onnx_file: str, what: str,
+                       source_config: Optional[str] = None) -> None:
+    """Compare the architecture our export stored with the config's.
+
+    Graphs without it (other exporters, older exports) are left to
+    :func:`check_graph`.
+
+    Raises:
+        OnnxModelMismatchError: naming both architectures and the fix.
+    """
+    if graph_spec.architecture in (None, spec.architecture):
+        return
+    source = f' ({source_config})' if source_config else ''
+    raise OnnxModelMismatchError(
+        f'{onnx_file!r} is a {graph_spec.architecture} model but {what} '
+        f'builds {spec.architecture}: export the ONNX file from that config '
+        'with tools/export_onnx.py, or pass the config it was exported '
+        f'from{source}.')
+
+
 class OrtPoseEstimator(BoxPoseEstimator):
     """Top-down SimCC pose estimation with one batched ONNX Runtime call.
 
@@ -87,14 +108,16 @@ class OrtPoseEstimator(BoxPoseEstimator):
         onnx_file (str): graph exported by :func:`.onnx_export.export_onnx`
             (or another SimCC graph, then ``config`` is required).
         config (str | Config, optional): the model's MMPose config; when given
-            the graph must match it (joint count, input size, SimCC bins).
+            the graph must match it (joint count, input size, SimCC bins,
+            and for our exports the architecture).
         flip_test (bool, optional): average with flipped crops; defaults to
             the spec's (the config's ``test_cfg``) value.
         num_threads (int): ONNX Runtime intra-op threads, 0 for its default.
 
     Raises:
-        OnnxModelMismatchError: the graph does not fit the config, or has no
-            metadata and no config was given.
+        OnnxModelMismatchError: the graph does not fit the config (or our
+            export is of another architecture), or has no metadata and no
+            config was given.
     """
 
     def __init__(self,
@@ -114,6 +137,9 @@ class OrtPoseEstimator(BoxPoseEstimator):
                 normalize_in_graph=graph_spec.normalize_in_graph
                 if graph_spec else False)
             what = f'config {cfg.filename!r}'
+            if graph_spec is not None:
+                check_architecture(graph_spec, spec, onnx_file, what,
+                                   meta.get('source_config'))
         elif graph_spec is None:
             raise OnnxModelMismatchError(
                 f'{onnx_file!r} has no mmpose_ext metadata (it was not '

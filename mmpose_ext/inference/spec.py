@@ -3,7 +3,8 @@
 :class:`PoseModelSpec` is read from an MMPose config (for PyTorch) or from the
 metadata our ONNX export writes into the graph. When an ONNX file is used with
 a config, the graph's input and output shapes are checked against the config's
-spec, so a file of another model is refused before it produces nonsense.
+spec, and for our exports also the architecture (:func:`architecture_of`), so
+a file of another model is refused before it produces nonsense.
 """
 import ast
 from dataclasses import asdict, dataclass, replace
@@ -17,6 +18,14 @@ from .errors import OnnxModelMismatchError
 
 # Keys of the ONNX metadata written by onnx_export and read here.
 METADATA_PREFIX = 'mmpose_ext.'
+# Config arguments, by part of the estimator, that tell networks of the same
+# input and output shapes apart (RTMPose-t from RTMPose-s: the backbone's
+# deepen/widen factors and the head's in_channels); absent ones are skipped.
+ARCHITECTURE_KEYS = (
+    ('backbone', ('arch', 'depth', 'deepen_factor', 'widen_factor')),
+    ('neck', ()),
+    ('head', ('in_channels', 'out_channels', 'input_size')),
+)
 
 
 def skeleton_for(num_keypoints: int) -> Optional[str]:
@@ -24,6 +33,31 @@ def skeleton_for(num_keypoints: int) -> Optional[str]:
     names = [n for n, joints in skeletons.SKELETONS.items()
              if len(joints) == num_keypoints]
     return names[0] if len(names) == 1 else None
+
+
+def architecture_of(model: dict) -> str:
+    """A readable fingerprint of the network a model config builds.
+
+    Args:
+        model (dict): the ``model`` of a top-down estimator config.
+
+    Returns:
+        str: e.g. ``CSPNeXt(arch='P5', deepen_factor=0.167,
+        widen_factor=0.375) + RTMCCHead(in_channels=384, out_channels=21,
+        input_size=(192, 256))``; weights, training and pre-processing
+        settings are not part of it.
+    """
+    parts = []
+    for part, keys in ARCHITECTURE_KEYS:
+        cfg = model.get(part)
+        if not cfg:
+            continue
+        # A list and a tuple are the same size (a dumped config has lists).
+        args = ', '.join(
+            f'{k}={tuple(cfg[k]) if isinstance(cfg[k], list) else cfg[k]!r}'
+            for k in keys if k in cfg)
+        parts.append(f'{cfg.get("type")}({args})')
+    return ' + '.join(parts)
 
 
 @dataclass(frozen=True)
@@ -44,6 +78,9 @@ class PoseModelSpec:
         skeleton (str, optional): joint set in :mod:`mmpose_ext.skeletons`.
         normalize_in_graph (bool): for ONNX files: the graph takes BGR pixel
             values 0-255 and normalises them itself.
+        architecture (str, optional): the network's fingerprint
+            (:func:`architecture_of`); ``None`` in graphs exported before it
+            was stored.
     """
 
     input_size: Tuple[int, int]
@@ -56,6 +93,7 @@ class PoseModelSpec:
     flip_test: bool = False
     skeleton: Optional[str] = None
     normalize_in_graph: bool = False
+    architecture: Optional[str] = None
 
     @property
     def simcc_size(self) -> Tuple[int, int]:
@@ -101,7 +139,8 @@ class PoseModelSpec:
             bgr_to_rgb=bool(pre.get('bgr_to_rgb', False)),
             bbox_padding=float(padding),
             flip_test=bool(model.get('test_cfg', {}).get('flip_test', False)),
-            skeleton=skeleton_for(num_keypoints))
+            skeleton=skeleton_for(num_keypoints),
+            architecture=architecture_of(model))
 
     def to_metadata(self) -> Dict[str, str]:
         """The spec as ONNX ``metadata_props`` strings."""

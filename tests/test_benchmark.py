@@ -1,0 +1,88 @@
+"""The benchmark's accuracy path, on test-made data and tiny models."""
+import pytest
+import torch
+from conftest import write_coco, write_mpii
+
+from mmpose_ext import apis
+from mmpose_ext.inference.benchmark import render_markdown, run_benchmark
+from mmpose_ext.inference.model import init_pose_model
+from tiny_configs import SMALL_STUDENT_CFG, STUDENT_CFG, tiny_student_cfg
+
+COCO_AP = ('coco/AP', 'coco/AP .5', 'coco/AP .75', 'coco/AP (M)',
+           'coco/AP (L)')
+MPII_PCKH = ('mpii/PCK', 'mpii/PCK@0.1')  # MPII PCKh, in percent
+
+
+@pytest.fixture(scope='module')
+def accuracy_run(tmp_path_factory):
+    """A tiny RTMPose-t with a (seeded random) checkpoint and a tiny
+    RTMPose-s with random weights, benchmarked with the RTMPose-t config as
+    dataset config (one person, one timed run)."""
+    root = tmp_path_factory.mktemp('benchmark_accuracy')
+    data_root = root / 'data'
+    # Only the test (val) splits are read. At this image size the COCO people
+    # are of both area ranges, so AP (M) and AP (L) are values rather than
+    # pycocotools' -1 for "no people of that size".
+    write_coco(str(data_root / 'coco'), 'val', seed=2, extra=False,
+               img_size=(160, 224))
+    write_mpii(str(data_root / 'mpii'), 'val', seed=3, missing_image=False)
+    configs = {}
+    for name, base in (('rtmpose-t_tiny', STUDENT_CFG),
+                       ('rtmpose-s_tiny', SMALL_STUDENT_CFG)):
+        cfg = tiny_student_cfg(str(data_root), str(root / name),
+                               config=base)
+        configs[name] = str(root / f'{name}.py')
+        cfg.dump(configs[name])
+    torch.manual_seed(0)
+    model = init_pose_model(configs['rtmpose-t_tiny'])
+    checkpoint = str(root / 'rtmpose-t_tiny.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    report = run_benchmark(
+        [(configs['rtmpose-t_tiny'], checkpoint),
+         (configs['rtmpose-s_tiny'], None)],
+        num_people=1, dataset_config=configs['rtmpose-t_tiny'],
+        work_dir=str(root / 'bench'), warmup=0, repeats=1)
+    return dict(report=report, config=configs['rtmpose-t_tiny'],
+                checkpoint=checkpoint, work_dir=str(root / 'test'))
+
+
+def test_benchmark_reports_coco_ap_and_mpii_pckh_in_range(accuracy_run):
+    accuracy = accuracy_run['report']['models'][0]['accuracy']
+    for key in COCO_AP:
+        assert 0 <= accuracy[key] <= 1, key
+    for key in MPII_PCKH:
+        assert 0 <= accuracy[key] <= 100, key
+
+
+def test_benchmark_accuracy_equals_the_project_test_of_the_checkpoint(
+        accuracy_run):
+    # apis.test_cfg is not imported by name: pytest would collect it.
+    expected = apis.run_test(apis.test_cfg(
+        accuracy_run['config'], accuracy_run['checkpoint'],
+        work_dir=accuracy_run['work_dir']))
+    accuracy = accuracy_run['report']['models'][0]['accuracy']
+    assert accuracy == {k: float(v) for k, v in expected.items()}
+    assert accuracy['mpii/PCK'] > 0  # not a comparison of zeros only
+
+
+def test_benchmark_does_not_evaluate_random_weights(accuracy_run):
+    random_model = accuracy_run['report']['models'][1]
+    assert random_model['weights'].startswith('random')
+    assert 'accuracy' not in random_model
+
+
+def _model_row(markdown, model):
+    """The row of ``model`` in the markdown's model table."""
+    start = f'| {model["model"]} | {model["weights"]} |'
+    return next(line for line in markdown.splitlines()
+                if line.startswith(start))
+
+
+def test_benchmark_markdown_shows_ap_and_pckh_or_not_evaluated(accuracy_run):
+    markdown = render_markdown(accuracy_run['report'])
+    trained, random_model = accuracy_run['report']['models']
+    accuracy = trained['accuracy']
+    assert _model_row(markdown, trained).endswith(
+        f'| coco/AP: {accuracy["coco/AP"]:.4g}, '
+        f'mpii/PCK: {accuracy["mpii/PCK"]:.4g} |')
+    assert _model_row(markdown, random_model).endswith('| not evaluated |')
