@@ -209,4 +209,4 @@ def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
         models=[tiny_benchmark])
     text = render_markdown(report)
     assert '| rtmpose-t_8xb256-420e_coco-mpii-256x192 | rtmlib | 2 |' in text
-    assert '1.00x (reference)' in text
+    assert '1.000x (reference)' in text

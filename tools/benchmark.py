@@ -32,7 +32,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--dataset-config',
                         help='also evaluate on this config\'s test set')
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--repeats', type=int, default=20,
+                        help='timed rounds over all models and backends')
+    parser.add_argument('--calls', type=int, default=5,
+                        help='back-to-back timed calls of each step per '
+                        'round (1: every call right after a switch of '
+                        'runtime)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
@@ -59,7 +64,7 @@ def main(argv=None) -> None:
             [parse_model_arg(m) for m in args.models], image=image,
             image_name=args.image, num_people=args.num_people,
             dataset_config=args.dataset_config, work_dir=args.work_dir,
-            warmup=args.warmup, repeats=args.repeats)
+            warmup=args.warmup, repeats=args.repeats, calls=args.calls)
         md, js = write_report(report, args.out)
     print(render_markdown(report))
     print(f'wrote {md} and {js}')

@@ -10,9 +10,9 @@ ONNX size, and latency split into network time ``t_nn``, SimCC decoding
 * rtmlib's ``RTMPose`` on the same ONNX file: one call per crop;
 
 at batch 1 and at a batch of all people in one image. Flip test is off on
-every path (real-time setting). Each figure is the median of ``repeats``
-runs after ``warmup`` runs, all models and backends interleaved
-(:func:`interleaved_medians`).
+every path (real-time setting). Each figure is the median over ``repeats``
+rounds after ``warmup`` rounds, all models and backends interleaved, of
+``calls`` back-to-back calls per round (:func:`interleaved_medians`).
 """
 import datetime
 import logging
@@ -73,31 +73,37 @@ STEPS = ('t_nn', 't_dec', 't_total')
 
 def interleaved_medians(groups: Dict[GroupKey, Dict[str, Callable]],
                         warmup: int,
-                        repeats: int) -> Dict[GroupKey, Dict[str, float]]:
+                        repeats: int,
+                        calls: int = 1) -> Dict[GroupKey, Dict[str, float]]:
     """Median wall time (ms) of each step of each group.
 
     Every round visits every group once, so a burst of load from other
     processes on a shared machine slows all groups alike instead of skewing
     whichever happened to be running. On entering a group, one untimed
     ``t_total`` call lets the previous runtime's spinning threads (OpenMP,
-    ONNX Runtime) go idle and warms this one's caches before timing.
+    ONNX Runtime) go idle and warms this one's caches before timing. Each
+    step is then timed ``calls`` times back to back, as a video loop calls
+    one model frame after frame: ``calls=1`` times every call right after
+    a switch of runtime, more approach the steady state.
 
     Args:
         groups (dict): steps (``t_nn``, ``t_dec``, ``t_total`` callables) by
             group.
         warmup (int): untimed rounds first.
         repeats (int): timed rounds.
+        calls (int): timed back-to-back calls of each step per round.
     """
     times = {key: {step: [] for step in fns} for key, fns in groups.items()}
     for round_index in range(warmup + max(1, repeats)):
         for key, fns in groups.items():
             fns['t_total']()
             for step, fn in fns.items():
-                start = time.perf_counter()
-                fn()
-                if round_index >= warmup:
-                    times[key][step].append(
-                        (time.perf_counter() - start) * 1e3)
+                for _ in range(max(1, calls)):
+                    start = time.perf_counter()
+                    fn()
+                    if round_index >= warmup:
+                        times[key][step].append(
+                            (time.perf_counter() - start) * 1e3)
     return {key: {step: statistics.median(values)
                   for step, values in steps.items()}
             for key, steps in times.items()}
@@ -308,7 +314,8 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
                      warmup: int = 3,
                      repeats: int = 20,
                      dataset_config: Optional[str] = None,
-                     seed: int = 0) -> List[dict]:
+                     seed: int = 0,
+                     calls: int = 1) -> List[dict]:
     """All figures of each model (see the module docstring); the timings of
     all models are interleaved (:func:`interleaved_medians`).
 
@@ -322,6 +329,7 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
         dataset_config (str, optional): evaluate the models given with a
             checkpoint on its test set (random weights are not evaluated).
         seed (int): seed of random weights.
+        calls (int): back-to-back timed calls per step and round.
 
     Returns:
         list[dict]: JSON-ready figures per model; ``latency`` lists
@@ -333,7 +341,7 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
     groups = {}
     for mut in prepared:
         groups.update(latency_groups(mut, image, boxes))
-    medians = interleaved_medians(groups, warmup, repeats)
+    medians = interleaved_medians(groups, warmup, repeats, calls)
     results = []
     for mut in prepared:
         latency = [Latency(backend, n, *(steps[k] for k in STEPS))
@@ -391,7 +399,8 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
                   dataset_config: Optional[str] = None,
                   work_dir: str = 'work_dirs/benchmark',
                   warmup: int = 3,
-                  repeats: int = 20) -> dict:
+                  repeats: int = 20,
+                  calls: int = 1) -> dict:
     """Benchmark ``models`` (``(config, checkpoint or None)``) on one image.
 
     Without ``image``, a generated image of ``num_people`` stick figures and
@@ -407,13 +416,13 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
     else:
         boxes = people_boxes(image, num_people)
     results = benchmark_models(models, image, boxes, work_dir, warmup,
-                               repeats, dataset_config)
+                               repeats, dataset_config, calls=calls)
     return dict(
         machine=machine_info(),
         setup=dict(image=image_name or 'given array',
                    image_size=[int(image.shape[1]), int(image.shape[0])],
                    num_people=int(num_people), warmup=warmup,
-                   repeats=repeats, flip_test=False,
+                   repeats=repeats, calls=calls, flip_test=False,
                    note='one run; medians of repeated runs'),
         models=results)
 
@@ -431,8 +440,8 @@ def _headline_metrics(metrics: Dict[str, float]) -> str:
 
 def _ratio(value: float, goal: float, is_reference: bool) -> str:
     if is_reference:
-        return f'{value:.2f}x (reference)'
-    return f'{value:.2f}x ({"met" if value <= goal else "not met"})'
+        return f'{value:.3f}x (reference)'
+    return f'{value:.3f}x ({"met" if value <= goal else "not met"})'
 
 
 def _latency(result: dict, backend: str, batch: int) -> dict:
@@ -457,11 +466,13 @@ def render_markdown(report: dict) -> str:
         f'{machine["torch"]} with {machine["torch_threads"]} threads, '
         f'ONNX Runtime {machine["onnxruntime"]} with '
         f'{machine["ort_threads"]} threads. Figures are from **one run**: '
-        f'each is the median of {setup["repeats"]} timed runs after '
+        f'each is the median over {setup["repeats"]} timed rounds after '
         f'{setup["warmup"]} warm-up rounds; each round runs every backend of '
-        'every model in turn, after one untimed call on entering it (so load '
-        'bursts hit all alike and one runtime\'s spinning threads do not '
-        'slow the next), on a machine other jobs may share (1-min '
+        'every model in turn (so load bursts hit all alike), and on entering '
+        'one makes an untimed call (so one runtime\'s spinning threads do '
+        f'not slow the next), then times {setup.get("calls", 1)} '
+        'back-to-back call(s) of each step, as a video loop calls one model '
+        'frame after frame; on a machine other jobs may share (1-min '
         f'load average {machine["load_average_1min"]} when the run ended); '
         'compare ratios rather than absolute values.', '',
         f'Image: {setup["image"]} ({setup["image_size"][0]}x'
@@ -526,7 +537,7 @@ def render_markdown(report: dict) -> str:
         lines.append(
             f'| {m["model"]} | {_ms(one)} | '
             f'{_ratio(one / ref1, STUDENT_GOAL, is_reference)} | '
-            f'{one_nn / ref1_nn:.2f}x | {_ms(many["per_crop"])} | '
+            f'{one_nn / ref1_nn:.3f}x | {_ms(many["per_crop"])} | '
             f'{_ratio(many["per_crop"] / refn, STUDENT_GOAL, is_reference)} '
             f'| {_ms(loop)} | {_ms(many["t_total"])} | '
             f'{loop / many["t_total"]:.2f}x '
