@@ -29,7 +29,11 @@ model = dict(
     _delete_=True,
     type='MultiTeacherDistiller',
     student=_base_.model,
-    teachers=teachers)
+    teachers=teachers,
+    # Teachers in bfloat16 where the CPU/GPU computes it natively, float32
+    # elsewhere; channels-last suits oneDNN convolutions.
+    teacher_dtype='auto',
+    teacher_channels_last=True)
 
 # Teachers see their own crops of each person: TeacherCrops cuts them right
 # before the student's TopdownAffine, PackDistillInputs carries them along.
