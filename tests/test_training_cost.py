@@ -1,0 +1,52 @@
+"""The distillation cost benchmark (tools/benchmark_distill.py) on tiny
+models: what it measures and how it reports it, not how fast anything is."""
+import subprocess
+import sys
+
+import pytest
+
+from mmpose_ext.paths import REPO_ROOT
+from mmpose_ext.training_cost import (format_costs, measure_training_cost,
+                                      student_pipeline)
+from tiny_configs import tiny_distill_cfg
+
+
+def test_student_pipeline_drops_the_teacher_steps(coco_mpii_root, tmp_path):
+    cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    types = [step['type'] for step in student_pipeline(pipeline)]
+    assert 'TeacherCrops' not in types and 'PackDistillInputs' not in types
+    assert types[-1] == 'PackPoseInputs'
+    assert len(types) == len(pipeline) - 1
+
+
+def test_cost_measures_both_trainings_and_pipelines(coco_mpii_root,
+                                                    tmp_path):
+    cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+    cfg.model.update(teacher_dtype='float32', teacher_channels_last=False)
+    result = measure_training_cost(cfg, batch_size=4, steps=1, warmup=0)
+    for key in ('plain_img_s', 'distill_img_s', 'plain_data_img_s',
+                'distill_data_img_s'):
+        assert result[key] > 0, key
+    assert result['ratio'] == pytest.approx(
+        result['plain_img_s'] / result['distill_img_s'])
+    assert result['teachers'] == ['coco', 'mpii']
+    assert result['teacher_dtype'] == 'float32'
+    text = format_costs({'tiny': result})
+    assert '| tiny | coco, mpii (float32, NCHW) |' in text
+    assert f'{result["ratio"]:.2f}x' in text
+
+
+def test_benchmark_distill_tool_writes_its_table(tmp_path):
+    """The real configs (RTMPose-m teachers, random weights) on a tiny
+    generated set, batch 2, one step."""
+    out = tmp_path / 'distill_cost.md'
+    subprocess.run([
+        sys.executable, 'tools/benchmark_distill.py', '--config',
+        'configs/distill_config_tiny.py', '--data-root',
+        str(tmp_path / 'synthetic'), '--batch-size', '2', '--steps', '1',
+        '--no-fp32-row', '--out', str(out)], cwd=REPO_ROOT, check=True,
+        capture_output=True)
+    text = out.read_text()
+    assert '| distill_config_tiny.py | coco, mpii (' in text
+    assert text.count('\n| distill_config') == 1
