@@ -9,7 +9,7 @@ without them (the student's pipeline).
 """
 import copy
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional
 
 import torch
 from mmengine.config import Config
@@ -17,24 +17,8 @@ from mmengine.dataset import pseudo_collate
 from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
+from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.models.teachers import teacher_autocast_dtype
-
-# Pipeline steps the distillation configs add to the student's pipeline.
-TEACHER_STEPS = {'TeacherCrops': None, 'PackDistillInputs': 'PackPoseInputs'}
-
-
-def student_pipeline(pipeline: Sequence[dict]) -> List[dict]:
-    """The student's own pipeline inside a distillation pipeline: without
-    ``TeacherCrops``, packed by ``PackPoseInputs``."""
-    out = []
-    for step in pipeline:
-        if step['type'] in TEACHER_STEPS:
-            if TEACHER_STEPS[step['type']] is None:
-                continue
-            step = dict(step, type=TEACHER_STEPS[step['type']])
-        out.append(step)
-    return out
-
 
 def _pipeline_seconds(dataset, num_images: int) -> float:
     """Seconds to load and transform ``num_images`` samples, one process."""
@@ -96,7 +80,7 @@ def measure_training_cost(distill_cfg: Config,
     student = distiller.student  # the same network, trained alone
     plain = _steps_per_second(student, batch, steps, warmup) * batch_size
 
-    dataset_cfg.pipeline = student_pipeline(dataset_cfg.pipeline)
+    dataset_cfg.pipeline = without_teacher_crops(dataset_cfg.pipeline)
     plain_data = batch_size / _pipeline_seconds(
         DATASETS.build(dataset_cfg), batch_size)
     distill_data = batch_size / _pipeline_seconds(dataset, batch_size)

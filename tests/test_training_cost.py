@@ -5,16 +5,16 @@ import sys
 
 import pytest
 
+from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.paths import REPO_ROOT
-from mmpose_ext.training_cost import (format_costs, measure_training_cost,
-                                      student_pipeline)
+from mmpose_ext.training_cost import format_costs, measure_training_cost
 from tiny_configs import tiny_distill_cfg
 
 
 def test_student_pipeline_drops_the_teacher_steps(coco_mpii_root, tmp_path):
     cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
     pipeline = cfg.train_dataloader.dataset.pipeline
-    types = [step['type'] for step in student_pipeline(pipeline)]
+    types = [step['type'] for step in without_teacher_crops(pipeline)]
     assert 'TeacherCrops' not in types and 'PackDistillInputs' not in types
     assert types[-1] == 'PackPoseInputs'
     assert len(types) == len(pipeline) - 1

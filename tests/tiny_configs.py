@@ -3,26 +3,13 @@ import copy
 
 from mmengine.config import Config
 
+from mmpose_ext.datasets.pipelines import resize_pipeline
 from mmpose_ext.paths import CONFIG_ROOT
 
 STUDENT_CFG = f'{CONFIG_ROOT}/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py'
 SMALL_STUDENT_CFG = STUDENT_CFG.replace('rtmpose-t_', 'rtmpose-s_')
 DISTILL_CFG = f'{CONFIG_ROOT}/distill_config_tiny.py'
 STUDENT_SIZE = (64, 64)
-
-
-def resize_pipeline(pipeline, input_size, codec):
-    out = []
-    for step in pipeline:
-        step = copy.deepcopy(step)
-        if step['type'] == 'TopdownAffine':
-            step['input_size'] = input_size
-        elif step['type'] == 'GenerateTarget':
-            step['encoder'] = codec
-        elif step['type'] == 'TeacherCrops':
-            step['teachers'] = None  # filled by the caller
-        out.append(step)
-    return out
 
 
 def tiny_model(model, input_size, num_keypoints):
@@ -100,11 +87,9 @@ def tiny_distill_cfg(data_root, work_dir, max_epochs=1, teachers=None):
     cfg.model = dict(type='MultiTeacherDistiller', student=student,
                      teachers=teachers)
     codec = dict(cfg.codec, input_size=STUDENT_SIZE)
-    pipeline = resize_pipeline(cfg.train_pipeline, STUDENT_SIZE, codec)
-    for step in pipeline:
-        if step['type'] == 'TeacherCrops':
-            step['teachers'] = teachers
-    cfg.train_dataloader.dataset.pipeline = pipeline
+    cfg.train_dataloader.dataset.pipeline = resize_pipeline(
+        cfg.train_pipeline, STUDENT_SIZE, codec,
+        TeacherCrops=dict(teachers=teachers))
     cfg.val_dataloader.dataset.pipeline = resize_pipeline(
         cfg.val_pipeline, STUDENT_SIZE, codec)
     cfg.custom_hooks = [dict(type='KDWeightScheduleHook', schedule='linear')]

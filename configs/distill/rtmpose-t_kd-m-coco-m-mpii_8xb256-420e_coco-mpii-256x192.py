@@ -3,6 +3,7 @@
 # through their SimCC distributions. Training recipe and data as the
 # no-distillation baseline this inherits from.
 _base_ = ['../rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py']
+from mmpose_ext.datasets.pipelines import with_teacher_crops  # noqa: E402
 
 teachers = [
     dict(
@@ -37,22 +38,9 @@ model = dict(
 
 # Teachers see their own crops of each person: TeacherCrops cuts them right
 # before the student's TopdownAffine, PackDistillInputs carries them along.
-teacher_crops = dict(type='TeacherCrops', teachers=teachers)
-
-
-def _with_teacher_crops(pipeline):
-    out = []
-    for step in pipeline:
-        if step['type'] == 'TopdownAffine':
-            out.append(teacher_crops)
-        if step['type'] == 'PackPoseInputs':
-            step = dict(step, type='PackDistillInputs')
-        out.append(step)
-    return out
-
-
-train_pipeline = _with_teacher_crops(_base_.train_pipeline)
-train_pipeline_stage2 = _with_teacher_crops(_base_.train_pipeline_stage2)
+train_pipeline = with_teacher_crops(_base_.train_pipeline, teachers)
+train_pipeline_stage2 = with_teacher_crops(_base_.train_pipeline_stage2,
+                                           teachers)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 custom_hooks = [
     dict(

@@ -6,6 +6,7 @@ _base_ = [
     '../distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
     './_base_/synthetic.py',
 ]
+from mmpose_ext.datasets.pipelines import resize_pipeline  # noqa: E402
 input_size, codec = _base_.qs_input_size, _base_.qs_codec
 
 # tools/quickstart.py writes the teachers it trains to these paths.
@@ -25,15 +26,10 @@ teachers = [
         input_size=_base_.qs_mpii_input_size,
         skeleton='mpii'),
 ]
-resized = dict(
-    TopdownAffine=dict(input_size=input_size),
-    GenerateTarget=dict(encoder=codec),
+train_pipeline = resize_pipeline(
+    _base_.train_pipeline_stage2, input_size, codec,
     TeacherCrops=dict(teachers=teachers))
-train_pipeline = [
-    dict(s, **resized.get(s['type'], {}))
-    for s in _base_.train_pipeline_stage2]
-val_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.val_pipeline]
+val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(
     teachers=teachers,

@@ -5,15 +5,11 @@ _base_ = [
     '../rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py',
     './_base_/synthetic.py',
 ]
+from mmpose_ext.datasets.pipelines import resize_pipeline  # noqa: E402
 input_size, codec = _base_.qs_input_size, _base_.qs_codec
-resized = dict(
-    TopdownAffine=dict(input_size=input_size),
-    GenerateTarget=dict(encoder=codec))
-train_pipeline = [
-    dict(s, **resized.get(s['type'], {}))
-    for s in _base_.train_pipeline_stage2]
-val_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.val_pipeline]
+train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,
+                                 codec)
+val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(
     backbone=dict(init_cfg=None),

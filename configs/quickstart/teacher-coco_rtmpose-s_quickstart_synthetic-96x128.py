@@ -5,16 +5,12 @@ _base_ = [
     '../../teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py',
     './_base_/synthetic.py',
 ]
+from mmpose_ext.datasets.pipelines import resize_pipeline  # noqa: E402
 custom_imports = dict(imports=['mmpose_ext'], allow_failed_imports=False)
 input_size, codec = _base_.qs_input_size, _base_.qs_codec
-resized = dict(
-    TopdownAffine=dict(input_size=input_size),
-    GenerateTarget=dict(encoder=codec))
-train_pipeline = [
-    dict(s, **resized.get(s['type'], {}))
-    for s in _base_.train_pipeline_stage2]
-val_pipeline = [
-    dict(s, **resized.get(s['type'], {})) for s in _base_.val_pipeline]
+train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,
+                                 codec)
+val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(
     backbone=dict(init_cfg=None, deepen_factor=0.33, widen_factor=0.5),
