@@ -1,4 +1,5 @@
 """Teacher declarations and frozen teacher models."""
+import functools
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Tuple, Union
@@ -123,6 +124,7 @@ def check_teacher_dtype(choice: str) -> str:
     return choice
 
 
+@functools.lru_cache(maxsize=None)
 def _cpu_has_native_bf16() -> bool:
     """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX)."""
     probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
