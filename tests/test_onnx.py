@@ -205,7 +205,7 @@ def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
                      torch_threads=2, onnxruntime='o', ort_threads='default',
                      load_average_1min=1.0),
         setup=dict(image='generated', image_size=[960, 540], num_people=2,
-                   warmup=0, repeats=1),
+                   warmup=0, repeats=1, calls=1, settle=0.05),
         models=[tiny_benchmark])
     text = render_markdown(report)
     assert '| rtmpose-t_8xb256-420e_coco-mpii-256x192 | rtmlib | 2 |' in text

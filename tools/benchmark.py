@@ -38,6 +38,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='back-to-back timed calls of each step per '
                         'round (1: every call right after a switch of '
                         'runtime)')
+    parser.add_argument('--settle', type=float,
+                        help='seconds of pause before timing each model and '
+                        'backend in each round, so the spinning threads of '
+                        'the one timed before go idle (default: '
+                        'SETTLE_SECONDS of mmpose_ext.inference.benchmark)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
@@ -49,7 +54,8 @@ def main(argv=None) -> None:
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore')
     from mmpose_ext.apis import exit_on_user_error
-    from mmpose_ext.inference.benchmark import (parse_model_arg,
+    from mmpose_ext.inference.benchmark import (SETTLE_SECONDS,
+                                                parse_model_arg,
                                                 render_markdown,
                                                 run_benchmark, write_report)
     from mmpose_ext.inference.sources import read_image
@@ -64,7 +70,8 @@ def main(argv=None) -> None:
             [parse_model_arg(m) for m in args.models], image=image,
             image_name=args.image, num_people=args.num_people,
             dataset_config=args.dataset_config, work_dir=args.work_dir,
-            warmup=args.warmup, repeats=args.repeats, calls=args.calls)
+            warmup=args.warmup, repeats=args.repeats, calls=args.calls,
+            settle=SETTLE_SECONDS if args.settle is None else args.settle)
         md, js = write_report(report, args.out)
     print(render_markdown(report))
     print(f'wrote {md} and {js}')

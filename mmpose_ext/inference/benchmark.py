@@ -12,7 +12,8 @@ ONNX size, and latency split into network time ``t_nn``, SimCC decoding
 at batch 1 and at a batch of all people in one image. Flip test is off on
 every path (real-time setting). Each figure is the median over ``repeats``
 rounds after ``warmup`` rounds, all models and backends interleaved, of
-``calls`` back-to-back calls per round (:func:`interleaved_medians`).
+``calls`` back-to-back calls per round (:func:`interleaved_rounds`); ratios
+between models are paired by round (:func:`paired_ratio`).
 """
 import datetime
 import logging
@@ -53,6 +54,9 @@ class Latency:
         t_nn (float): network (incl. normalisation) for all crops.
         t_dec (float): SimCC decoding to image keypoints for all crops.
         t_total (float): boxes in, keypoints out, end to end.
+        rounds (dict): each step's time in every timed round (the median
+            of the round's calls), for ratios paired by round
+            (:func:`paired_ratio`).
     """
 
     backend: str
@@ -60,6 +64,7 @@ class Latency:
     t_nn: float
     t_dec: float
     t_total: float
+    rounds: Dict[str, List[float]]
 
     @property
     def per_crop(self) -> float:
@@ -69,22 +74,31 @@ class Latency:
 # A group of steps timed together: (model, backend, batch).
 GroupKey = Tuple[str, str, int]
 STEPS = ('t_nn', 't_dec', 't_total')
+# Pause before timing a group. Each ONNX Runtime session and the OpenMP
+# runtime keep worker threads spinning for a while after a call; on 2 cores
+# the spinning threads of the group just left halved the speed of the next
+# group's first steps (rtmlib's t_NN at batch 1 measured 8.7 ms against
+# 5.3 ms for its whole t_total) even after an untimed call.
+SETTLE_SECONDS = 0.05
 
 
-def interleaved_medians(groups: Dict[GroupKey, Dict[str, Callable]],
-                        warmup: int,
-                        repeats: int,
-                        calls: int = 1) -> Dict[GroupKey, Dict[str, float]]:
-    """Median wall time (ms) of each step of each group.
+def interleaved_rounds(groups: Dict[GroupKey, Dict[str, Callable]],
+                       warmup: int,
+                       repeats: int,
+                       calls: int = 1,
+                       settle: float = SETTLE_SECONDS
+                       ) -> Dict[GroupKey, Dict[str, List[float]]]:
+    """Wall time (ms) of each step of each group in every timed round.
 
     Every round visits every group once, so a burst of load from other
     processes on a shared machine slows all groups alike instead of skewing
-    whichever happened to be running. On entering a group, one untimed
-    ``t_total`` call lets the previous runtime's spinning threads (OpenMP,
-    ONNX Runtime) go idle and warms this one's caches before timing. Each
-    step is then timed ``calls`` times back to back, as a video loop calls
-    one model frame after frame: ``calls=1`` times every call right after
-    a switch of runtime, more approach the steady state.
+    whichever happened to be running, and the groups of one round can be
+    compared pairwise (:func:`paired_ratio`). On entering a group, a pause
+    of ``settle`` seconds lets the previous runtime's spinning threads
+    (OpenMP, ONNX Runtime) go idle, and one untimed ``t_total`` call warms
+    this one's caches. Each step is then timed ``calls`` times back to back,
+    as a video loop calls one model frame after frame; a round's time of a
+    step is the median of its calls.
 
     Args:
         groups (dict): steps (``t_nn``, ``t_dec``, ``t_total`` callables) by
@@ -92,21 +106,46 @@ def interleaved_medians(groups: Dict[GroupKey, Dict[str, Callable]],
         warmup (int): untimed rounds first.
         repeats (int): timed rounds.
         calls (int): timed back-to-back calls of each step per round.
+        settle (float): seconds to wait before each group in each round.
+
+    Returns:
+        dict: by group, by step, ``repeats`` times in milliseconds.
     """
-    times = {key: {step: [] for step in fns} for key, fns in groups.items()}
+    rounds = {key: {step: [] for step in fns} for key, fns in groups.items()}
     for round_index in range(warmup + max(1, repeats)):
         for key, fns in groups.items():
+            if settle > 0:
+                time.sleep(settle)
             fns['t_total']()
             for step, fn in fns.items():
+                times = []
                 for _ in range(max(1, calls)):
                     start = time.perf_counter()
                     fn()
-                    if round_index >= warmup:
-                        times[key][step].append(
-                            (time.perf_counter() - start) * 1e3)
-    return {key: {step: statistics.median(values)
-                  for step, values in steps.items()}
-            for key, steps in times.items()}
+                    times.append((time.perf_counter() - start) * 1e3)
+                if round_index >= warmup:
+                    rounds[key][step].append(statistics.median(times))
+    return rounds
+
+
+def paired_ratio(numerators: Sequence[float],
+                 denominators: Sequence[float]) -> Tuple[float, float, float]:
+    """Median and quartiles of the round-by-round ratios of two timings.
+
+    Both were timed in the same rounds, seconds apart, so each round's
+    ratio cancels the machine's drift between rounds that a ratio of two
+    overall medians keeps.
+
+    Returns:
+        tuple[float, float, float]: median, first and third quartile.
+    """
+    if len(numerators) != len(denominators) or not numerators:
+        raise ValueError('paired ratios need the same, non-zero number of '
+                         f'rounds on both sides, got {len(numerators)} and '
+                         f'{len(denominators)}')
+    ratios = np.asarray(numerators, float) / np.asarray(denominators, float)
+    q1, median, q3 = np.percentile(ratios, [25, 50, 75])
+    return float(median), float(q1), float(q3)
 
 
 def parse_model_arg(text: str) -> Tuple[str, Optional[str]]:
@@ -315,9 +354,10 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
                      repeats: int = 20,
                      dataset_config: Optional[str] = None,
                      seed: int = 0,
-                     calls: int = 1) -> List[dict]:
+                     calls: int = 1,
+                     settle: float = SETTLE_SECONDS) -> List[dict]:
     """All figures of each model (see the module docstring); the timings of
-    all models are interleaved (:func:`interleaved_medians`).
+    all models are interleaved (:func:`interleaved_rounds`).
 
     Args:
         models (Sequence[tuple]): ``(config, checkpoint or None)`` pairs.
@@ -330,6 +370,7 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
             checkpoint on its test set (random weights are not evaluated).
         seed (int): seed of random weights.
         calls (int): back-to-back timed calls per step and round.
+        settle (float): seconds of pause before each group in each round.
 
     Returns:
         list[dict]: JSON-ready figures per model; ``latency`` lists
@@ -341,11 +382,13 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
     groups = {}
     for mut in prepared:
         groups.update(latency_groups(mut, image, boxes))
-    medians = interleaved_medians(groups, warmup, repeats, calls)
+    rounds = interleaved_rounds(groups, warmup, repeats, calls, settle)
     results = []
     for mut in prepared:
-        latency = [Latency(backend, n, *(steps[k] for k in STEPS))
-                   for (name, backend, n), steps in medians.items()
+        latency = [Latency(backend, n,
+                           *(statistics.median(steps[k]) for k in STEPS),
+                           rounds=steps)
+                   for (name, backend, n), steps in rounds.items()
                    if name == mut.name]
         ours = mut.estimator(image, boxes).keypoints
         theirs, _ = mut.rtmlib(image, bboxes=boxes.tolist())
@@ -400,7 +443,8 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
                   work_dir: str = 'work_dirs/benchmark',
                   warmup: int = 3,
                   repeats: int = 20,
-                  calls: int = 1) -> dict:
+                  calls: int = 1,
+                  settle: float = SETTLE_SECONDS) -> dict:
     """Benchmark ``models`` (``(config, checkpoint or None)``) on one image.
 
     Without ``image``, a generated image of ``num_people`` stick figures and
@@ -416,13 +460,15 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
     else:
         boxes = people_boxes(image, num_people)
     results = benchmark_models(models, image, boxes, work_dir, warmup,
-                               repeats, dataset_config, calls=calls)
+                               repeats, dataset_config, calls=calls,
+                               settle=settle)
     return dict(
         machine=machine_info(),
         setup=dict(image=image_name or 'given array',
                    image_size=[int(image.shape[1]), int(image.shape[0])],
                    num_people=int(num_people), warmup=warmup,
-                   repeats=repeats, calls=calls, flip_test=False,
+                   repeats=repeats, calls=calls, settle=settle,
+                   flip_test=False,
                    note='one run; medians of repeated runs'),
         models=results)
 
@@ -438,10 +484,17 @@ def _headline_metrics(metrics: Dict[str, float]) -> str:
     return ', '.join(f'{k}: {v:.4g}' for k, v in shown.items())
 
 
-def _ratio(value: float, goal: float, is_reference: bool) -> str:
-    if is_reference:
-        return f'{value:.3f}x (reference)'
-    return f'{value:.3f}x ({"met" if value <= goal else "not met"})'
+def _paired(numerator: dict, denominator: dict,
+            step: str = 't_total') -> Tuple[float, float, float]:
+    """:func:`paired_ratio` of one step of two :class:`Latency` dicts."""
+    return paired_ratio(numerator['rounds'][step],
+                        denominator['rounds'][step])
+
+
+def _ratio_cell(ratio: Tuple[float, float, float], goal_met: bool) -> str:
+    median, q1, q3 = ratio
+    return (f'{median:.3f}x [{q1:.3f}, {q3:.3f}] '
+            f'({"met" if goal_met else "not met"})')
 
 
 def _latency(result: dict, backend: str, batch: int) -> dict:
@@ -469,12 +522,16 @@ def render_markdown(report: dict) -> str:
         f'each is the median over {setup["repeats"]} timed rounds after '
         f'{setup["warmup"]} warm-up rounds; each round runs every backend of '
         'every model in turn (so load bursts hit all alike), and on entering '
-        'one makes an untimed call (so one runtime\'s spinning threads do '
-        f'not slow the next), then times {setup.get("calls", 1)} '
-        'back-to-back call(s) of each step, as a video loop calls one model '
-        'frame after frame; on a machine other jobs may share (1-min '
-        f'load average {machine["load_average_1min"]} when the run ended); '
-        'compare ratios rather than absolute values.', '',
+        f'one pauses {setup["settle"] * 1e3:.0f} ms and makes an untimed '
+        'call (so one runtime\'s spinning threads do not slow the next), '
+        f'then times {setup["calls"]} back-to-back call(s) of each step, as '
+        'a video loop calls one model frame after frame (a round\'s time is '
+        'their median); on a machine other jobs may share (1-min load '
+        f'average {machine["load_average_1min"]} when the run ended); '
+        'compare ratios rather than absolute values. Ratios between two '
+        'timings are the median of their round-by-round ratios (both timed '
+        'in the same round, seconds apart), with the interquartile range of '
+        'those ratios in brackets.', '',
         f'Image: {setup["image"]} ({setup["image_size"][0]}x'
         f'{setup["image_size"][1]}); batch 1 is the first person, batch {n} '
         f'is all {n}. Flip test off everywhere. t_NN: network with '
@@ -512,35 +569,43 @@ def render_markdown(report: dict) -> str:
     reference = max(models, key=lambda m: m['flops'])
     lines += ['', '## Goals', '',
               f'Student ONNX Runtime latency per crop relative to '
-              f'{reference["model"]} (goal <= 0.3x), and our batched call '
-              f'against rtmlib\'s per-crop loop on {n} people (goal: faster, '
-              'speed-up > 1). Keypoint agreement of our ONNX Runtime path '
-              'with MMPose\'s PyTorch inference_topdown and with rtmlib, '
-              f'on all {n} people (max difference in pixels). The goal is '
-              'judged on t_total (crop, network, decode); the network-only '
-              'ratio at batch 1 (t_NN, what the RTMPose paper\'s t/m ratio '
-              'of 0.29 compares) is shown beside it.', '',
+              f'{reference["model"]} (goal <= {STUDENT_GOAL}x), and our '
+              f'batched call against rtmlib\'s per-crop loop on {n} people '
+              '(goal: faster, speed-up > 1), each judged on the median of '
+              'the round-by-round ratios [interquartile range]. Keypoint '
+              'agreement of our ONNX Runtime path with MMPose\'s PyTorch '
+              f'inference_topdown and with rtmlib, on all {n} people (max '
+              'difference in pixels). The goal is judged on t_total (crop, '
+              'network, decode); the network-only ratio at batch 1 (t_NN, '
+              'what the RTMPose paper\'s t/m ratio of 0.29 compares) is '
+              'shown beside it.', '',
               '| model | ORT per crop, batch 1 | vs reference | t_NN only, '
-              f'batch 1 | ORT per crop, batch {n} | vs reference | rtmlib loop, {n} people | ours '
-              f'batched, {n} people | speed-up | max diff vs PyTorch (px) | '
-              'max diff vs rtmlib (px) |',
-              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
-    ref1 = _latency(reference, 'onnxruntime', 1)
-    refn = _latency(reference, 'onnxruntime', n)['per_crop']
+              f'batch 1 | ORT per crop, batch {n} | vs reference | rtmlib '
+              f'loop, {n} people | ours batched, {n} people | speed-up | '
+              'max diff vs PyTorch (px) | max diff vs rtmlib (px) |',
+              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- '
+              '| --- |']
+    ref_one = _latency(reference, 'onnxruntime', 1)
+    ref_many = _latency(reference, 'onnxruntime', n)
     for m in models:
         one = _latency(m, 'onnxruntime', 1)
         many = _latency(m, 'onnxruntime', n)
-        loop = _latency(m, 'rtmlib', n)['t_total']
-        is_reference = m is reference
-        ratio_one = one['per_crop'] / ref1['per_crop']
+        loop = _latency(m, 'rtmlib', n)
+        if m is reference:
+            vs_one = vs_many = '1.000x (reference)'
+            nn_one = '1.000x'
+        else:
+            ratio_one = _paired(one, ref_one)
+            ratio_many = _paired(many, ref_many)
+            vs_one = _ratio_cell(ratio_one, ratio_one[0] <= STUDENT_GOAL)
+            vs_many = _ratio_cell(ratio_many, ratio_many[0] <= STUDENT_GOAL)
+            nn_one = f'{_paired(one, ref_one, "t_nn")[0]:.3f}x'
+        speed_up = _paired(loop, many)
         lines.append(
-            f'| {m["model"]} | {_ms(one["per_crop"])} | '
-            f'{_ratio(ratio_one, STUDENT_GOAL, is_reference)} | '
-            f'{one["t_nn"] / ref1["t_nn"]:.3f}x | {_ms(many["per_crop"])} | '
-            f'{_ratio(many["per_crop"] / refn, STUDENT_GOAL, is_reference)} '
-            f'| {_ms(loop)} | {_ms(many["t_total"])} | '
-            f'{loop / many["t_total"]:.2f}x '
-            f'({"met" if loop > many["t_total"] else "not met"}) | '
+            f'| {m["model"]} | {_ms(one["per_crop"])} | {vs_one} | '
+            f'{nn_one} | {_ms(many["per_crop"])} | {vs_many} | '
+            f'{_ms(loop["t_total"])} | {_ms(many["t_total"])} | '
+            f'{_ratio_cell(speed_up, speed_up[0] > 1)} | '
             f'{m["pytorch_max_keypoint_diff"]:.2g} | '
             f'{m["rtmlib_max_keypoint_diff"]:.2g} |')
     return '\n'.join(lines) + '\n'
