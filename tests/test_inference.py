@@ -139,15 +139,26 @@ def test_boxes_file_with_inverted_box_is_refused_naming_the_entry(tmp_path):
         load_boxes_file(path)
 
 
-def test_detector_given_by_name_says_which_file_to_fetch_and_where(
-        tmp_path, monkeypatch):
+@pytest.mark.parametrize('name, scope, options', [
+    ('rtmdet-t', 'mmdet', ('--det-model', '--det-weights')),
+    ('rtmpose-m_8xb256-420e_coco-256x192', 'mmpose',
+     ('--pose2d', '--pose2d-weights'))])
+def test_model_given_by_name_says_which_file_to_fetch_and_where(
+        name, scope, options, tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path))
     with pytest.raises(ModelFileNotFoundError) as err:
-        resolve_model('rtmdet-t', None, 'mmdet', '--det-model',
-                      '--det-weights')
+        resolve_model(name, None, scope, *options)
     message = str(err.value)
+    assert message.startswith(f'{options[0]} {name!r}')
     assert 'https://download.openmmlab.com/' in message
     assert str(tmp_path / 'checkpoints') in message
+
+
+def test_unknown_model_name_asks_for_a_config_file():
+    with pytest.raises(ModelFileNotFoundError, match='neither a config file '
+                       'nor a model name known to the installed mmpose'):
+        resolve_model('rtmpose-m', None, 'mmpose', '--pose2d',
+                      '--pose2d-weights')
 
 
 # --- the demo ----------------------------------------------------------------
