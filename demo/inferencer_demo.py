@@ -42,8 +42,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--det-model',
                         help='MMDetection config or model name for people')
     parser.add_argument('--det-weights', help='detector checkpoint')
-    parser.add_argument('--det-score-thr', type=float, default=0.3,
+    parser.add_argument('--det-cat-ids', type=int, nargs='+', default=[0],
+                        help='detector classes that are people')
+    parser.add_argument('--bbox-thr', type=float, default=0.3,
                         help='lowest person detection score kept')
+    parser.add_argument('--nms-thr', type=float, default=0.3,
+                        help='IoU above which overlapping person boxes '
+                        'merge')
+    parser.add_argument('--draw-bbox', action='store_true',
+                        help='draw the person boxes')
     parser.add_argument('--bboxes',
                         help='JSON of person boxes: {image file name: '
                         '[[x1, y1, x2, y2, (score)], ...]} or a list')
@@ -56,16 +63,19 @@ def main(argv=None) -> None:
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
     from mmpose_ext.apis import exit_on_user_error
-    from mmpose_ext.inference.demo import DrawOptions, run_demo
+    from mmpose_ext.inference.demo import (DetectOptions, DrawOptions,
+                                           run_demo)
     with exit_on_user_error(PROG):
         summary = run_demo(
             args.inputs, args.pose2d, args.pose2d_weights,
             vis_out_dir=args.vis_out_dir, pred_out_dir=args.pred_out_dir,
             skeleton=args.skeleton,
-            draw=DrawOptions(args.kpt_thr, args.radius, args.thickness),
+            draw=DrawOptions(args.kpt_thr, args.radius, args.thickness,
+                             args.draw_bbox),
             det_model=args.det_model, det_weights=args.det_weights,
             bboxes=args.bboxes, device=args.device,
-            det_score_thr=args.det_score_thr)
+            detect=DetectOptions(args.bbox_thr, args.nms_thr,
+                                 tuple(args.det_cat_ids)))
     for path, people in summary.processed:
         print(f'{path}: {people} people')
     for path in summary.skipped:

@@ -14,7 +14,7 @@ from mmpose_ext.inference import (BoxesFileError, CheckpointMismatchError,
                                   ModelFileNotFoundError, PoseResult,
                                   bbox_xyxy2cs, decode_simcc, flip_back_simcc,
                                   top_down_affine)
-from mmpose_ext.inference.demo import DrawOptions, run_demo
+from mmpose_ext.inference.demo import DetectOptions, DrawOptions, run_demo
 from mmpose_ext.inference.detector import resolve_model
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
@@ -255,7 +255,8 @@ def test_demo_with_detector_estimates_a_pose_per_detected_person(
     cv2.imwrite(str(tmp_path / 'people.jpg'), stick_figures(num_people=3)[0])
     run_demo(str(tmp_path / 'people.jpg'), STUDENT_CONFIG,
              student_checkpoints['plain'], pred_out_dir=str(tmp_path),
-             det_model=det_config, det_weights=det_weights, det_score_thr=0.)
+             det_model=det_config, det_weights=det_weights,
+             detect=DetectOptions(bbox_thr=0.))
     with open(tmp_path / 'people.json') as f:
         pred = json.load(f)
     assert len(detected) == 1  # random weights: any number of people
@@ -296,3 +297,75 @@ def test_demo_cli_reports_checkpoint_of_another_model_by_key(
     err = capsys.readouterr().err
     assert '2 shape-mismatched keys (head.final_layer.weight' in err
     assert 'Traceback' not in err
+
+
+# --- detector and drawing options (MMPose's demo names) ----------------------
+
+def _fake_detector(monkeypatch, bboxes, labels, scores):
+    """PersonDetector over a stand-in for mmdet's model that returns these
+    detections (mmdet's own result structures)."""
+    import mmdet.apis
+    import mmpose.utils
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+
+    from mmpose_ext.inference.detector import PersonDetector
+    sample = DetDataSample()
+    sample.pred_instances = InstanceData(
+        bboxes=torch.tensor(bboxes, dtype=torch.float32),
+        labels=torch.tensor(labels), scores=torch.tensor(scores))
+    monkeypatch.setattr(mmdet.apis, 'init_detector',
+                        lambda *args, **kwargs: type('Model', (), {
+                            'cfg': None})())
+    monkeypatch.setattr(mmpose.utils, 'adapt_mmdet_pipeline', lambda c: c)
+    monkeypatch.setattr(mmdet.apis, 'inference_detector',
+                        lambda model, image: sample)
+    return lambda **options: PersonDetector('det.py', 'det.pth', **options)
+
+
+def test_person_detector_keeps_person_classes_above_bbox_thr_after_nms(
+        monkeypatch):
+    make = _fake_detector(
+        monkeypatch,
+        bboxes=[[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60],
+                [100, 100, 110, 110]],
+        labels=[0, 0, 2, 0], scores=[0.9, 0.8, 0.85, 0.2])
+    image = np.zeros((120, 120, 3), np.uint8)
+
+    def kept(**options):
+        return make(**options)(image)[:, :4].tolist()
+
+    # The second box overlaps the first (IoU 0.68), the third is class 2,
+    # the fourth scores 0.2. Kept boxes come by score, as NMS orders them.
+    assert kept() == [[0, 0, 10, 10]]
+    assert kept(nms_thr=0.9) == [[0, 0, 10, 10], [1, 1, 11, 11]]
+    assert kept(person_labels=(0, 2)) == [[0, 0, 10, 10], [50, 50, 60, 60]]
+    assert kept(score_thr=0.1) == [[0, 0, 10, 10], [100, 100, 110, 110]]
+
+
+def test_demo_cli_takes_mmpose_detector_and_drawing_options(monkeypatch):
+    from mmpose_ext.inference import demo
+    from mmpose_ext.inference.demo import DemoSummary
+    calls = []
+    monkeypatch.setattr(demo, 'run_demo', lambda *args, **kwargs: (
+        calls.append(kwargs) or DemoSummary()))
+    cli = _load_cli('demo/inferencer_demo.py')
+    cli.main(['img.jpg', '--pose2d', 'cfg.py', '--det-model', 'det.py',
+              '--bbox-thr', '0.5', '--nms-thr', '0.6', '--det-cat-ids', '0',
+              '2', '--draw-bbox'])
+    assert calls[0]['detect'] == DetectOptions(0.5, 0.6, (0, 2))
+    assert calls[0]['draw'] == DrawOptions(0.3, 4, 2, draw_bbox=True)
+    cli.main(['img.jpg', '--pose2d', 'cfg.py'])
+    assert calls[1]['detect'] == DetectOptions()
+    assert not calls[1]['draw'].draw_bbox  # as MMPose: boxes on request
+
+
+def test_person_boxes_are_drawn_only_on_request():
+    from mmpose_ext.inference.visualize import BBOX_COLOR, draw_poses
+    result = PoseResult(np.full((1, 21, 2), 50.), np.zeros((1, 21)),
+                        np.array([[10., 10., 90., 90.]]), np.ones(1),
+                        'union')
+    image = np.zeros((100, 100, 3), np.uint8)
+    with_box = draw_poses(image, result, draw_bbox=True)
+    assert tuple(with_box[10, 50]) == BBOX_COLOR
+    assert not draw_poses(image, result, draw_bbox=False).any()

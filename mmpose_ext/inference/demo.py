@@ -30,11 +30,30 @@ PersonSource = Callable[[np.ndarray, str], Optional[np.ndarray]]
 
 @dataclass
 class DrawOptions:
-    """How poses are drawn: score threshold, joint radius, line width."""
+    """How poses are drawn: score threshold, joint radius, line width, and
+    whether person boxes are drawn (off, as in MMPose's demo)."""
 
     kpt_thr: float = 0.3
     radius: int = 4
     thickness: int = 2
+    draw_bbox: bool = False
+
+
+@dataclass
+class DetectOptions:
+    """Which detections are people, as MMPose's demo options ``--bbox-thr``,
+    ``--nms-thr`` and ``--det-cat-ids``.
+
+    Attributes:
+        bbox_thr (float): lowest kept detection score.
+        nms_thr (float): IoU above which overlapping person boxes merge.
+        cat_ids (tuple[int]): the detector's classes that are people (0:
+            person of COCO-trained detectors).
+    """
+
+    bbox_thr: float = 0.3
+    nms_thr: float = 0.3
+    cat_ids: Tuple[int, ...] = (0, )
 
 
 @dataclass
@@ -82,7 +101,8 @@ def build_person_source(det_model: Optional[str] = None,
                         det_weights: Optional[str] = None,
                         bboxes: Optional[str] = None,
                         device: str = 'cpu',
-                        det_score_thr: float = 0.3) -> PersonSource:
+                        detect: Optional[DetectOptions] = None
+                        ) -> PersonSource:
     """Boxes from a detector, from a boxes JSON file, or the whole image."""
     if det_model and bboxes:
         raise InferenceError('give either --det-model or --bboxes, not both')
@@ -95,7 +115,9 @@ def build_person_source(det_model: Optional[str] = None,
             raise ModelFileNotFoundError(
                 f'--det-model {det_model!r} is a config file: pass its '
                 'weights with --det-weights CHECKPOINT')
-        detector = PersonDetector(config, weights, device, det_score_thr)
+        detect = detect or DetectOptions()
+        detector = PersonDetector(config, weights, device, detect.bbox_thr,
+                                  detect.nms_thr, detect.cat_ids)
         return lambda image, name: detector(image)
     if bboxes:
         table = load_boxes_file(bboxes)
@@ -164,7 +186,7 @@ def run_demo(inputs: str,
              det_weights: Optional[str] = None,
              bboxes: Optional[str] = None,
              device: str = 'cpu',
-             det_score_thr: float = 0.3) -> DemoSummary:
+             detect: Optional[DetectOptions] = None) -> DemoSummary:
     """Estimate, draw and save the poses of every person in ``inputs``.
 
     Args:
@@ -183,7 +205,7 @@ def run_demo(inputs: str,
         det_weights (str, optional): detector checkpoint.
         bboxes (str, optional): boxes JSON file.
         device (str): torch device.
-        det_score_thr (float): lowest detector score kept.
+        detect (DetectOptions, optional): which detections are people.
 
     Returns:
         DemoSummary: inputs processed and skipped, files written.
@@ -192,7 +214,7 @@ def run_demo(inputs: str,
     draw = draw or DrawOptions()
     kind = input_kind(inputs)
     people = build_person_source(det_model, det_weights, bboxes, device,
-                                 det_score_thr)
+                                 detect)
     estimator = build_pose_estimator(pose2d, pose2d_weights, device)
     summary = DemoSummary()
     if kind == 'video':

@@ -6,7 +6,7 @@ the installed package's metafiles, and if its weights are not already in
 torch's hub cache the error says which file to fetch and where to put it.
 """
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -98,7 +98,8 @@ class PersonDetector:
         device (str): torch device.
         score_thr (float): lowest kept box score.
         nms_thr (float): IoU above which overlapping person boxes merge.
-        person_label (int): the detector's person class (0 for COCO).
+        person_labels (Sequence[int]): the detector's classes that are
+            people (0 for COCO).
     """
 
     def __init__(self,
@@ -107,7 +108,7 @@ class PersonDetector:
                  device: str = 'cpu',
                  score_thr: float = 0.3,
                  nms_thr: float = 0.3,
-                 person_label: int = 0) -> None:
+                 person_labels: Sequence[int] = (0, )) -> None:
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline
         self.model = init_detector(config, checkpoint, device=device)
@@ -116,7 +117,7 @@ class PersonDetector:
         self.model.cfg = adapt_mmdet_pipeline(self.model.cfg)
         self.score_thr = score_thr
         self.nms_thr = nms_thr
-        self.person_label = person_label
+        self.person_labels = list(person_labels)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """``(N, 5)`` person boxes ``x1, y1, x2, y2, score`` of a BGR image.
@@ -124,7 +125,7 @@ class PersonDetector:
         from mmdet.apis import inference_detector
         from mmpose.evaluation.functional import nms
         pred = inference_detector(self.model, image).pred_instances.cpu()
-        keep = (pred.labels.numpy() == self.person_label) & (
+        keep = np.isin(pred.labels.numpy(), self.person_labels) & (
             pred.scores.numpy() >= self.score_thr)
         dets = np.concatenate([pred.bboxes.numpy()[keep],
                                pred.scores.numpy()[keep, None]], axis=1)
