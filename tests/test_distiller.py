@@ -238,10 +238,10 @@ def _targets(model, batch):
         pred_x, pred_y = model.student(batch['inputs'], None, mode='tensor')
         nx, ny = pred_x.shape[-1], pred_y.shape[-1]
         for spec, teacher in zip(model.teacher_specs, model.teachers):
-            tx, ty, mask, _, _ = model._teacher_targets(
+            targets = model._teacher_targets(
                 spec, teacher, batch['data_samples'], nx, ny,
                 batch['inputs'].device)
-            out[spec.name] = tx, ty, mask
+            out[spec.name] = targets.x, targets.y, targets.mask
         losses = model(**batch, mode='loss')
     return out, losses
 

@@ -20,21 +20,27 @@ def test_student_pipeline_drops_the_teacher_steps(coco_mpii_root, tmp_path):
     assert len(types) == len(pipeline) - 1
 
 
-def test_cost_measures_both_trainings_and_pipelines(coco_mpii_root,
-                                                    tmp_path):
+def test_cost_measures_all_three_trainings_and_pipelines(coco_mpii_root,
+                                                         tmp_path):
     cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
     cfg.model.update(teacher_dtype='float32', teacher_channels_last=False)
-    result = measure_training_cost(cfg, batch_size=4, steps=1, warmup=0)
-    for key in ('plain_img_s', 'distill_img_s', 'plain_data_img_s',
-                'distill_data_img_s'):
+    result = measure_training_cost(cfg, batch_size=4, steps=1, warmup=0,
+                                   cache_dir=str(tmp_path / 'cache'))
+    for key in ('plain_img_s', 'distill_img_s', 'cached_img_s',
+                'plain_data_img_s', 'distill_data_img_s'):
         assert result[key] > 0, key
     assert result['ratio'] == pytest.approx(
         result['plain_img_s'] / result['distill_img_s'])
+    assert result['cached_ratio'] == pytest.approx(
+        result['plain_img_s'] / result['cached_img_s'])
     assert result['teachers'] == ['coco', 'mpii']
     assert result['teacher_dtype'] == 'float32'
     text = format_costs({'tiny': result})
     assert '| tiny | coco, mpii (float32, NCHW) |' in text
-    assert f'{result["ratio"]:.2f}x' in text
+    assert f'{result["ratio"]:.2f}x | {result["cached_img_s"]:.1f} | ' \
+        f'{result["cached_ratio"]:.2f}x |' in text
+    del result['cached_img_s'], result['cached_ratio']
+    assert '| not measured | - |' in format_costs({'tiny': result})
 
 
 def test_benchmark_distill_tool_writes_its_table(tmp_path):
@@ -50,3 +56,4 @@ def test_benchmark_distill_tool_writes_its_table(tmp_path):
     text = out.read_text()
     assert '| distill_config_tiny.py | coco, mpii (' in text
     assert text.count('\n| distill_config') == 1
+    assert 'not measured' not in text  # the cached step was timed too

@@ -4,11 +4,14 @@ its teachers, in one run on the same batches; writes results/distill_cost.md.
 The real configs (RTMPose-t/-s student at 256x192, RTMPose-m teachers at
 256x192 and 256x256) run on the synthetic benchmark's images; teachers keep
 random weights unless their checkpoints exist (timing does not depend on
-weights). Each config is measured as configured and, for comparison, with
-the teachers in float32 and NCHW layout (``--no-fp32-row`` skips that).
+weights). Each config is measured as configured (also reading the teachers'
+outputs from an offline cache made here, ``--no-cache`` skips that) and, for
+comparison, with the teachers in float32 and NCHW layout (``--no-fp32-row``
+skips that).
 """
 import argparse
 import os.path as osp
+import tempfile
 
 
 def main(argv=None):
@@ -23,6 +26,9 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--no-fp32-row', action='store_true',
                         help='do not also measure float32 NCHW teachers')
+    parser.add_argument('--no-cache', action='store_true',
+                        help='do not also measure distillation from a '
+                        'teacher cache')
     parser.add_argument('--out', default='results/distill_cost.md')
     args = parser.parse_args(argv)
 
@@ -46,14 +52,18 @@ def main(argv=None):
                         ann_file='annotations/person_keypoints_train.json',
                         data_prefix=dict(img='images/train/'))
             mpii.update(data_root=osp.join(args.data_root, 'mpii/'))
-            variants = {osp.basename(config): {}}
+            variants = {osp.basename(config): dict(cache=not args.no_cache)}
             if not args.no_fp32_row:
                 variants[osp.basename(config) + ', teachers unoptimised'] = \
                     dict(teacher_dtype='float32', teacher_channels_last=False)
             for title, options in variants.items():
+                cache = options.pop('cache', False)
                 cfg.model.update(options)
-                results[title] = measure_training_cost(
-                    cfg, args.batch_size, args.steps, threads=args.threads)
+                with tempfile.TemporaryDirectory() as cache_dir:
+                    results[title] = measure_training_cost(
+                        cfg, args.batch_size, args.steps,
+                        threads=args.threads,
+                        cache_dir=cache_dir if cache else None)
                 print(f'{title}: {results[title]["ratio"]:.2f}x per step, '
                       f'{results[title]["overall_ratio"]:.2f}x overall',
                       flush=True)

@@ -6,11 +6,13 @@ from mmpose_ext.checkpoint import UnsafeCheckpointError
 from mmpose_ext.datasets import DataConfigError
 from mmpose_ext.inference.errors import InferenceError
 from mmpose_ext.models import TeacherConfigError
+from mmpose_ext.teacher_cache import TeacherCacheError
 
 # Errors raised where bad input enters, with a message that already says what
 # is wrong and how to fix it: the traceback adds nothing for the user.
-USER_ERRORS = (DataConfigError, TeacherConfigError, UnsafeCheckpointError,
-               InferenceError, FileNotFoundError, NotADirectoryError)
+USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
+               UnsafeCheckpointError, InferenceError, FileNotFoundError,
+               NotADirectoryError)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 from .transforms import ToUnionSkeleton
+from .replay import ReplayDataset, ViewSampler
 from .teacher_crops import PackDistillInputs, TeacherCrops
 from .union_dataset import DataConfigError, UnionPoseDataset
 
 __all__ = [
     'ToUnionSkeleton', 'UnionPoseDataset', 'DataConfigError', 'TeacherCrops',
-    'PackDistillInputs'
+    'PackDistillInputs', 'ReplayDataset', 'ViewSampler'
 ]

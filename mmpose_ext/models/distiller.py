@@ -1,5 +1,5 @@
 """Multi-teacher SimCC logit distillation into one union-skeleton student."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -11,12 +11,15 @@ from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor, nn
 
 from mmpose_ext import skeletons
+from mmpose_ext.datasets.replay import REPLAY_KEY
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
                                         build_teacher, check_teacher_dtype,
                                         parse_teacher_specs,
                                         teacher_autocast_dtype)
+from mmpose_ext.teacher_cache import (TeacherCache, TeacherOutputs,
+                                      teacher_entries, teacher_signature)
 
 
 def simcc_kd_loss(student: Tuple[Tensor, Tensor],
@@ -57,6 +60,25 @@ def simcc_kd_loss(student: Tuple[Tensor, Tensor],
         / num_joints
 
 
+class TeacherTargets(NamedTuple):
+    """One teacher's KD targets for a batch, in the student's crop frame.
+
+    Attributes:
+        x, y (Tensor): ``(B, K, bins)`` target distributions.
+        mask (Tensor): ``(B, K)`` joints distilled.
+        features (Tensor | None): the teacher's last features (live runs).
+        relation (tuple): per-axis scale, shift and student input size.
+        cache_hits (int): samples served from the teacher cache.
+    """
+
+    x: Tensor
+    y: Tensor
+    mask: Tensor
+    features: Optional[Tensor]
+    relation: tuple
+    cache_hits: int
+
+
 @MODELS.register_module()
 class MultiTeacherDistiller(BaseModel):
     """Distil several dataset-specific SimCC teachers into one student.
@@ -86,6 +108,12 @@ class MultiTeacherDistiller(BaseModel):
     :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
     progress. The runner sums the returned ``loss*`` terms once.
 
+    With ``teacher_cache``, teacher outputs made offline by
+    ``tools/cache_teachers.py`` (:mod:`~mmpose_ext.teacher_cache`) replace
+    the teachers' forward passes on every sample whose replayed view and
+    teacher crop the cache holds; other samples still go through the
+    teachers.
+
     Args:
         student (dict): config of the student ``TopdownPoseEstimator``; its
             head must predict the union's 21 joints.
@@ -103,12 +131,17 @@ class MultiTeacherDistiller(BaseModel):
         teacher_channels_last (bool): run the teachers in channels-last
             memory layout, which oneDNN convolutions prefer on CPUs.
             Defaults to True.
+        teacher_cache (str, optional): folder of cached teacher outputs;
+            needs a :class:`~mmpose_ext.datasets.ReplayDataset` train set
+            and no feature distillation. Defaults to None (teachers run on
+            every batch).
         data_preprocessor (dict, optional): defaults to the student's.
         init_cfg (dict, optional): initialisation config.
 
     Returns (``mode='loss'``):
-        dict: ``loss_kpt``, ``acc_pose``, ``loss_kd_<name>`` per teacher and
-        ``loss_fea_<name>`` per teacher with feature distillation.
+        dict: ``loss_kpt``, ``acc_pose``, ``loss_kd_<name>`` per teacher,
+        ``loss_fea_<name>`` per teacher with feature distillation, and with
+        a cache ``cache_hit_<name>``: the fraction of samples it served.
     """
 
     def __init__(self,
@@ -117,6 +150,7 @@ class MultiTeacherDistiller(BaseModel):
                  beta: float = 10.,
                  teacher_dtype: str = 'auto',
                  teacher_channels_last: bool = True,
+                 teacher_cache: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -149,6 +183,43 @@ class MultiTeacherDistiller(BaseModel):
             for spec, teacher in zip(self.teacher_specs, self.teachers)
             if spec.feature_weight > 0
         })
+        self.cache = None
+        if teacher_cache:
+            uses_features = [s.name for s in self.teacher_specs
+                             if s.feature_weight > 0]
+            if uses_features:
+                raise TeacherConfigError(
+                    f'teachers {uses_features} distil features, which a '
+                    'teacher cache does not hold: set their feature_weight '
+                    'to 0 or model.teacher_cache=None')
+            self.cache = TeacherCache(teacher_cache, self.cache_signatures())
+
+    def cache_signatures(self) -> List[dict]:
+        """What each teacher's cached outputs must have been made with."""
+        signatures = []
+        for spec, teacher in zip(self.teacher_specs, self.teachers):
+            ratio = teacher.head.simcc_split_ratio
+            bins = tuple(int(s * ratio) for s in spec.input_size)
+            signatures.append(teacher_signature(
+                spec.name, spec.checkpoint, self.beta / spec.temperature,
+                teacher.head.out_channels, bins))
+        return signatures
+
+    def teacher_cache_entries(self, data_samples: list,
+                              topk: int) -> Dict[str, np.ndarray]:
+        """Every teacher's sparse outputs and crop on packed samples, as
+        :mod:`~mmpose_ext.teacher_cache` stores them."""
+        metas = [d.metainfo for d in data_samples]
+        entries = {}
+        for spec, teacher in zip(self.teacher_specs, self.teachers):
+            crops = [m['teacher_crops'][spec.name] for m in metas]
+            tx, ty, _ = self._run_teacher(teacher,
+                                          self._teacher_images(spec, metas))
+            entries.update(teacher_entries(
+                spec.name, np.stack([c['center'] for c in crops]),
+                np.stack([c['scale'] for c in crops]), tx, ty,
+                self.beta / spec.temperature, topk))
+        return entries
 
     def _student_channels(self) -> int:
         return self.student.head.in_channels
@@ -188,17 +259,24 @@ class MultiTeacherDistiller(BaseModel):
         for spec, teacher in zip(self.teacher_specs, self.teachers):
             student_x = pred_x[:, spec.union_indices]
             student_y = pred_y[:, spec.union_indices]
-            target_x, target_y, mask, t_feat, rel = self._teacher_targets(
-                spec, teacher, data_samples, student_x.shape[-1],
-                student_y.shape[-1], inputs.device)
-            kd = simcc_kd_loss((student_x, student_y), (target_x, target_y),
-                               mask, self.beta, spec.temperature)
+            targets = self._teacher_targets(spec, teacher, data_samples,
+                                            student_x.shape[-1],
+                                            student_y.shape[-1],
+                                            inputs.device)
+            kd = simcc_kd_loss((student_x, student_y),
+                               (targets.x, targets.y), targets.mask,
+                               self.beta, spec.temperature)
             losses[f'loss_kd_{spec.name}'] = \
                 spec.loss_weight * self.kd_scale * kd
             if spec.feature_weight > 0:
-                fea = self._feature_loss(spec, feats[-1], t_feat, rel)
+                fea = self._feature_loss(spec, feats[-1], targets.features,
+                                         targets.relation)
                 losses[f'loss_fea_{spec.name}'] = \
                     spec.feature_weight * self.kd_scale * fea
+            if self.cache is not None:
+                losses[f'cache_hit_{spec.name}'] = torch.tensor(
+                    targets.cache_hits / len(data_samples),
+                    device=inputs.device)
         return losses
 
     def _gt_loss(self, pred_x: Tensor, pred_y: Tensor,
@@ -235,22 +313,63 @@ class MultiTeacherDistiller(BaseModel):
             simcc_x, simcc_y = teacher.head(feats)
         return simcc_x.float(), simcc_y.float(), feats[-1].float()
 
-    def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,
-                         data_samples: list, student_nx: int, student_ny: int,
-                         device: torch.device):
-        """Teacher distributions carried into the student's crop frame."""
-        metas = [d.metainfo for d in data_samples]
+    @staticmethod
+    def _teacher_images(spec: TeacherSpec, metas: List[dict]) -> List[Tensor]:
         if 'teacher_inputs' not in metas[0]:
             raise KeyError(
                 'the training samples carry no teacher crops: the train '
                 'pipeline needs TeacherCrops(teachers=...) before '
                 'TopdownAffine and PackDistillInputs as its last step')
-        images = [
+        return [
             torch.from_numpy(np.ascontiguousarray(
                 m['teacher_inputs'][spec.name].transpose(2, 0, 1)))
             for m in metas
         ]
-        tx, ty, t_feat = self._run_teacher(teacher, images)
+
+    def _teacher_outputs(self, spec: TeacherSpec, teacher: nn.Module,
+                         metas: List[dict], device: torch.device
+                         ) -> Tuple[TeacherOutputs, Optional[Tensor], int]:
+        """The teacher's outputs in its own crop frame: from the cache where
+        it holds them, else from the teacher; and its live features (when
+        every sample ran live) and the number of cache hits."""
+        scale = self.beta / spec.temperature
+        crops = [m['teacher_crops'][spec.name] for m in metas]
+        hits = np.zeros(len(metas), bool)
+        if self.cache is not None:
+            hits = self.cache.lookup(
+                spec.name, [m.get(REPLAY_KEY) for m in metas],
+                np.stack([c['center'] for c in crops]),
+                np.stack([c['scale'] for c in crops]))
+        parts = []
+        features = None
+        live = np.flatnonzero(~hits)
+        if len(live):
+            images = self._teacher_images(spec, [metas[i] for i in live])
+            tx, ty, features = self._run_teacher(teacher, images)
+            parts.append((torch.as_tensor(live, device=device),
+                          TeacherOutputs.from_logits(tx, ty, scale)))
+        cached = np.flatnonzero(hits)
+        if len(cached):
+            parts.append((torch.as_tensor(cached, device=device),
+                          self.cache.outputs(
+                              spec.name,
+                              [metas[i][REPLAY_KEY] for i in cached],
+                              device)))
+        if len(parts) == 1 and len(parts[0][0]) == len(metas):
+            outputs = parts[0][1]
+        else:
+            outputs = TeacherOutputs.merge(parts, len(metas))
+        return outputs, (features if not len(cached) else None), \
+            int(hits.sum())
+
+    def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,
+                         data_samples: list, student_nx: int, student_ny: int,
+                         device: torch.device) -> TeacherTargets:
+        """Teacher distributions carried into the student's crop frame."""
+        metas = [d.metainfo for d in data_samples]
+        with torch.no_grad():
+            out, features, hits = self._teacher_outputs(
+                spec, teacher, metas, device)
         crops = [m['teacher_crops'][spec.name] for m in metas]
 
         def stack(key, source):
@@ -263,29 +382,27 @@ class MultiTeacherDistiller(BaseModel):
             stack('center', crops), stack('scale', crops), spec.input_size,
             stack('input_center', metas), stack('input_scale', metas),
             student_size)
-        t_ratio = tx.shape[-1] / spec.input_size[0]
+        t_ratio = out.prob_x.shape[-1] / spec.input_size[0]
         s_ratio = student_nx / student_size[0]
 
         with torch.no_grad():
-            scale = self.beta / spec.temperature
-            px = F.softmax(tx * scale, dim=-1)
-            py = F.softmax(ty * scale, dim=-1)
-            target_x = resample_simcc(px, a[:, 0], b[:, 0], t_ratio,
+            target_x = resample_simcc(out.prob_x, a[:, 0], b[:, 0], t_ratio,
                                       student_nx, s_ratio)
-            target_y = resample_simcc(py, a[:, 1], b[:, 1], t_ratio,
+            target_y = resample_simcc(out.prob_y, a[:, 1], b[:, 1], t_ratio,
                                       student_ny, s_ratio)
             # Distil a joint only where the teacher's peak falls inside the
             # student's crop (else it has nothing to say in this frame) and,
             # optionally, where the teacher is confident.
-            max_x, arg_x = tx.max(-1)
-            max_y, arg_y = ty.max(-1)
-            peak_x = map_bins(arg_x.float(), a[:, 0], b[:, 0], t_ratio, s_ratio)
-            peak_y = map_bins(arg_y.float(), a[:, 1], b[:, 1], t_ratio, s_ratio)
+            peak_x = map_bins(out.peak_x.float(), a[:, 0], b[:, 0], t_ratio,
+                              s_ratio)
+            peak_y = map_bins(out.peak_y.float(), a[:, 1], b[:, 1], t_ratio,
+                              s_ratio)
             mask = (peak_x >= 0) & (peak_x <= student_nx - 1) & \
                 (peak_y >= 0) & (peak_y <= student_ny - 1)
             if spec.conf_thr is not None:
-                mask &= torch.minimum(max_x, max_y) >= spec.conf_thr
-        return target_x, target_y, mask, t_feat, (a, b, student_size)
+                mask &= torch.minimum(out.max_x, out.max_y) >= spec.conf_thr
+        return TeacherTargets(target_x, target_y, mask, features,
+                              (a, b, student_size), hits)
 
     def _feature_loss(self, spec: TeacherSpec, student_feat: Tensor,
                       teacher_feat: Tensor, relation) -> Tensor:

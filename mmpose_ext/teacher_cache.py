@@ -1,0 +1,375 @@
+"""Teachers' SimCC outputs computed once, offline, and read back in training.
+
+Distillation spends most of a training step in the teachers' forward passes.
+With a cache, they run once per augmented view of every sample
+(``tools/cache_teachers.py``), and training reads their outputs instead,
+as in FKD (Shen & Xing, "A Fast Knowledge Distillation Framework", ECCV 2022).
+Augmentation stays random but replayable (:mod:`.datasets.replay`): epoch
+``e`` replays view ``e % num_views``, whose teacher crops are the ones the
+cache was made from.
+
+Each teacher's output per joint and axis is stored sparsely: the ``topk``
+largest logits with their bins, and the log-sum-exp of all scaled logits.
+The KD distribution ``q = softmax(scale * logits)`` (``scale = beta / T``) is
+exact on the stored bins; the remaining mass, ``1 - sum(q_topk)``, is spread
+evenly over the other bins.
+
+A sample is served from the cache only when its view was cached and the
+teacher crop it was cut with equals the cached one (centre and scale); any
+other sample (another pipeline, e.g. after ``PipelineSwitchHook``, or a view
+not cached) goes through the live teacher. So a cache speeds distillation up
+but never gives targets of another crop.
+
+Layout of a cache folder::
+
+    cache.json             teachers (scale, bins, joints), topk, dataset size
+    view_0000/             one folder per view, written whole or not at all
+        coco_center.npy    (N, 2) float32 teacher crop centres
+        coco_scale.npy     (N, 2) float32 teacher crop scales
+        coco_x_bins.npy    (N, K, topk) int16 bins of the top logits
+        coco_x_logits.npy  (N, K, topk) float32 top logits
+        coco_x_lse.npy     (N, K) float32 log-sum-exp of scale * logits
+        ... (the same for y, and for every teacher)
+"""
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+CACHE_VERSION = 1
+CACHE_FILE = 'cache.json'
+AXES = ('x', 'y')
+# A cached crop is the sample's crop if centre and scale agree this closely
+# (pixels); replayed augmentation reproduces them bit for bit.
+CROP_TOLERANCE = 1e-3
+
+
+class TeacherCacheError(ValueError):
+    """A teacher cache is missing, incomplete or made for other teachers."""
+
+
+def view_dir(root: str, view: int) -> str:
+    return osp.join(root, f'view_{view:04d}')
+
+
+def teacher_signature(name: str, checkpoint: Optional[str], scale: float,
+                      num_joints: int, bins: Tuple[int, int]) -> dict:
+    """What a cached teacher's outputs depend on: its checkpoint (file
+    name; OpenMMLab's carry their hash), KD softmax scale, joints and bins.
+    """
+    return dict(name=name,
+                checkpoint=osp.basename(checkpoint) if checkpoint else None,
+                scale=float(scale), num_joints=int(num_joints),
+                bins_x=int(bins[0]), bins_y=int(bins[1]))
+
+
+def entry_name(teacher: str, *parts: str) -> str:
+    """A stored array's name: ``coco_center``, ``coco_x_logits``..."""
+    return '_'.join((teacher, ) + parts)
+
+
+def teacher_entries(teacher: str, centers: np.ndarray, scales: np.ndarray,
+                    logits_x: Tensor, logits_y: Tensor, scale: float,
+                    topk: int) -> Dict[str, np.ndarray]:
+    """What a view stores of one teacher on a batch: its crops and its
+    sparse outputs (:func:`sparse_simcc`)."""
+    entries = {
+        entry_name(teacher, 'center'): np.asarray(centers, np.float32),
+        entry_name(teacher, 'scale'): np.asarray(scales, np.float32)
+    }
+    for axis, logits in zip(AXES, (logits_x, logits_y)):
+        for part, value in sparse_simcc(logits, scale, topk).items():
+            entries[entry_name(teacher, axis, part)] = value
+    return entries
+
+
+def sparse_simcc(logits: Tensor, scale: float,
+                 topk: int) -> Dict[str, np.ndarray]:
+    """The ``topk`` largest logits of ``(N, K, bins)`` SimCC logits, their
+    bins, and the log-sum-exp of ``scale * logits`` over all bins."""
+    k = min(topk, logits.shape[-1])
+    values, bins = logits.float().topk(k, dim=-1)
+    lse = torch.logsumexp(logits.float() * scale, dim=-1)
+    return dict(bins=bins.to(torch.int16).cpu().numpy(),
+                logits=values.cpu().numpy(), lse=lse.cpu().numpy())
+
+
+def dense_distribution(bins: Tensor, logits: Tensor, lse: Tensor,
+                       num_bins: int, scale: float) -> Tensor:
+    """``softmax(scale * logits)`` over ``num_bins`` from its sparse form:
+    exact on the stored bins, the rest of the mass spread evenly."""
+    top = torch.exp(logits * scale - lse[..., None])
+    rest = (1 - top.sum(-1, keepdim=True)).clamp_min(0)
+    others = num_bins - bins.shape[-1]
+    fill = rest / others if others > 0 else torch.zeros_like(rest)
+    dense = fill.expand(*bins.shape[:-1], num_bins).clone()
+    return dense.scatter_(-1, bins.long(), top)
+
+
+class TeacherOutputs:
+    """Teacher-frame outputs of a batch that the KD targets are made from.
+
+    Attributes:
+        prob_x, prob_y (Tensor): ``(B, K, bins)`` ``softmax(scale * logits)``.
+        peak_x, peak_y (Tensor): ``(B, K)`` bin of the largest logit.
+        max_x, max_y (Tensor): ``(B, K)`` largest logit.
+    """
+
+    def __init__(self, prob_x: Tensor, prob_y: Tensor, peak_x: Tensor,
+                 peak_y: Tensor, max_x: Tensor, max_y: Tensor) -> None:
+        self.prob_x, self.prob_y = prob_x, prob_y
+        self.peak_x, self.peak_y = peak_x, peak_y
+        self.max_x, self.max_y = max_x, max_y
+
+    @classmethod
+    def from_logits(cls, x: Tensor, y: Tensor,
+                    scale: float) -> 'TeacherOutputs':
+        max_x, peak_x = x.max(-1)
+        max_y, peak_y = y.max(-1)
+        return cls(torch.softmax(x * scale, -1), torch.softmax(y * scale, -1),
+                   peak_x, peak_y, max_x, max_y)
+
+    @classmethod
+    def merge(cls, parts: Sequence[Tuple[Tensor, 'TeacherOutputs']],
+              size: int) -> 'TeacherOutputs':
+        """One batch of ``size`` from parts covering the given rows."""
+        fields = ('prob_x', 'prob_y', 'peak_x', 'peak_y', 'max_x', 'max_y')
+        merged = []
+        for name in fields:
+            first = getattr(parts[0][1], name)
+            out = first.new_zeros((size, ) + tuple(first.shape[1:]))
+            for rows, part in parts:
+                out[rows] = getattr(part, name)
+            merged.append(out)
+        return cls(*merged)
+
+
+class TeacherCache:
+    """Read access to a cache folder, checked against the teachers.
+
+    Args:
+        root (str): the cache folder (``tools/cache_teachers.py --out``).
+        signatures (Sequence[dict]): :func:`teacher_signature` of every
+            teacher the distiller has; each must be in the cache, made with
+            the same scale, joints and bins.
+
+    Raises:
+        TeacherCacheError: no cache there, no complete view, or made for
+            other teachers.
+    """
+
+    def __init__(self, root: str, signatures: Sequence[dict]) -> None:
+        self.root = root
+        self.meta = read_cache_meta(root)
+        if self.meta is None:
+            raise TeacherCacheError(
+                f'teacher cache {root!r} does not exist: make it with '
+                'python tools/cache_teachers.py CONFIG --out '
+                f'{root} --views N, or set model.teacher_cache=None')
+        cached = {t['name']: t for t in self.meta['teachers']}
+        for signature in signatures:
+            name = signature['name']
+            if cached.get(name) != signature:
+                raise TeacherCacheError(
+                    f'teacher cache {root!r} was made for '
+                    f'{cached.get(name, "no teacher of that name")}, but '
+                    f'teacher {name!r} is {signature}: remake the cache for '
+                    'these teachers (tools/cache_teachers.py) into another '
+                    'folder')
+        self.topk = self.meta['topk']
+        self.size = self.meta['dataset_size']
+        self.signatures = {s['name']: s for s in signatures}
+        self.views = {view: self._open(view) for view in complete_views(root)}
+        if not self.views:
+            raise TeacherCacheError(
+                f'teacher cache {root!r} has no complete view: make one '
+                'with tools/cache_teachers.py')
+
+    def _open(self, view: int) -> Dict[str, np.ndarray]:
+        folder = view_dir(self.root, view)
+        return {
+            osp.splitext(f)[0]: np.load(osp.join(folder, f), mmap_mode='r')
+            for f in os.listdir(folder) if f.endswith('.npy')
+        }
+
+    def lookup(self, name: str, keys: Sequence[Optional[Tuple[int, int]]],
+               centers: np.ndarray, scales: np.ndarray) -> np.ndarray:
+        """Which samples (``(view, index)`` keys, with their teacher crops)
+        the cache holds teacher ``name``'s outputs for."""
+        hits = np.zeros(len(keys), bool)
+        for row, key in enumerate(keys):
+            if key is None or key[0] not in self.views \
+                    or not 0 <= key[1] < self.size:
+                continue
+            arrays = self.views[key[0]]
+            index = key[1]
+            hits[row] = np.allclose(
+                arrays[entry_name(name, 'center')][index], centers[row],
+                atol=CROP_TOLERANCE) and np.allclose(
+                    arrays[entry_name(name, 'scale')][index], scales[row],
+                    atol=CROP_TOLERANCE)
+        return hits
+
+    def outputs(self, name: str, keys: Sequence[Tuple[int, int]],
+                device: torch.device) -> TeacherOutputs:
+        """Teacher ``name``'s outputs on the given (cached) samples."""
+        signature = self.signatures[name]
+        scale = signature['scale']
+        per_axis = {}
+        for axis in AXES:
+            parts = {
+                part: torch.as_tensor(np.stack([
+                    self.views[v][entry_name(name, axis, part)][i]
+                    for v, i in keys
+                ]), device=device)
+                for part in ('bins', 'logits', 'lse')
+            }
+            prob = dense_distribution(parts['bins'], parts['logits'],
+                                      parts['lse'],
+                                      signature[f'bins_{axis}'], scale)
+            per_axis[axis] = (prob, parts['bins'][..., 0].long(),
+                              parts['logits'][..., 0])
+        (px, peak_x, max_x), (py, peak_y, max_y) = per_axis['x'], \
+            per_axis['y']
+        return TeacherOutputs(px, py, peak_x, peak_y, max_x, max_y)
+
+
+def read_cache_meta(root: str) -> Optional[dict]:
+    path = osp.join(root, CACHE_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        meta = json.load(f)
+    if meta.get('version') != CACHE_VERSION:
+        raise TeacherCacheError(
+            f'teacher cache {root!r} has format version '
+            f'{meta.get("version")}, this code reads {CACHE_VERSION}: '
+            'remake it with tools/cache_teachers.py')
+    return meta
+
+
+def complete_views(root: str) -> List[int]:
+    """Views whose folder was written whole (a killed writer leaves only a
+    temporary folder, which does not count)."""
+    views = []
+    for entry in sorted(os.listdir(root)):
+        if entry.startswith('view_') and entry[5:].isdigit() and osp.isfile(
+                osp.join(root, entry, 'done')):
+            views.append(int(entry[5:]))
+    return views
+
+
+def write_view(root: str, view: int, arrays: Dict[str, np.ndarray]) -> str:
+    """Write one view's arrays into a temporary folder, then rename it into
+    place, so a view folder is always complete."""
+    final = view_dir(root, view)
+    tmp = f'{final}.tmp-{os.getpid()}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    for key, value in arrays.items():
+        np.save(osp.join(tmp, f'{key}.npy'), value)
+    with open(osp.join(tmp, 'done'), 'w') as f:
+        f.write('complete\n')
+    if osp.isdir(final):  # an earlier incomplete copy without 'done'
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    return final
+
+
+def write_cache_meta(root: str, meta: dict) -> None:
+    """Create ``cache.json``, or check that an existing one says the same.
+    """
+    existing = read_cache_meta(root)
+    if existing is not None:
+        if existing != meta:
+            raise TeacherCacheError(
+                f'teacher cache {root!r} was made with other settings '
+                f'({existing}); this run has {meta}: give another --out '
+                'folder or delete that one')
+        return
+    os.makedirs(root, exist_ok=True)
+    tmp = osp.join(root, f'{CACHE_FILE}.tmp-{os.getpid()}')
+    with open(tmp, 'w') as f:
+        json.dump(meta, f, indent=1)
+    os.replace(tmp, osp.join(root, CACHE_FILE))
+
+
+def make_teacher_cache(cfg,
+                       out_dir: str,
+                       num_views: int,
+                       topk: int = 16,
+                       batch_size: int = 32,
+                       num_workers: int = 0,
+                       log=print) -> List[int]:
+    """Run the teachers of a distillation config on ``num_views`` replayed
+    views of its whole training set and store their outputs.
+
+    Views already complete in ``out_dir`` are kept (a killed run resumes at
+    the view it was writing).
+
+    Args:
+        cfg (Config): distillation config whose train dataset is a
+            :class:`~mmpose_ext.datasets.ReplayDataset`.
+        out_dir (str): the cache folder.
+        num_views (int): views ``0 .. num_views - 1``.
+        topk (int): logits kept per joint and axis.
+        batch_size (int): samples per teacher forward.
+        num_workers (int): data-loading worker processes.
+        log (callable): progress messages.
+
+    Returns:
+        list[int]: the views written by this call.
+    """
+    import copy
+
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS, MODELS
+    from torch.utils.data import DataLoader
+
+    from mmpose_ext.datasets.replay import ReplayDataset
+    model_cfg = copy.deepcopy(cfg.model)
+    if model_cfg.get('type') != 'MultiTeacherDistiller':
+        raise TeacherCacheError(
+            f'{cfg.filename}: model is {model_cfg.get("type")!r}; teacher '
+            'caches are made from a MultiTeacherDistiller config')
+    model_cfg['teacher_cache'] = None
+    model = MODELS.build(model_cfg).eval()
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    if not isinstance(dataset, ReplayDataset):
+        raise TeacherCacheError(
+            f'{cfg.filename}: the train dataset is '
+            f'{type(dataset).__name__}, whose augmentation cannot be '
+            'replayed; wrap it: train_dataloader.dataset = '
+            'dict(type="ReplayDataset", dataset=...) and sampler = '
+            'dict(type="ViewSampler", num_views=N)')
+    if num_views < 1 or topk < 1:
+        raise TeacherCacheError(f'num_views ({num_views}) and topk ({topk}) '
+                                'must be at least 1')
+    write_cache_meta(out_dir, dict(
+        version=CACHE_VERSION, teachers=model.cache_signatures(), topk=topk,
+        dataset_size=len(dataset), seed=dataset.seed))
+    done = set(complete_views(out_dir))
+    written = []
+    for view in range(num_views):
+        if view in done:
+            log(f'view {view}: already cached')
+            continue
+        loader = DataLoader(dataset, batch_size=batch_size,
+                            sampler=[(view, i) for i in range(len(dataset))],
+                            num_workers=num_workers,
+                            collate_fn=pseudo_collate)
+        parts: Dict[str, List[np.ndarray]] = {}
+        for batch in loader:
+            for key, value in model.teacher_cache_entries(
+                    batch['data_samples'], topk).items():
+                parts.setdefault(key, []).append(value)
+        write_view(out_dir, view,
+                   {k: np.concatenate(v) for k, v in parts.items()})
+        log(f'view {view}: {len(dataset)} samples cached')
+        written.append(view)
+    return written

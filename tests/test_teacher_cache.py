@@ -1,0 +1,264 @@
+"""Offline teacher outputs: replayable views, the sparse store, cached
+targets against live ones, fallback, resuming and bad caches."""
+import copy
+import os
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+from mmpose.registry import DATASETS, MODELS
+from mmpose.utils import register_all_modules
+
+from mmpose_ext.datasets import ReplayDataset, ViewSampler
+from mmpose_ext.models import TeacherConfigError
+from mmpose_ext.teacher_cache import (TeacherCacheError, complete_views,
+                                      dense_distribution, make_teacher_cache,
+                                      sparse_simcc)
+from tiny_configs import tiny_distill_cfg
+
+register_all_modules(init_default_scope=True)
+
+ALL_BINS = 10_000  # more than any axis has: the cache is then exact
+
+
+@pytest.fixture
+def replay_cfg(coco_mpii_root, tmp_path):
+    cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+    cfg.train_dataloader.dataset = dict(
+        type='ReplayDataset', dataset=cfg.train_dataloader.dataset, seed=0)
+    cfg.train_dataloader.sampler = dict(type='ViewSampler', num_views=2,
+                                        shuffle=True)
+    return cfg
+
+
+def _quiet(*args):
+    pass
+
+
+def _cache(cfg, folder, views=1, topk=ALL_BINS):
+    # Tiny teachers have no checkpoint: the seed gives them the weights
+    # _build gives them.
+    torch.manual_seed(0)
+    make_teacher_cache(cfg, str(folder), views, topk=topk, batch_size=4,
+                       log=_quiet)
+    return str(folder)
+
+
+def _build(cfg, teacher_cache=None):
+    torch.manual_seed(0)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg['teacher_cache'] = teacher_cache
+    return MODELS.build(model_cfg)
+
+
+def _losses(model, dataset, keys):
+    data = model.data_preprocessor(
+        pseudo_collate([dataset[k] for k in keys]), True)
+    with torch.no_grad():
+        return model(**data, mode='loss')
+
+
+# --- replayable augmentation -------------------------------------------------
+
+def test_a_view_draws_the_same_augmentation_again(replay_cfg):
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    first, again = dataset[(1, 2)], dataset[(1, 2)]
+    other_view = dataset[(0, 2)]
+    assert torch.equal(first['inputs'], again['inputs'])
+    assert first['data_samples'].replay_key == (1, 2)
+    np.testing.assert_array_equal(first['data_samples'].input_center,
+                                  again['data_samples'].input_center)
+    assert not torch.equal(first['inputs'], other_view['inputs'])
+
+
+def test_replay_leaves_the_global_generators_as_they_were(replay_cfg):
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    np.random.seed(5)
+    expected = np.random.rand()
+    np.random.seed(5)
+    dataset[(0, 1)]
+    assert np.random.rand() == expected
+
+
+def test_view_sampler_cycles_views_over_epochs():
+    sampler = ViewSampler(list(range(5)), num_views=2, shuffle=True, seed=0)
+    views = []
+    for epoch in range(4):
+        sampler.set_epoch(epoch)
+        keys = list(sampler)
+        assert sorted(i for _, i in keys) == list(range(5))
+        views.append({v for v, _ in keys})
+    assert views == [{0}, {1}, {0}, {1}]
+    with pytest.raises(ValueError, match='num_views must be at least 1'):
+        ViewSampler(list(range(5)), num_views=0)
+
+
+def test_pipeline_switch_reaches_the_wrapped_dataset(replay_cfg):
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    dataset.pipeline = 'stage 2'  # what mmdet's PipelineSwitchHook does
+    assert dataset.dataset.pipeline == 'stage 2'
+
+
+# --- the sparse store --------------------------------------------------------
+
+def test_sparse_distribution_is_exact_on_kept_bins_and_keeps_all_mass():
+    logits = torch.randn(3, 5, 40)
+    scale = 10.
+    exact = torch.softmax(logits * scale, -1)
+    sparse = {k: torch.as_tensor(v)
+              for k, v in sparse_simcc(logits, scale, topk=4).items()}
+    dense = dense_distribution(sparse['bins'], sparse['logits'],
+                               sparse['lse'], 40, scale)
+    kept = sparse['bins'].long()
+    assert torch.allclose(dense.gather(-1, kept), exact.gather(-1, kept),
+                          atol=1e-6)
+    assert torch.allclose(dense.sum(-1), torch.ones(3, 5), atol=1e-5)
+    full = {k: torch.as_tensor(v)
+            for k, v in sparse_simcc(logits, scale, topk=40).items()}
+    assert torch.allclose(
+        dense_distribution(full['bins'], full['logits'], full['lse'], 40,
+                           scale), exact, atol=1e-6)
+
+
+# --- cached targets ----------------------------------------------------------
+
+def test_cached_targets_give_the_live_losses(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    keys = [(0, i) for i in range(4)]
+    live = _losses(_build(replay_cfg), dataset, keys)
+    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    for name in ('coco', 'mpii'):
+        assert cached[f'cache_hit_{name}'].item() == 1.0
+        assert cached[f'loss_kd_{name}'].item() == pytest.approx(
+            live[f'loss_kd_{name}'].item(), rel=1e-5)
+    assert cached['loss_kpt'].item() == live['loss_kpt'].item()
+
+
+def test_top16_cache_keeps_the_losses_within_a_percent(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache', topk=16)
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    keys = [(0, i) for i in range(4)]
+    live = _losses(_build(replay_cfg), dataset, keys)
+    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    for name in ('coco', 'mpii'):
+        assert cached[f'loss_kd_{name}'].item() == pytest.approx(
+            live[f'loss_kd_{name}'].item(), rel=1e-2)
+
+
+def test_samples_the_cache_lacks_go_through_the_teachers(replay_cfg,
+                                                         tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')  # view 0 only
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    keys = [(1, 0), (0, 1), (1, 2), (0, 3)]  # half from the uncached view
+    live = _losses(_build(replay_cfg), dataset, keys)
+    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    for name in ('coco', 'mpii'):
+        assert cached[f'cache_hit_{name}'].item() == 0.5
+        assert cached[f'loss_kd_{name}'].item() == pytest.approx(
+            live[f'loss_kd_{name}'].item(), rel=1e-5)
+
+
+def test_a_cached_view_of_another_crop_is_not_served(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    model = _build(replay_cfg, folder)
+    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
+    meta = dataset[(0, 0)]['data_samples'].metainfo
+    crop = meta['teacher_crops']['coco']
+    center, scale = crop['center'][None], crop['scale'][None]
+    assert model.cache.lookup('coco', [(0, 0)], center, scale).all()
+    assert not model.cache.lookup('coco', [(0, 0)], center + 1, scale).any()
+    assert not model.cache.lookup('coco', [None], center, scale).any()
+
+
+# --- making the cache --------------------------------------------------------
+
+def test_a_killed_run_resumes_at_the_view_it_was_writing(replay_cfg,
+                                                         tmp_path):
+    folder = tmp_path / 'cache'
+    assert make_teacher_cache(replay_cfg, str(folder), 1, batch_size=4,
+                              log=_quiet) == [0]
+    # What a kill while writing view 1 leaves: a partial temporary folder.
+    partial = folder / 'view_0001.tmp-99999'
+    partial.mkdir()
+    (partial / 'coco_center.npy').write_bytes(b'partial')
+    assert complete_views(str(folder)) == [0]
+    before = (folder / 'view_0000' / 'coco_x_logits.npy').read_bytes()
+    assert make_teacher_cache(replay_cfg, str(folder), 2, batch_size=4,
+                              log=_quiet) == [1]
+    assert complete_views(str(folder)) == [0, 1]
+    assert (folder / 'view_0000' / 'coco_x_logits.npy').read_bytes() == \
+        before
+
+
+def test_cache_settings_must_match_the_folder(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache', topk=16)
+    with pytest.raises(TeacherCacheError, match='made with other settings'):
+        make_teacher_cache(replay_cfg, folder, 1, topk=8, log=_quiet)
+
+
+def test_caching_needs_a_replayable_train_set(coco_mpii_root, tmp_path):
+    cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+    with pytest.raises(TeacherCacheError, match='cannot be replayed; wrap'):
+        make_teacher_cache(cfg, str(tmp_path / 'cache'), 1, log=_quiet)
+
+
+# --- bad caches --------------------------------------------------------------
+
+def test_missing_cache_says_how_to_make_it(replay_cfg, tmp_path):
+    with pytest.raises(TeacherCacheError,
+                       match='does not exist: make it with python '
+                       'tools/cache_teachers.py'):
+        _build(replay_cfg, str(tmp_path / 'nowhere'))
+
+
+def test_cache_of_other_teacher_settings_is_refused(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[0]['temperature'] = 2.0
+    with pytest.raises(TeacherCacheError, match="teacher 'coco' is .*remake"):
+        _build(cfg, folder)
+
+
+def test_cache_without_a_complete_view_is_refused(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    os.remove(os.path.join(folder, 'view_0000', 'done'))
+    with pytest.raises(TeacherCacheError, match='no complete view'):
+        _build(replay_cfg, folder)
+
+
+def test_feature_distillation_cannot_use_a_cache(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[1]['feature_weight'] = 1.0
+    with pytest.raises(TeacherConfigError, match=r"\['mpii'\] distil "
+                       'features'):
+        _build(cfg, folder)
+
+
+# --- end to end --------------------------------------------------------------
+
+def test_training_reads_the_cache_made_by_the_command(replay_cfg, tmp_path):
+    import importlib.util
+
+    from mmengine.runner import Runner
+    from conftest import REPO
+    config = str(tmp_path / 'cached.py')
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teacher_cache = str(tmp_path / 'cache')
+    cfg.train_cfg.max_epochs = 2
+    cfg.train_cfg.val_interval = 10  # no validation: training only
+    cfg.dump(config)
+    spec = importlib.util.spec_from_file_location(
+        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    cli.main([config, '--views', '2', '--batch-size', '4'])
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    for teacher in ('coco', 'mpii'):  # every step of both epochs
+        hits, _ = runner.message_hub.get_scalar(
+            f'train/cache_hit_{teacher}').data
+        assert len(hits) == 2 * len(runner.train_dataloader)
+        assert (hits == 1.0).all()

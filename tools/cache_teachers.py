@@ -1,0 +1,64 @@
+"""Run the teachers of a distillation config once over replayed views of its
+training set and store their outputs, so training reads them instead.
+
+Example::
+
+    python tools/cache_teachers.py \
+        configs/distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192_cached.py \
+        --views 10
+
+The config's train dataset must be a ``ReplayDataset`` (with a
+``ViewSampler``); the cache goes to the config's ``model.teacher_cache``
+unless ``--out`` says otherwise. A killed run resumes at the view it was
+writing.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+PROG = 'cache_teachers.py'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(prog=PROG,
+                                     description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', help='distillation config')
+    parser.add_argument('--views', type=int, required=True,
+                        help='augmented views of every sample to cache '
+                        '(training epoch e replays view e %% views)')
+    parser.add_argument('--out', help='cache folder (default: the config\'s '
+                        'model.teacher_cache)')
+    parser.add_argument('--topk', type=int, default=16,
+                        help='logits kept per joint and axis')
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, key=value')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    os.environ.setdefault('OMP_NUM_THREADS', '2')
+    from mmpose.utils import register_all_modules
+
+    from mmpose_ext.apis import exit_on_user_error, load_config
+    from mmpose_ext.teacher_cache import TeacherCacheError, make_teacher_cache
+    register_all_modules(init_default_scope=True)
+    with exit_on_user_error(PROG):
+        cfg = load_config(args.config, args.cfg_options)
+        out = args.out or cfg.model.get('teacher_cache')
+        if not out:
+            raise TeacherCacheError(
+                f'{args.config} sets no model.teacher_cache: give --out DIR')
+        make_teacher_cache(cfg, out, args.views, topk=args.topk,
+                           batch_size=args.batch_size,
+                           num_workers=args.num_workers)
+    print(f'teacher cache: {out}')
+
+
+if __name__ == '__main__':
+    main()
