@@ -59,6 +59,14 @@ def _losses(model, dataset, keys):
         return model(**data, mode='loss')
 
 
+def _live_and_cached(cfg, folder, keys):
+    """Losses on the samples ``keys`` with live teachers and with the
+    cache in ``folder``."""
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return (_losses(_build(cfg), dataset, keys),
+            _losses(_build(cfg, folder), dataset, keys))
+
+
 # --- replayable augmentation -------------------------------------------------
 
 def test_a_view_draws_the_same_augmentation_again(replay_cfg):
@@ -125,10 +133,8 @@ def test_sparse_distribution_is_exact_on_kept_bins_and_keeps_all_mass():
 
 def test_cached_targets_give_the_live_losses(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')
-    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
-    keys = [(0, i) for i in range(4)]
-    live = _losses(_build(replay_cfg), dataset, keys)
-    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    live, cached = _live_and_cached(replay_cfg, folder,
+                                    [(0, i) for i in range(4)])
     for name in ('coco', 'mpii'):
         assert cached[f'cache_hit_{name}'].item() == 1.0
         assert cached[f'loss_kd_{name}'].item() == pytest.approx(
@@ -138,10 +144,8 @@ def test_cached_targets_give_the_live_losses(replay_cfg, tmp_path):
 
 def test_top16_cache_keeps_the_losses_within_a_percent(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache', topk=16)
-    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
-    keys = [(0, i) for i in range(4)]
-    live = _losses(_build(replay_cfg), dataset, keys)
-    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    live, cached = _live_and_cached(replay_cfg, folder,
+                                    [(0, i) for i in range(4)])
     for name in ('coco', 'mpii'):
         assert cached[f'loss_kd_{name}'].item() == pytest.approx(
             live[f'loss_kd_{name}'].item(), rel=1e-2)
@@ -150,10 +154,9 @@ def test_top16_cache_keeps_the_losses_within_a_percent(replay_cfg, tmp_path):
 def test_samples_the_cache_lacks_go_through_the_teachers(replay_cfg,
                                                          tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')  # view 0 only
-    dataset = DATASETS.build(replay_cfg.train_dataloader.dataset)
-    keys = [(1, 0), (0, 1), (1, 2), (0, 3)]  # half from the uncached view
-    live = _losses(_build(replay_cfg), dataset, keys)
-    cached = _losses(_build(replay_cfg, folder), dataset, keys)
+    # Half the samples come from the view not cached.
+    live, cached = _live_and_cached(replay_cfg, folder,
+                                    [(1, 0), (0, 1), (1, 2), (0, 3)])
     for name in ('coco', 'mpii'):
         assert cached[f'cache_hit_{name}'].item() == 0.5
         assert cached[f'loss_kd_{name}'].item() == pytest.approx(
