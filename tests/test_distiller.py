@@ -9,6 +9,7 @@ from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
 from mmpose_ext import skeletons
+from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
                                simcc_kd_loss)
 from mmpose_ext.models.teachers import teacher_autocast_dtype
@@ -201,6 +202,18 @@ def test_student_head_must_predict_the_union(tiny):
     cfg.model.student.head.out_channels = 17
     with pytest.raises(TeacherConfigError, match='needs 21'):
         _build(cfg)
+
+
+def test_samples_without_teacher_crops_say_which_pipeline_steps_to_add(
+        tiny):
+    cfg = copy.deepcopy(tiny)
+    model = _build(cfg)
+    cfg.train_dataloader.dataset.pipeline = without_teacher_crops(
+        cfg.train_dataloader.dataset.pipeline)
+    batch = _batch(cfg, model)
+    with pytest.raises(KeyError, match='carry no teacher crops: the train '
+                       'pipeline needs TeacherCrops'):
+        model(**batch, mode='loss')
 
 
 def test_teacher_checkpoint_that_does_not_fit_names_teacher_and_keys(

@@ -315,11 +315,6 @@ class MultiTeacherDistiller(BaseModel):
 
     @staticmethod
     def _teacher_images(spec: TeacherSpec, metas: List[dict]) -> List[Tensor]:
-        if 'teacher_inputs' not in metas[0]:
-            raise KeyError(
-                'the training samples carry no teacher crops: the train '
-                'pipeline needs TeacherCrops(teachers=...) before '
-                'TopdownAffine and PackDistillInputs as its last step')
         return [
             torch.from_numpy(np.ascontiguousarray(
                 m['teacher_inputs'][spec.name].transpose(2, 0, 1)))
@@ -327,19 +322,20 @@ class MultiTeacherDistiller(BaseModel):
         ]
 
     def _teacher_outputs(self, spec: TeacherSpec, teacher: nn.Module,
-                         metas: List[dict], device: torch.device
+                         metas: List[dict], crop_centers: np.ndarray,
+                         crop_scales: np.ndarray, device: torch.device
                          ) -> Tuple[TeacherOutputs, Optional[Tensor], int]:
-        """The teacher's outputs in its own crop frame: from the cache where
-        it holds them, else from the teacher; and its live features (when
-        every sample ran live) and the number of cache hits."""
+        """The teacher's outputs in its own crop frame (``crop_centers``,
+        ``crop_scales``: ``(B, 2)`` of the samples' teacher crops): from the
+        cache where it holds them, else from the teacher; and its live
+        features (when every sample ran live) and the number of cache hits.
+        """
         scale = self.beta / spec.temperature
-        crops = [m['teacher_crops'][spec.name] for m in metas]
         hits = np.zeros(len(metas), bool)
         if self.cache is not None:
-            hits = self.cache.lookup(
-                spec.name, [m.get(REPLAY_KEY) for m in metas],
-                np.stack([c['center'] for c in crops]),
-                np.stack([c['scale'] for c in crops]))
+            hits = self.cache.lookup(spec.name,
+                                     [m.get(REPLAY_KEY) for m in metas],
+                                     crop_centers, crop_scales)
         parts = []
         features = None
         live = np.flatnonzero(~hits)
@@ -367,21 +363,30 @@ class MultiTeacherDistiller(BaseModel):
                          device: torch.device) -> TeacherTargets:
         """Teacher distributions carried into the student's crop frame."""
         metas = [d.metainfo for d in data_samples]
-        with torch.no_grad():
-            out, features, hits = self._teacher_outputs(
-                spec, teacher, metas, device)
+        if 'teacher_crops' not in metas[0]:
+            raise KeyError(
+                'the training samples carry no teacher crops: the train '
+                'pipeline needs TeacherCrops(teachers=...) before '
+                'TopdownAffine and PackDistillInputs as its last step')
         crops = [m['teacher_crops'][spec.name] for m in metas]
 
         def stack(key, source):
-            return torch.as_tensor(
-                np.stack([np.asarray(s[key], np.float32).reshape(2)
-                          for s in source]), device=device)
+            return np.stack([np.asarray(s[key], np.float32).reshape(2)
+                             for s in source])
 
+        def tensor(array):
+            return torch.as_tensor(array, device=device)
+
+        crop_centers = stack('center', crops)
+        crop_scales = stack('scale', crops)
+        with torch.no_grad():
+            out, features, hits = self._teacher_outputs(
+                spec, teacher, metas, crop_centers, crop_scales, device)
         student_size = tuple(metas[0]['input_size'])
         a, b = crop_axis_relation(
-            stack('center', crops), stack('scale', crops), spec.input_size,
-            stack('input_center', metas), stack('input_scale', metas),
-            student_size)
+            tensor(crop_centers), tensor(crop_scales), spec.input_size,
+            tensor(stack('input_center', metas)),
+            tensor(stack('input_scale', metas)), student_size)
         t_ratio = out.prob_x.shape[-1] / spec.input_size[0]
         s_ratio = student_nx / student_size[0]
 
