@@ -41,6 +41,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mmpose_ext.fileio import atomic_write
+
 CACHE_VERSION = 1
 CACHE_FILE = 'cache.json'
 AXES = ('x', 'y')
@@ -165,13 +167,13 @@ class TeacherCache:
 
     def __init__(self, root: str, signatures: Sequence[dict]) -> None:
         self.root = root
-        self.meta = read_cache_meta(root)
-        if self.meta is None:
+        meta = read_cache_meta(root)
+        if meta is None:
             raise TeacherCacheError(
                 f'teacher cache {root!r} does not exist: make it with '
                 'python tools/cache_teachers.py CONFIG --out '
                 f'{root} --views N, or set model.teacher_cache=None')
-        cached = {t['name']: t for t in self.meta['teachers']}
+        cached = {t['name']: t for t in meta['teachers']}
         for signature in signatures:
             name = signature['name']
             if cached.get(name) != signature:
@@ -181,8 +183,7 @@ class TeacherCache:
                     f'teacher {name!r} is {signature}: remake the cache for '
                     'these teachers (tools/cache_teachers.py) into another '
                     'folder')
-        self.topk = self.meta['topk']
-        self.size = self.meta['dataset_size']
+        self.size = meta['dataset_size']
         self.signatures = {s['name']: s for s in signatures}
         self.views = {view: self._open(view) for view in complete_views(root)}
         if not self.views:
@@ -292,11 +293,8 @@ def write_cache_meta(root: str, meta: dict) -> None:
                 f'({existing}); this run has {meta}: give another --out '
                 'folder or delete that one')
         return
-    os.makedirs(root, exist_ok=True)
-    tmp = osp.join(root, f'{CACHE_FILE}.tmp-{os.getpid()}')
-    with open(tmp, 'w') as f:
-        json.dump(meta, f, indent=1)
-    os.replace(tmp, osp.join(root, CACHE_FILE))
+    atomic_write(osp.join(root, CACHE_FILE),
+                 json.dumps(meta, indent=1).encode())
 
 
 def make_teacher_cache(cfg,
@@ -332,6 +330,9 @@ def make_teacher_cache(cfg,
     from torch.utils.data import DataLoader
 
     from mmpose_ext.datasets.replay import ReplayDataset
+    if num_views < 1 or topk < 1:
+        raise TeacherCacheError(f'num_views ({num_views}) and topk ({topk}) '
+                                'must be at least 1')
     model_cfg = copy.deepcopy(cfg.model)
     if model_cfg.get('type') != 'MultiTeacherDistiller':
         raise TeacherCacheError(
@@ -347,9 +348,6 @@ def make_teacher_cache(cfg,
             'replayed; wrap it: train_dataloader.dataset = '
             'dict(type="ReplayDataset", dataset=...) and sampler = '
             'dict(type="ViewSampler", num_views=N)')
-    if num_views < 1 or topk < 1:
-        raise TeacherCacheError(f'num_views ({num_views}) and topk ({topk}) '
-                                'must be at least 1')
     write_cache_meta(out_dir, dict(
         version=CACHE_VERSION, teachers=model.cache_signatures(), topk=topk,
         dataset_size=len(dataset), seed=dataset.seed))
