@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from mmpose_ext.fileio import atomic_write
+from mmpose_ext.fileio import atomic_output, atomic_write
 
 # (column title, metric key)
 COLUMNS = (
@@ -107,10 +107,9 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     for ax in axes:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = path + '.tmp.png'
-    fig.savefig(tmp, dpi=100)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     plt.close(fig)
-    os.replace(tmp, path)
     return path
 
 
