@@ -8,11 +8,13 @@ Folder layout (``out_dir``)::
     coco/annotations/person_keypoints_train.json
     coco/annotations/person_keypoints_val.json
     coco/annotations/full_truth_val.json        21 union joints + head_size
+    coco/annotations/union_train.json           21 union joints (oracle only)
     mpii/images/000000001.jpg ...               MPII style, 16 MPII joints
     mpii/annotations/mpii_train.json
     mpii/annotations/mpii_val.json
     mpii/annotations/mpii_gt_val.mat            head boxes for PCKh
     mpii/annotations/full_truth_val.json        21 union joints + head_size
+    mpii/annotations/union_train.json           21 union joints (oracle only)
     manifest.json                               written last
 
 Every image is a pure function of ``(seed, style, split, index)`` and the
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 GENERATOR = 'mmpose_ext.synthetic'
 # Bump when the same parameters would render different images or labels.
-VERSION = '1.1.0'
+VERSION = '1.2.0'
 SPLITS: Tuple[str, ...] = ('train', 'val')
 MANIFEST = 'manifest.json'
 JPEG_QUALITY = 92
@@ -200,6 +202,8 @@ def _annotation_files(style: str, records: Dict[str, List[ImageRecord]]
                 json_bytes(build_coco(records[split], 'coco'))
         files[f'{COCO_ANNOTATIONS}/full_truth_val.json'] = json_bytes(
             build_coco(records['val'], 'union', full_truth=True))
+        files[f'{COCO_ANNOTATIONS}/union_train.json'] = json_bytes(
+            build_coco(records['train'], 'union'))
         return files
     for split in SPLITS:
         files[f'{MPII_ANNOTATIONS}/mpii_{split}.json'] = json_bytes(
@@ -207,6 +211,8 @@ def _annotation_files(style: str, records: Dict[str, List[ImageRecord]]
     files[f'{MPII_ANNOTATIONS}/mpii_gt_val.mat'] = build_gt_mat(records['val'])
     files[f'{MPII_ANNOTATIONS}/full_truth_val.json'] = json_bytes(build_coco(
         records['val'], 'union', full_truth=True, index_key='mpii_index'))
+    files[f'{MPII_ANNOTATIONS}/union_train.json'] = json_bytes(
+        build_coco(records['train'], 'union'))
     return files
 
 

@@ -28,6 +28,22 @@ qs_mpii_train = dict(
     data_mode='topdown',
     ann_file='annotations/mpii_train.json',
     data_prefix=dict(img='images/'))
+# The oracle's training labels: the same images with all 21 union joints.
+qs_union_metainfo = dict(
+    from_file='{{fileDirname}}/../../_base_/datasets/coco_mpii.py')
+qs_coco_oracle_train = dict(
+    qs_coco_train,
+    ann_file='annotations/union_train.json',
+    metainfo=qs_union_metainfo,
+    skeleton='union')
+qs_mpii_oracle_train = dict(
+    type='CocoDataset',
+    data_root=qs_root + 'mpii/',
+    data_mode='topdown',
+    ann_file='annotations/union_train.json',
+    data_prefix=dict(img='images/'),
+    metainfo=qs_union_metainfo,
+    skeleton='union')
 qs_coco_val = dict(
     qs_coco_train,
     ann_file='annotations/person_keypoints_val.json',
