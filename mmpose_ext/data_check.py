@@ -28,8 +28,9 @@ from scipy.io.matlab import MatReadError
 
 from mmpose_ext import skeletons
 from mmpose_ext.apis.runner import load_config
+from mmpose_ext.datasets import data_files
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
-                                               UnionPoseDataset, _resolve,
+                                               UnionPoseDataset,
                                                _source_skeleton)
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -177,26 +178,11 @@ def check_dataset(cfg: dict, in_union: bool = False) -> List[str]:
         problems.append(str(err))
         num_keypoints = None
 
-    data_root = _normpath(cfg.get('data_root'))
-    if data_root and not osp.isdir(data_root):
-        # Everything below is read from data_root: one line says it all.
-        return problems + [f'data_root {data_root!r} is not a folder']
-    ann_file = _normpath(_resolve(data_root, cfg.get('ann_file')))
-    img_dir = _normpath(
-        _resolve(data_root, (cfg.get('data_prefix') or {}).get('img')))
-    if not ann_file:
-        problems.append('`ann_file` is not set')
-    elif not osp.isfile(ann_file):
-        problems.append(f'ann_file {ann_file!r} does not exist')
-    if img_dir is not None and not osp.isdir(img_dir):
-        problems.append(f'image folder (data_prefix.img) {img_dir!r} does '
-                        'not exist')
+    problems += data_files.path_problems(cfg)
+    ann_file = data_files.ann_file(cfg)
+    img_dir = data_files.image_folder(cfg)
+    if not osp.isdir(img_dir):
         img_dir = None
-    # MMPose opens these as given, not under data_root.
-    for key in ('bbox_file', 'headbox_file'):
-        if cfg.get(key) and not osp.isfile(cfg[key]):
-            problems.append(f'{key} {_normpath(cfg[key])!r} does not exist')
-
     if ann_file and osp.isfile(ann_file):
         if issubclass(cls, MpiiDataset):
             headbox_file = _normpath(cfg.get('headbox_file'))

@@ -218,3 +218,15 @@ def test_data_root_option_needs_a_union_data_root(tmp_path):
     cfg = Config(dict(train_dataloader=dict(dataset=dict(data_root='x/'))))
     with pytest.raises(DataConfigError, match='union_data_root'):
         repoint_data_root(cfg, str(tmp_path))
+
+
+def test_empty_image_prefix_means_images_in_data_root(student_cfg,
+                                                      data_root):
+    cfg = copy.deepcopy(student_cfg)
+    coco_train = cfg.train_dataloader.dataset.datasets[0]
+    coco_train.data_root += 'train2017/'
+    coco_train.ann_file = '../annotations/person_keypoints_train2017.json'
+    coco_train.data_prefix = dict(img='')
+    assert check(cfg, data_root).ok
+    (data_root / 'coco' / 'train2017' / 'train_0003.jpg').unlink()
+    assert 'train_0003.jpg' in only_problem(check(cfg, data_root))

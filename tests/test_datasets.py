@@ -135,7 +135,7 @@ def test_all_images_missing_is_an_error(student_cfg, coco_mpii_root):
 
 def _missing_data_root(datasets, root):
     datasets[COCO]['data_root'] = f'{root}/nowhere/'
-    return f"data_root '{root}/nowhere/' is not a folder"
+    return f"coco dataset: data_root '{root}/nowhere' is not a folder"
 
 
 def _missing_annotation_file(datasets, root):
@@ -146,7 +146,8 @@ def _missing_annotation_file(datasets, root):
 
 def _missing_image_folder(datasets, root):
     shutil.rmtree(f'{root}/coco/train2017')
-    return f"data_prefix.img '{root}/coco/train2017/' does not exist"
+    return f"image folder (data_prefix.img) '{root}/coco/train2017' does " \
+        "not exist"
 
 
 def _mpii_file_as_coco(datasets, root):
@@ -225,4 +226,18 @@ def test_train_py_on_missing_data_prints_one_error_line_and_exits_2(
     assert errors == [result.stderr.splitlines()[-1]]
     assert errors[0].startswith(
         f"train.py: error: coco dataset: data_root "
-        f"'{tmp_path}/no_data/coco/' is not a folder")
+        f"'{tmp_path}/no_data/coco' is not a folder")
+
+
+def test_empty_image_prefix_reads_images_from_data_root(student_cfg,
+                                                        coco_mpii_root):
+    cfg = train_dataset_cfg(student_cfg, coco_mpii_root, [MPII])
+    mpii = cfg.datasets[0]
+    mpii.update(data_root=f'{coco_mpii_root}/mpii/images/',
+                ann_file='../annotations/mpii_train.json',
+                data_prefix=dict(img=''))
+    with pytest.warns(UserWarning, match='199999.jpg'):
+        dataset = DATASETS.build(cfg)
+    assert len(dataset) == 4
+    assert dataset.get_data_info(0)['img_path'] == \
+        f'{coco_mpii_root}/mpii/images/100000.jpg'

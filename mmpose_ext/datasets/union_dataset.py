@@ -2,7 +2,7 @@
 import os.path as osp
 import warnings
 from copy import deepcopy
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 from mmpose.datasets import CombinedDataset
@@ -10,6 +10,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_ext import skeletons
+from mmpose_ext.datasets import data_files
 from mmpose_ext.paths import UNION_METAINFO_FILE
 
 UNION_METAINFO = dict(from_file=UNION_METAINFO_FILE)
@@ -19,37 +20,15 @@ class DataConfigError(ValueError):
     """A dataset config points at data that is absent or malformed."""
 
 
-def _resolve(data_root: Optional[str], path: str) -> str:
-    if not path or osp.isabs(path) or not data_root:
-        return path
-    return osp.join(data_root, path)
+HINT = ('see "Data" in README.md for the expected layout, or run '
+        '`python tools/check_data.py CONFIG` to list what is missing')
 
 
 def _check_paths(cfg: dict, source: str) -> None:
     """Fail before any loading if the files a dataset config names are absent."""
-    hint = ('see "Data" in README.md for the expected layout, or run '
-            '`python tools/check_data.py CONFIG` to list what is missing')
-    data_root = cfg.get('data_root')
-    if data_root and not osp.isdir(data_root):
-        raise DataConfigError(
-            f'{source} dataset: data_root {data_root!r} is not a folder; '
-            f'{hint}')
-    # MMEngine joins ann_file and data_prefix with data_root; MMPose opens
-    # bbox_file and headbox_file as given.
-    checks = [('ann_file', cfg.get('ann_file'), osp.isfile, True)]
-    for key in ('bbox_file', 'headbox_file'):
-        if cfg.get(key):
-            checks.append((key, cfg[key], osp.isfile, False))
-    img_prefix = (cfg.get('data_prefix') or {}).get('img')
-    if img_prefix is not None:
-        checks.append(('data_prefix.img', img_prefix, osp.isdir, True))
-    for key, value, exists, under_root in checks:
-        if not value:
-            raise DataConfigError(f'{source} dataset: `{key}` is not set')
-        path = _resolve(data_root, value) if under_root else value
-        if not exists(path):
-            raise DataConfigError(
-                f'{source} dataset: {key} {path!r} does not exist; {hint}')
+    problems = data_files.path_problems(cfg)
+    if problems:
+        raise DataConfigError(f'{source} dataset: {problems[0]}; {HINT}')
 
 
 def _source_skeleton(cfg: dict) -> str:
@@ -152,16 +131,14 @@ class UnionPoseDataset(CombinedDataset):
             if isinstance(err, DataConfigError) or failed >= len(cfgs):
                 raise
             cfg, source = cfgs[failed], self.sources[failed]
-            ann_file = _resolve(cfg.get('data_root'), cfg.get('ann_file'))
+            ann_file = data_files.ann_file(cfg)
             raise DataConfigError(
                 f'{source} dataset: {cfg.get("type")} could not read '
                 f'{ann_file!r} ({type(err).__name__}: {err}); is `ann_file` '
                 f'the right file for this dataset type?'
             ) from err
         for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
-            _check_keypoint_count(
-                dataset, source, _resolve(cfg.get('data_root'),
-                                          cfg['ann_file']))
+            _check_keypoint_count(dataset, source, data_files.ann_file(cfg))
             _drop_missing_images(dataset, source)
         lens = [len(d) for d in self.datasets]
         if self.resample:
