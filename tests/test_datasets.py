@@ -174,6 +174,40 @@ def _coco_file_with_16_keypoints(datasets, root):
         "train_0000.jpg has 16 keypoints, but the 'coco' skeleton has 17"
 
 
+def _edit_json(path, edit):
+    with open(path) as f:
+        data = json.load(f)
+    edit(data)
+    with open(path, 'w') as f:
+        json.dump(data, f)
+
+
+def _nan_coco_bbox(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    _edit_json(path, lambda coco: coco['annotations'][0]['bbox'].__setitem__(
+        2, float('nan')))
+    return f"coco dataset: {path}: 1 of 9 instances hold NaN, infinite or " \
+        f"invalid numbers: annotation id 1 (image {root}/coco/train2017/" \
+        "train_0000.jpg): `bbox` is not finite ("
+
+
+def _nan_coco_keypoint(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    _edit_json(path, lambda coco: coco['annotations'][3][
+        'keypoints'].__setitem__(7, float('nan')))
+    return "annotation id 4 (image " \
+        f"{root}/coco/train2017/train_0001.jpg): `keypoints` is not finite"
+
+
+def _nan_mpii_centre(datasets, root):
+    path = f'{root}/mpii/annotations/mpii_train.json'
+    _edit_json(path, lambda entries: entries[1]['center'].__setitem__(
+        0, float('nan')))
+    return f"mpii dataset: {path}: 1 of 5 instances hold NaN, infinite or " \
+        f"invalid numbers: entry 1 (image {root}/mpii/images/100001.jpg): " \
+        "`center` is not finite"
+
+
 def _unknown_dataset_type(datasets, root):
     datasets[MPII]['type'] = 'NoSuchDataset'
     return "unknown dataset type 'NoSuchDataset'"
@@ -192,6 +226,7 @@ def _unknown_skeleton(datasets, root):
 @pytest.mark.parametrize('break_data', [
     _missing_data_root, _missing_annotation_file, _missing_image_folder,
     _mpii_file_as_coco, _coco_file_as_mpii, _coco_file_with_16_keypoints,
+    _nan_coco_bbox, _nan_coco_keypoint, _nan_mpii_centre,
     _unknown_dataset_type, _dataset_without_union_mapping, _unknown_skeleton,
 ], ids=lambda f: f.__name__.strip('_'))
 def test_bad_data_stops_with_one_data_config_error_naming_it(
@@ -227,6 +262,21 @@ def test_train_py_on_missing_data_prints_one_error_line_and_exits_2(
     assert errors[0].startswith(
         f"train.py: error: coco dataset: data_root "
         f"'{tmp_path}/no_data/coco' is not a folder")
+
+
+def test_labelled_joints_at_negative_coordinates_are_reported_at_build(
+        student_cfg, coco_mpii_root):
+    path = coco_mpii_root / 'mpii/annotations/mpii_train.json'
+    _edit_json(path, lambda entries: entries[3]['joints'].__setitem__(
+        2, [-6.0, 40.0]))
+    with pytest.warns(UserWarning) as warned:
+        DATASETS.build(train_dataset_cfg(student_cfg, coco_mpii_root, [MPII]))
+    message = next(str(w.message) for w in warned
+                   if 'negative' in str(w.message))
+    assert message.startswith(
+        f'mpii dataset: {path}: 1 of 5 instances have labelled joints '
+        f'(visibility > 0) at negative coordinates, outside the image: '
+        f'entry 3 (image {coco_mpii_root}/mpii/images/100003.jpg): joint(s) 2')
 
 
 def test_empty_image_prefix_reads_images_from_data_root(student_cfg,

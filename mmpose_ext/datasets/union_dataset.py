@@ -5,12 +5,13 @@ from copy import deepcopy
 from typing import List, Sequence
 
 import numpy as np
-from mmpose.datasets import CombinedDataset
+from mmpose.datasets import CombinedDataset, MpiiDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_ext import skeletons
 from mmpose_ext.datasets import data_files
+from mmpose_ext.datasets.instance_checks import InstanceFindings
 from mmpose_ext.paths import UNION_METAINFO_FILE
 
 UNION_METAINFO = dict(from_file=UNION_METAINFO_FILE)
@@ -22,6 +23,12 @@ class DataConfigError(ValueError):
 
 HINT = ('see "Data" in README.md for the expected layout, or run '
         '`python tools/check_data.py CONFIG` to list what is missing')
+
+# What a labelled joint at a negative coordinate does in training: the codec
+# keeps it wherever it falls inside the crop and gives it weight 0 elsewhere.
+NEGATIVE_JOINTS = ('they are trained on where they fall inside the crop and '
+                   'get weight 0 where they do not; correct them, or set '
+                   'their visibility to 0 if they are not labelled')
 
 
 def _check_paths(cfg: dict, source: str) -> None:
@@ -52,8 +59,35 @@ def _source_skeleton(cfg: dict) -> str:
     return name
 
 
-def _check_keypoint_count(dataset, source: str, ann_file: str) -> None:
+def _instance_fields(info: dict, mpii: bool) -> list:
+    """``(key, value)`` of the numbers of one loaded instance, under the
+    names its annotation file uses. (Boxes of zero or negative size, MPII's
+    non-positive scales among them, MMPose has already dropped.)"""
+    if mpii:
+        return [('center', info.get('bbox_center')),
+                ('scale', info.get('bbox_scale')),
+                ('joints', info['keypoints']),
+                ('joints_vis', info['keypoints_visible'])]
+    raw = info.get('raw_ann_info') or {}  # the numbers exactly as in the file
+    return [('bbox', raw.get('bbox', info.get('bbox'))),
+            ('keypoints', raw.get('keypoints', info['keypoints'])),
+            ('keypoints_visible', None if raw else info['keypoints_visible'])]
+
+
+def _check_instances(dataset, source: str, ann_file: str) -> List[str]:
+    """Check every loaded instance in one pass; returns their image paths.
+
+    Raises ``DataConfigError`` on a wrong keypoint count or on numbers that
+    would make the losses NaN; warns about labelled joints at negative
+    coordinates.
+    """
     expected = skeletons.num_keypoints(source)
+    mpii = isinstance(dataset, MpiiDataset)
+    detections = getattr(dataset, 'bbox_file', None)
+    findings = InstanceFindings(
+        detections or ann_file,
+        'detection' if detections else 'entry' if mpii else 'annotation id')
+    paths = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         got = np.asarray(info['keypoints']).shape[-2]
@@ -63,10 +97,22 @@ def _check_keypoint_count(dataset, source: str, ann_file: str) -> None:
                 f'{info.get("img_path")} has {got} keypoints, but the '
                 f'{source!r} skeleton has {expected}; is `ann_file` the '
                 f'right file for this dataset type?')
+        findings.add(f'{info.get("id")} (image {info.get("img_path")})',
+                     _instance_fields(info, mpii), info['keypoints'][0],
+                     info['keypoints_visible'][0])
+        paths.append(info['img_path'])
+    unusable = findings.unusable_message()
+    if unusable:
+        raise DataConfigError(
+            f'{source} dataset: {unusable}; `python tools/check_data.py '
+            f'CONFIG` lists every such instance')
+    negative = findings.negative_message()
+    if negative:
+        warnings.warn(f'{source} dataset: {negative}; {NEGATIVE_JOINTS}')
+    return paths
 
 
-def _drop_missing_images(dataset, source: str) -> None:
-    paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
+def _drop_missing_images(dataset, source: str, paths: List[str]) -> None:
     exists = {p: osp.isfile(p) for p in set(paths)}
     keep = [i for i, p in enumerate(paths) if exists[p]]
     if len(keep) == len(paths):
@@ -92,9 +138,10 @@ class UnionPoseDataset(CombinedDataset):
     taken from its ``dataset_name`` or from an explicit ``skeleton=`` key, and
     a :class:`ToUnionSkeleton` step is put first in its pipeline, so every
     instance leaves with the 21 union joints, weight 0 on the joints its
-    dataset does not label. Paths are checked, keypoint counts verified and
-    instances whose image is missing dropped (with a warning) before any
-    training starts.
+    dataset does not label. Before any training starts, paths are checked,
+    keypoint counts verified, instances with NaN or infinite boxes, centres,
+    scales or keypoints refused, labelled joints at negative coordinates
+    reported, and instances whose image is missing dropped with a warning.
 
     Args:
         datasets (list[dict]): configs of the source datasets.
@@ -138,8 +185,9 @@ class UnionPoseDataset(CombinedDataset):
                 f'the right file for this dataset type?'
             ) from err
         for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
-            _check_keypoint_count(dataset, source, data_files.ann_file(cfg))
-            _drop_missing_images(dataset, source)
+            paths = _check_instances(dataset, source,
+                                     data_files.ann_file(cfg))
+            _drop_missing_images(dataset, source, paths)
         lens = [len(d) for d in self.datasets]
         if self.resample:
             self._lens_ori = lens
