@@ -6,8 +6,9 @@ train/val/test dataloaders (the sub-datasets of a ``UnionPoseDataset`` too)
 and the evaluators' annotation files, and lists everything that is missing or
 malformed: folders and files that do not exist, annotation files of the wrong
 format or keypoint count, boxes, centres, scales or keypoints that are NaN or
-infinite, and images the annotations name but the image folder lacks.
-Labelled joints at negative coordinates are listed as warnings. ``tools/check_data.py`` is its command
+infinite, and images the annotations name but the image folder lacks or holds
+empty (with ``decode=True``: that do not decode). Labelled joints at negative
+coordinates are listed as warnings. ``tools/check_data.py`` is its command
 line.
 """
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -38,6 +40,12 @@ from mmpose_ext.datasets.union_dataset import (DataConfigError,
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
+# How each image problem reads in a report: "3 of 40 images named in F ...".
+IMAGE_PROBLEMS = {
+    data_files.MISSING: 'are missing from',
+    data_files.EMPTY: 'are empty (0 bytes) in',
+    data_files.UNDECODABLE: 'do not decode as images in',
+}
 
 
 @dataclass
@@ -51,10 +59,13 @@ class DataReport:
             annotation files that were checked.
         warnings (list[str]): suspicious items that do not stop training
             (labelled joints at negative coordinates), keyed like problems.
+        decoded (bool): whether every image was decoded, not only found
+            non-empty.
     """
     problems: List[str] = field(default_factory=list)
     checked: List[str] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    decoded: bool = False
 
     @property
     def ok(self) -> bool:
@@ -71,6 +82,9 @@ class DataReport:
         if self.warnings:
             lines += [f'{len(self.warnings)} warning(s):'] + [
                 f'  - {line}' for line in self.warnings]
+        if not self.decoded:
+            lines.append('Images were checked to exist and be non-empty, not '
+                         'decoded; --decode opens every one.')
         return '\n'.join(lines)
 
 
@@ -137,13 +151,18 @@ def _leaf_datasets(cfg: dict, key: str,
         yield key, cfg, in_union
 
 
-def check_data(cfg: Config) -> DataReport:
+def check_data(cfg: Config, decode: bool = False) -> DataReport:
     """Check the data every dataset and evaluator of ``cfg`` reads.
 
     A dataset config that appears several times (``test_dataloader`` is
     usually ``val_dataloader``) is checked once, under its first key.
+
+    Args:
+        cfg (Config): a training/testing config.
+        decode (bool): decode every image, not only check that it exists
+            and is not empty (slow: minutes for COCO).
     """
-    report = DataReport()
+    report = DataReport(decoded=decode)
     seen_datasets, seen_ann_files, checked_ann_files = set(), set(), set()
     for key, dataset_cfg, in_union in iter_datasets(cfg):
         identity = json.dumps(dataset_cfg, sort_keys=True, default=str)
@@ -152,7 +171,7 @@ def check_data(cfg: Config) -> DataReport:
         seen_datasets.add(identity)
         where = f'{key} ({dataset_cfg.get("type")})'
         report.checked.append(where)
-        found = check_dataset(dataset_cfg, in_union)
+        found = check_dataset(dataset_cfg, in_union, decode)
         report.problems += [f'{where}: {line}' for line in found.problems]
         report.warnings += [f'{where}: {line}' for line in found.warnings]
         ann_file = data_files.ann_file(dataset_cfg)
@@ -171,13 +190,15 @@ def check_data(cfg: Config) -> DataReport:
     return report
 
 
-def check_dataset(cfg: dict, in_union: bool = False) -> DataReport:
+def check_dataset(cfg: dict, in_union: bool = False,
+                  decode: bool = False) -> DataReport:
     """Problems with the files one dataset config names.
 
     Args:
         cfg (dict): an MMPose dataset config (``CocoDataset``, ...).
         in_union (bool): whether it is a ``UnionPoseDataset`` sub-dataset,
             whose skeleton must map into the union.
+        decode (bool): decode every image the annotations name.
 
     Returns:
         DataReport: ``problems`` and ``warnings`` of this dataset, empty if
@@ -189,7 +210,7 @@ def check_dataset(cfg: dict, in_union: bool = False) -> DataReport:
         return DataReport(problems=[
             f'unknown dataset type {dataset_type!r}: not in the MMPose '
             'DATASETS registry (is `custom_imports` missing a module?)'])
-    report = DataReport()
+    report = DataReport(decoded=decode)
     try:
         num_keypoints = _expected_keypoints(cfg, cls, in_union)
     except DataConfigError as err:
@@ -208,9 +229,10 @@ def check_dataset(cfg: dict, in_union: bool = False) -> DataReport:
         found = check_mpii_annotations(
             ann_file, num_keypoints, img_dir,
             headbox_file if headbox_file and osp.isfile(headbox_file)
-            else None)
+            else None, decode=decode)
     elif issubclass(cls, BaseCocoStyleDataset):
-        found = check_coco_annotations(ann_file, num_keypoints, img_dir)
+        found = check_coco_annotations(ann_file, num_keypoints, img_dir,
+                                       decode=decode)
     else:
         return report
     report.problems += found.problems
@@ -265,14 +287,16 @@ def _findings(report: DataReport, findings: InstanceFindings) -> None:
 
 
 def check_coco_annotations(ann_file: str, num_keypoints: Optional[int],
-                           img_dir: Optional[str]) -> DataReport:
+                           img_dir: Optional[str],
+                           decode: bool = False) -> DataReport:
     """Problems with a COCO-style keypoint annotation file.
 
     Every annotation must hold ``3 * num_keypoints`` keypoint values and
     finite numbers, and every image an annotation refers to must be in
-    ``img_dir``. Pass ``None`` to skip the keypoint count or the image check.
+    ``img_dir``, non-empty (and with ``decode``, decodable). Pass ``None``
+    to skip the keypoint count or the image check.
     """
-    report = DataReport()
+    report = DataReport(decoded=decode)
     data = _load_json(ann_file, report.problems)
     if data is None:
         return report
@@ -305,22 +329,24 @@ def check_coco_annotations(ann_file: str, num_keypoints: Optional[int],
     _findings(report, findings)
     if img_dir is not None:
         used = {a.get('image_id') for a in annotations}
-        report.problems += _missing_images(
-            ann_file, [names[i] for i in names if i in used], img_dir)
+        report.problems += _image_problems(
+            ann_file, [names[i] for i in names if i in used], img_dir, decode)
     return report
 
 
 def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                            img_dir: Optional[str],
-                           headbox_file: Optional[str] = None) -> DataReport:
+                           headbox_file: Optional[str] = None,
+                           decode: bool = False) -> DataReport:
     """Problems with an MPII-style (mmpose json) annotation file.
 
     Every entry must hold ``num_keypoints`` joints and visibilities, a
     finite centre, a finite positive scale and finite joints; every image
-    it names must be in ``img_dir`` and ``headbox_file`` (the gt .mat) must
-    hold one head box per entry. Pass ``None`` to skip a check.
+    it names must be in ``img_dir``, non-empty (and with ``decode``,
+    decodable), and ``headbox_file`` (the gt .mat) must hold one head box per
+    entry. Pass ``None`` to skip a check.
     """
-    report = DataReport()
+    report = DataReport(decoded=decode)
     problems = report.problems
     data = _load_json(ann_file, problems)
     if data is None:
@@ -355,7 +381,7 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
     _findings(report, findings)
     if img_dir is not None:
         names = list(dict.fromkeys(e.get('image') for e in data))
-        problems += _missing_images(ann_file, names, img_dir)
+        problems += _image_problems(ann_file, names, img_dir, decode)
     if headbox_file is not None:
         try:
             headboxes = loadmat(headbox_file).get('headboxes_src')
@@ -380,15 +406,28 @@ def _shape(joints) -> tuple:
         return ('ragged', )
 
 
-def _missing_images(ann_file: str, names: List[str],
-                    img_dir: str) -> List[str]:
-    missing = [n for n in names if not osp.isfile(osp.join(img_dir, n))]
-    if not missing:
-        return []
-    named = ', '.join(missing[:MAX_NAMED])
-    more = ', ...' if len(missing) > MAX_NAMED else ''
-    return [f'{len(missing)} of {len(names)} images named in {ann_file} '
-            f'are missing from {img_dir}: {named}{more}']
+def _image_problems(ann_file: str, names: Sequence[str], img_dir: str,
+                    decode: bool) -> List[str]:
+    """One line per kind of problem (missing, empty, undecodable) with the
+    images ``names`` in ``img_dir``."""
+    paths = [osp.join(img_dir, n) for n in names]
+    if decode:
+        # OpenCV releases the GIL while it decodes.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = list(pool.map(
+                lambda p: data_files.image_problem(p, decode=True), paths,
+                chunksize=64))
+    else:
+        found = [data_files.image_problem(p) for p in paths]
+    lines = []
+    for kind, phrase in IMAGE_PROBLEMS.items():
+        bad = [n for n, problem in zip(names, found) if problem == kind]
+        if bad:
+            named = ', '.join(bad[:MAX_NAMED])
+            more = ', ...' if len(bad) > MAX_NAMED else ''
+            lines.append(f'{len(bad)} of {len(names)} images named in '
+                         f'{ann_file} {phrase} {img_dir}: {named}{more}')
+    return lines
 
 
 def _evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str, str]]:
@@ -421,10 +460,11 @@ def _check_evaluator_ann_file(ann_file: str,
         img_dir=None)
 
 
-def check_config(config: str, data_root: Optional[str] = None) -> DataReport:
-    """Load ``config``, re-point it to ``data_root`` if given, and check it.
-    """
+def check_config(config: str, data_root: Optional[str] = None,
+                 decode: bool = False) -> DataReport:
+    """Load ``config``, re-point it to ``data_root`` if given, and check it
+    (decoding every image with ``decode``)."""
     cfg = load_config(config)
     if data_root is not None:
         repoint_data_root(cfg, data_root)
-    return check_data(cfg)
+    return check_data(cfg, decode=decode)

@@ -280,6 +280,28 @@ def test_labelled_joints_at_negative_coordinates_are_warnings(student_cfg,
         'joint(s) 5']
 
 
+def test_empty_image_is_reported(student_cfg, data_root):
+    image = data_root / 'coco' / 'val2017' / 'val_0002.jpg'
+    image.write_bytes(b'')
+    assert only_problem(check(student_cfg, data_root)) == (
+        f'val_dataloader.dataset.datasets[0] (CocoDataset): 1 of 4 images '
+        f'named in {data_root}/coco/annotations/person_keypoints_val2017.json '
+        f'are empty (0 bytes) in {image.parent}: val_0002.jpg')
+
+
+def test_text_file_named_jpg_is_reported_when_decoding(data_root, capsys):
+    image = data_root / 'mpii' / 'images' / '100001.jpg'
+    image.write_text('<html>404 Not Found</html>')
+    assert run_cli([STUDENT_CFG, '--data-root', str(data_root)]) == 0
+    assert 'not decoded; --decode opens every one' in capsys.readouterr().out
+    code = run_cli([STUDENT_CFG, '--data-root', str(data_root), '--decode'])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (f'train_dataloader.dataset.datasets[1] (MpiiDataset): 1 of 4 '
+            f'images named in {data_root}/mpii/annotations/mpii_train.json '
+            f'do not decode as images in {image.parent}: 100001.jpg') in out
+
+
 def test_empty_image_prefix_means_images_in_data_root(student_cfg,
                                                       data_root):
     cfg = copy.deepcopy(student_cfg)

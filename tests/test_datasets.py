@@ -128,8 +128,8 @@ def test_all_images_missing_is_an_error(student_cfg, coco_mpii_root):
     images = coco_mpii_root / 'coco' / 'train2017'
     for image in images.iterdir():
         image.unlink()
-    with pytest.raises(DataConfigError,
-                       match=f'none of its 5 images exist.*{images}'):
+    with pytest.raises(DataConfigError, match=f'none of its 5 images can be '
+                       f'read \\(missing\\), e.g. {images}'):
         DATASETS.build(train_dataset_cfg(student_cfg, coco_mpii_root))
 
 
@@ -279,6 +279,19 @@ def test_labelled_joints_at_negative_coordinates_are_reported_at_build(
         f'entry 3 (image {coco_mpii_root}/mpii/images/100003.jpg): joint(s) 2')
 
 
+def test_instances_whose_image_is_empty_are_dropped_with_a_warning(
+        student_cfg, coco_mpii_root):
+    image = coco_mpii_root / 'coco' / 'train2017' / 'train_0001.jpg'
+    image.write_bytes(b'')
+    with pytest.warns(UserWarning, match=r'2 image\(s\) are empty \(0 bytes\)'
+                      r' or missing and their 3 instance\(s\) are skipped'):
+        dataset = DATASETS.build(
+            train_dataset_cfg(student_cfg, coco_mpii_root, [COCO]))
+    paths = {dataset.get_data_info(i)['img_path']
+             for i in range(len(dataset))}
+    assert len(dataset) == 6 and str(image) not in paths
+
+
 def test_empty_image_prefix_reads_images_from_data_root(student_cfg,
                                                         coco_mpii_root):
     cfg = train_dataset_cfg(student_cfg, coco_mpii_root, [MPII])
@@ -291,3 +304,15 @@ def test_empty_image_prefix_reads_images_from_data_root(student_cfg,
     assert len(dataset) == 4
     assert dataset.get_data_info(0)['img_path'] == \
         f'{coco_mpii_root}/mpii/images/100000.jpg'
+
+
+def test_image_that_does_not_decode_stops_the_epoch_naming_the_file(
+        student_cfg, coco_mpii_root):
+    image = coco_mpii_root / 'mpii' / 'images' / '100002.jpg'
+    image.write_text('<html>404 Not Found</html>')
+    with pytest.raises(DataConfigError) as error:
+        train_samples(student_cfg, coco_mpii_root)
+    assert str(error.value).startswith(
+        f'mpii dataset: image {image} (instance id 2) is not a decodable '
+        'image; replace the file or remove its annotations')
+    assert '--decode' in str(error.value)

@@ -7,6 +7,9 @@ so that both accept and refuse the same configs.
 import os.path as osp
 from typing import List, Optional
 
+import cv2
+import numpy as np
+
 
 def resolve(data_root: Optional[str], path: Optional[str]) -> Optional[str]:
     """``path`` as MMEngine's ``BaseDataset`` reads it: under ``data_root``
@@ -71,3 +74,36 @@ def path_problems(cfg: dict) -> List[str]:
         if cfg.get(key) and not osp.isfile(cfg[key]):
             problems.append(f'{key} {_normpath(cfg[key])!r} does not exist')
     return problems
+
+
+MISSING, EMPTY, UNDECODABLE = ('missing', 'empty (0 bytes)',
+                               'not a decodable image')
+
+
+def image_problem(path: str, decode: bool = False) -> Optional[str]:
+    """Why the image at ``path`` cannot be trained on, or ``None``.
+
+    Without ``decode`` only the file system is asked (``MISSING``,
+    ``EMPTY``); with it the file is also decoded as MMPose's ``LoadImage``
+    does (OpenCV), which catches e.g. a text file named ``.jpg``
+    (``UNDECODABLE``).
+    """
+    try:
+        size = osp.getsize(path)
+    except OSError:
+        return MISSING
+    if not osp.isfile(path):
+        return MISSING
+    if size == 0:
+        return EMPTY
+    if decode and not _decodes(path):
+        return UNDECODABLE
+    return None
+
+
+def _decodes(path: str) -> bool:
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+        return cv2.imdecode(data, cv2.IMREAD_COLOR) is not None
+    except (OSError, cv2.error):
+        return False

@@ -1,5 +1,4 @@
 """COCO-, MPII- and CrowdPose-style datasets merged on the union skeleton."""
-import os.path as osp
 import warnings
 from copy import deepcopy
 from typing import List, Sequence
@@ -11,7 +10,7 @@ from mmpose.registry import DATASETS
 
 from mmpose_ext import skeletons
 from mmpose_ext.datasets import data_files
-from mmpose_ext.datasets.instance_checks import InstanceFindings
+from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.paths import UNION_METAINFO_FILE
 
 UNION_METAINFO = dict(from_file=UNION_METAINFO_FILE)
@@ -112,20 +111,24 @@ def _check_instances(dataset, source: str, ann_file: str) -> List[str]:
     return paths
 
 
-def _drop_missing_images(dataset, source: str, paths: List[str]) -> None:
-    exists = {p: osp.isfile(p) for p in set(paths)}
-    keep = [i for i, p in enumerate(paths) if exists[p]]
+def _drop_unusable_images(dataset, source: str, paths: List[str]) -> None:
+    """Skip instances whose image is missing or empty."""
+    problems = {p: data_files.image_problem(p) for p in set(paths)}
+    keep = [i for i, p in enumerate(paths) if problems[p] is None]
     if len(keep) == len(paths):
         return
-    missing = sorted(p for p, ok in exists.items() if not ok)
+    bad = sorted(p for p, problem in problems.items() if problem)
+    kinds = ' or '.join(sorted({problems[p] for p in bad}))
+    named = ', '.join(f'{p} ({problems[p]})' for p in bad[:MAX_NAMED])
+    more = ', ...' if len(bad) > MAX_NAMED else ''
     if not keep:
         raise DataConfigError(
-            f'{source} dataset: none of its {len(missing)} images exist '
-            f'(first: {missing[0]}); check `data_root` and `data_prefix.img`')
+            f'{source} dataset: none of its {len(bad)} images can be read '
+            f'({kinds}), e.g. {named}{more}; check `data_root` and '
+            f'`data_prefix.img`')
     warnings.warn(
-        f'{source} dataset: {len(missing)} image(s) are missing from disk '
-        f'and their {len(paths) - len(keep)} instance(s) are skipped, '
-        f'e.g. {missing[:3]}')
+        f'{source} dataset: {len(bad)} image(s) are {kinds} and their '
+        f'{len(paths) - len(keep)} instance(s) are skipped: {named}{more}')
     dataset.get_subset_(keep)
 
 
@@ -141,7 +144,9 @@ class UnionPoseDataset(CombinedDataset):
     dataset does not label. Before any training starts, paths are checked,
     keypoint counts verified, instances with NaN or infinite boxes, centres,
     scales or keypoints refused, labelled joints at negative coordinates
-    reported, and instances whose image is missing dropped with a warning.
+    reported, and instances whose image is missing or empty dropped with a
+    warning. An image that fails to decode mid-run stops it with an error
+    naming the file.
 
     Args:
         datasets (list[dict]): configs of the source datasets.
@@ -187,7 +192,7 @@ class UnionPoseDataset(CombinedDataset):
         for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
             paths = _check_instances(dataset, source,
                                      data_files.ann_file(cfg))
-            _drop_missing_images(dataset, source, paths)
+            _drop_unusable_images(dataset, source, paths)
         lens = [len(d) for d in self.datasets]
         if self.resample:
             self._lens_ori = lens
@@ -195,3 +200,23 @@ class UnionPoseDataset(CombinedDataset):
                     zip(lens, kwargs['sample_ratio_factor'])]
         self._lens = lens
         self._len = sum(lens)
+
+    def prepare_data(self, idx: int):
+        """As :class:`CombinedDataset`, but an image that fails to load
+        (e.g. a text file named ``.jpg``) raises ``DataConfigError`` naming
+        the file instead of the pipeline's own error."""
+        data_info = self.get_data_info(idx)
+        data_info['dataset'] = self
+        image = data_info.get('img_path')
+        try:
+            return self.pipeline(data_info)
+        except Exception as err:
+            problem = image and data_files.image_problem(image, decode=True)
+            if not problem:
+                raise
+            raise DataConfigError(
+                f'{data_info.get("dataset_name", "UnionPoseDataset")} '
+                f'dataset: image {image} (instance id {data_info.get("id")}) '
+                f'is {problem}; replace the file or remove its annotations '
+                f'(`python tools/check_data.py CONFIG --decode` lists every '
+                f'unreadable image)') from err
