@@ -292,6 +292,21 @@ def test_instances_whose_image_is_empty_are_dropped_with_a_warning(
     assert len(dataset) == 6 and str(image) not in paths
 
 
+def test_validation_image_missing_is_an_error_not_a_skip(
+        student_cfg, coco_mpii_root):
+    # CocoMetric scores every image of its annotation file: a skipped image
+    # would count as missed people, so perfect predictions scored AP 0.66.
+    image = coco_mpii_root / 'coco' / 'val2017' / 'val_0003.jpg'
+    image.unlink()
+    cfg = tiny_student_cfg(str(coco_mpii_root), 'unused')
+    with pytest.raises(DataConfigError) as error:
+        DATASETS.build(cfg.val_dataloader.dataset)
+    assert str(error.value).startswith(
+        f'coco dataset: 1 of 4 images of this validation/test set are '
+        f'missing: {image} (missing); restore them')
+    assert 'evaluate on an annotation file' in str(error.value)
+
+
 def test_empty_image_prefix_reads_images_from_data_root(student_cfg,
                                                         coco_mpii_root):
     cfg = train_dataset_cfg(student_cfg, coco_mpii_root, [MPII])

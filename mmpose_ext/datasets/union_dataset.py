@@ -112,7 +112,8 @@ def _check_instances(dataset, source: str, ann_file: str) -> List[str]:
 
 
 def _drop_unusable_images(dataset, source: str, paths: List[str]) -> None:
-    """Skip instances whose image is missing or empty."""
+    """Skip (training) or refuse (validation, testing) instances whose image
+    is missing or empty."""
     problems = {p: data_files.image_problem(p) for p in set(paths)}
     keep = [i for i, p in enumerate(paths) if problems[p] is None]
     if len(keep) == len(paths):
@@ -126,6 +127,16 @@ def _drop_unusable_images(dataset, source: str, paths: List[str]) -> None:
             f'{source} dataset: none of its {len(bad)} images can be read '
             f'({kinds}), e.g. {named}{more}; check `data_root` and '
             f'`data_prefix.img`')
+    if dataset.test_mode:
+        # The metric scores every image of its annotation file; skipping
+        # some would score the rest as missed detections (COCO AP) or leave
+        # them out (PCKh), either way a number not comparable to others.
+        raise DataConfigError(
+            f'{source} dataset: {len(bad)} of {len(problems)} images of '
+            f'this validation/test set are {kinds}: {named}{more}; restore '
+            f'them (`python tools/check_data.py CONFIG` lists all), or '
+            f'evaluate on an annotation file (dataset and metric `ann_file`) '
+            f'that lists only the images you have')
     warnings.warn(
         f'{source} dataset: {len(bad)} image(s) are {kinds} and their '
         f'{len(paths) - len(keep)} instance(s) are skipped: {named}{more}')
@@ -145,7 +156,8 @@ class UnionPoseDataset(CombinedDataset):
     keypoint counts verified, instances with NaN or infinite boxes, centres,
     scales or keypoints refused, labelled joints at negative coordinates
     reported, and instances whose image is missing or empty dropped with a
-    warning. An image that fails to decode mid-run stops it with an error
+    warning (refused in validation and test sets, whose metric scores every
+    image). An image that fails to decode mid-run stops it with an error
     naming the file.
 
     Args:
