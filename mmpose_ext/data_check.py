@@ -5,17 +5,21 @@ late and obscurely. :func:`check_data` walks every dataset of a config's
 train/val/test dataloaders (the sub-datasets of a ``UnionPoseDataset`` too)
 and the evaluators' annotation files, and lists everything that is missing or
 malformed: folders and files that do not exist, annotation files of the wrong
-format or keypoint count, and images the annotations name but the image
-folder lacks. ``tools/check_data.py`` is its command line.
+format or keypoint count, boxes, centres, scales or keypoints that are NaN or
+infinite, and images the annotations name but the image folder lacks or holds
+empty (with ``decode=True``: that do not decode). Labelled joints at negative
+coordinates are listed as warnings. ``tools/check_data.py`` is its command
+line.
 """
 from __future__ import annotations
 
 import json
 import os
 import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -28,14 +32,20 @@ from scipy.io.matlab import MatReadError
 
 from mmpose_ext import skeletons
 from mmpose_ext.apis.runner import load_config
+from mmpose_ext.datasets import data_files
+from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
-                                               UnionPoseDataset, _resolve,
+                                               UnionPoseDataset,
                                                _source_skeleton)
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
-# How many missing images a report names before it only counts them.
-MAX_NAMED = 3
+# How each image problem reads in a report: "3 of 40 images named in F ...".
+IMAGE_PROBLEMS = {
+    data_files.MISSING: 'are missing from',
+    data_files.EMPTY: 'are empty (0 bytes) in',
+    data_files.UNDECODABLE: 'do not decode as images in',
+}
 
 
 @dataclass
@@ -47,9 +57,15 @@ class DataReport:
             starting with the config key it comes from.
         checked (list[str]): the config keys of the datasets and evaluator
             annotation files that were checked.
+        warnings (list[str]): suspicious items that do not stop training
+            (labelled joints at negative coordinates), keyed like problems.
+        decoded (bool): whether every image was decoded, not only found
+            non-empty.
     """
     problems: List[str] = field(default_factory=list)
     checked: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    decoded: bool = False
 
     @property
     def ok(self) -> bool:
@@ -57,11 +73,19 @@ class DataReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return (f'OK: {len(self.checked)} dataset(s) and annotation '
-                    f'file(s) checked:\n' +
-                    '\n'.join(f'  {key}' for key in self.checked))
-        return (f'{len(self.problems)} problem(s) with the data:\n' +
-                '\n'.join(f'  - {line}' for line in self.problems))
+            lines = [f'OK: {len(self.checked)} dataset(s) and annotation '
+                     f'file(s) checked:'] + [f'  {key}' for key in
+                                             self.checked]
+        else:
+            lines = [f'{len(self.problems)} problem(s) with the data:'] + [
+                f'  - {line}' for line in self.problems]
+        if self.warnings:
+            lines += [f'{len(self.warnings)} warning(s):'] + [
+                f'  - {line}' for line in self.warnings]
+        if not self.decoded:
+            lines.append('Images were checked to exist and be non-empty, not '
+                         'decoded; --decode opens every one.')
+        return '\n'.join(lines)
 
 
 def repoint_data_root(cfg: Config, data_root: str) -> Config:
@@ -127,14 +151,19 @@ def _leaf_datasets(cfg: dict, key: str,
         yield key, cfg, in_union
 
 
-def check_data(cfg: Config) -> DataReport:
+def check_data(cfg: Config, decode: bool = False) -> DataReport:
     """Check the data every dataset and evaluator of ``cfg`` reads.
 
     A dataset config that appears several times (``test_dataloader`` is
     usually ``val_dataloader``) is checked once, under its first key.
+
+    Args:
+        cfg (Config): a training/testing config.
+        decode (bool): decode every image, not only check that it exists
+            and is not empty (slow: minutes for COCO).
     """
-    report = DataReport()
-    seen_datasets, seen_ann_files = set(), set()
+    report = DataReport(decoded=decode)
+    seen_datasets, seen_ann_files, checked_ann_files = set(), set(), set()
     for key, dataset_cfg, in_union in iter_datasets(cfg):
         identity = json.dumps(dataset_cfg, sort_keys=True, default=str)
         if identity in seen_datasets:
@@ -142,72 +171,73 @@ def check_data(cfg: Config) -> DataReport:
         seen_datasets.add(identity)
         where = f'{key} ({dataset_cfg.get("type")})'
         report.checked.append(where)
-        report.problems += [f'{where}: {problem}' for problem in
-                            check_dataset(dataset_cfg, in_union)]
+        found = check_dataset(dataset_cfg, in_union, decode)
+        report.problems += [f'{where}: {line}' for line in found.problems]
+        report.warnings += [f'{where}: {line}' for line in found.warnings]
+        ann_file = data_files.ann_file(dataset_cfg)
+        if ann_file and osp.isfile(ann_file):
+            checked_ann_files.add(ann_file)
     for key, ann_file, skeleton in _evaluator_ann_files(cfg):
         if ann_file in seen_ann_files:
             continue
         seen_ann_files.add(ann_file)
         report.checked.append(key)
-        report.problems += [f'{key}: {problem}' for problem in
-                            _check_evaluator_ann_file(ann_file, skeleton)]
+        if osp.normpath(ann_file) in checked_ann_files:
+            continue  # its contents were listed under the dataset's key
+        found = _check_evaluator_ann_file(ann_file, skeleton)
+        report.problems += [f'{key}: {line}' for line in found.problems]
+        report.warnings += [f'{key}: {line}' for line in found.warnings]
     return report
 
 
-def check_dataset(cfg: dict, in_union: bool = False) -> List[str]:
+def check_dataset(cfg: dict, in_union: bool = False,
+                  decode: bool = False) -> DataReport:
     """Problems with the files one dataset config names.
 
     Args:
         cfg (dict): an MMPose dataset config (``CocoDataset``, ...).
         in_union (bool): whether it is a ``UnionPoseDataset`` sub-dataset,
             whose skeleton must map into the union.
+        decode (bool): decode every image the annotations name.
 
     Returns:
-        list[str]: what is missing or malformed, empty if nothing is.
+        DataReport: ``problems`` and ``warnings`` of this dataset, empty if
+        there are none.
     """
     dataset_type = cfg.get('type')
     cls = DATASETS.get(dataset_type) if dataset_type else None
     if cls is None:
-        return [f'unknown dataset type {dataset_type!r}: not in the MMPose '
-                'DATASETS registry (is `custom_imports` missing a module?)']
-    problems = []
+        return DataReport(problems=[
+            f'unknown dataset type {dataset_type!r}: not in the MMPose '
+            'DATASETS registry (is `custom_imports` missing a module?)'])
+    report = DataReport(decoded=decode)
     try:
         num_keypoints = _expected_keypoints(cfg, cls, in_union)
     except DataConfigError as err:
-        problems.append(str(err))
+        report.problems.append(str(err))
         num_keypoints = None
 
-    data_root = _normpath(cfg.get('data_root'))
-    if data_root and not osp.isdir(data_root):
-        # Everything below is read from data_root: one line says it all.
-        return problems + [f'data_root {data_root!r} is not a folder']
-    ann_file = _normpath(_resolve(data_root, cfg.get('ann_file')))
-    img_dir = _normpath(
-        _resolve(data_root, (cfg.get('data_prefix') or {}).get('img')))
-    if not ann_file:
-        problems.append('`ann_file` is not set')
-    elif not osp.isfile(ann_file):
-        problems.append(f'ann_file {ann_file!r} does not exist')
-    if img_dir is not None and not osp.isdir(img_dir):
-        problems.append(f'image folder (data_prefix.img) {img_dir!r} does '
-                        'not exist')
+    report.problems += data_files.path_problems(cfg)
+    ann_file = data_files.ann_file(cfg)
+    img_dir = data_files.image_folder(cfg)
+    if not (ann_file and osp.isfile(ann_file)):
+        return report
+    if not osp.isdir(img_dir):
         img_dir = None
-    # MMPose opens these as given, not under data_root.
-    for key in ('bbox_file', 'headbox_file'):
-        if cfg.get(key) and not osp.isfile(cfg[key]):
-            problems.append(f'{key} {_normpath(cfg[key])!r} does not exist')
-
-    if ann_file and osp.isfile(ann_file):
-        if issubclass(cls, MpiiDataset):
-            headbox_file = _normpath(cfg.get('headbox_file'))
-            problems += check_mpii_annotations(
-                ann_file, num_keypoints, img_dir,
-                headbox_file if headbox_file and osp.isfile(headbox_file)
-                else None)
-        elif issubclass(cls, BaseCocoStyleDataset):
-            problems += check_coco_annotations(ann_file, num_keypoints,
-                                               img_dir)
-    return problems
+    if issubclass(cls, MpiiDataset):
+        headbox_file = _normpath(cfg.get('headbox_file'))
+        found = check_mpii_annotations(
+            ann_file, num_keypoints, img_dir,
+            headbox_file if headbox_file and osp.isfile(headbox_file)
+            else None, decode=decode)
+    elif issubclass(cls, BaseCocoStyleDataset):
+        found = check_coco_annotations(ann_file, num_keypoints, img_dir,
+                                       decode=decode)
+    else:
+        return report
+    report.problems += found.problems
+    report.warnings += found.warnings
+    return report
 
 
 def _normpath(path: Optional[str]) -> Optional[str]:
@@ -238,62 +268,96 @@ def _describe(data) -> str:
     return f'a {type(data).__name__}'
 
 
+def _triplets(values) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """``(xy, visibility)`` of COCO's flat ``[x, y, v, ...]`` list."""
+    try:
+        triplets = np.asarray(values, dtype=np.float64).reshape(-1, 3)
+    except (TypeError, ValueError):
+        return None, None
+    return triplets[:, :2], triplets[:, 2]
+
+
+def _findings(report: DataReport, findings: InstanceFindings) -> None:
+    unusable = findings.unusable_message()
+    if unusable:
+        report.problems.append(unusable)
+    negative = findings.negative_message()
+    if negative:
+        report.warnings.append(negative)
+
+
 def check_coco_annotations(ann_file: str, num_keypoints: Optional[int],
-                           img_dir: Optional[str]) -> List[str]:
+                           img_dir: Optional[str],
+                           decode: bool = False) -> DataReport:
     """Problems with a COCO-style keypoint annotation file.
 
     Every annotation must hold ``3 * num_keypoints`` keypoint values and
-    every image an annotation refers to must be in ``img_dir``. Pass
-    ``None`` to skip either check.
+    finite numbers, and every image an annotation refers to must be in
+    ``img_dir``, non-empty (and with ``decode``, decodable). Pass ``None``
+    to skip the keypoint count or the image check.
     """
-    problems: List[str] = []
-    data = _load_json(ann_file, problems)
+    report = DataReport(decoded=decode)
+    data = _load_json(ann_file, report.problems)
     if data is None:
-        return problems
+        return report
     if not (isinstance(data, dict) and 'annotations' in data
             and 'images' in data):
-        return [f'{ann_file} is not a COCO keypoint file: expected a dict '
-                f'with "images" and "annotations", got {_describe(data)}; '
-                'is it the right file for this dataset type?']
+        report.problems.append(
+            f'{ann_file} is not a COCO keypoint file: expected a dict with '
+            f'"images" and "annotations", got {_describe(data)}; is it the '
+            'right file for this dataset type?')
+        return report
     annotations = data['annotations']
     if num_keypoints is not None:
         wrong = [a for a in annotations
                  if len(a.get('keypoints') or []) != 3 * num_keypoints]
         if wrong:
             counts = sorted({len(a.get('keypoints') or []) for a in wrong})
-            problems.append(
+            report.problems.append(
                 f'{ann_file}: {len(wrong)} of {len(annotations)} annotations '
                 f'have {"/".join(map(str, counts))} keypoint values instead '
                 f'of {3 * num_keypoints} ({num_keypoints} keypoints x 3), '
                 f'first annotation id {wrong[0].get("id")}; is it the right '
                 'file for this dataset type?')
+    names = {img.get('id'): img.get('file_name') for img in data['images']}
+    findings = InstanceFindings(ann_file, 'annotation id')
+    for a in annotations:
+        xy, visible = _triplets(a.get('keypoints'))
+        findings.add(f'{a.get("id")} (image {names.get(a.get("image_id"))})',
+                     [('bbox', a.get('bbox')),
+                      ('keypoints', a.get('keypoints'))], xy, visible)
+    _findings(report, findings)
     if img_dir is not None:
         used = {a.get('image_id') for a in annotations}
-        names = [img['file_name'] for img in data['images']
-                 if img.get('id') in used]
-        problems += _missing_images(ann_file, names, img_dir)
-    return problems
+        report.problems += _image_problems(
+            ann_file, [names[i] for i in names if i in used], img_dir, decode)
+    return report
 
 
 def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                            img_dir: Optional[str],
-                           headbox_file: Optional[str] = None) -> List[str]:
+                           headbox_file: Optional[str] = None,
+                           decode: bool = False) -> DataReport:
     """Problems with an MPII-style (mmpose json) annotation file.
 
-    Every entry must hold ``num_keypoints`` joints and visibilities, every
-    image it names must be in ``img_dir`` and ``headbox_file`` (the gt .mat)
-    must hold one head box per entry. Pass ``None`` to skip a check.
+    Every entry must hold ``num_keypoints`` joints and visibilities, a
+    finite centre, a finite positive scale and finite joints; every image
+    it names must be in ``img_dir``, non-empty (and with ``decode``,
+    decodable), and ``headbox_file`` (the gt .mat) must hold one head box per
+    entry. Pass ``None`` to skip a check.
     """
-    problems: List[str] = []
+    report = DataReport(decoded=decode)
+    problems = report.problems
     data = _load_json(ann_file, problems)
     if data is None:
-        return problems
+        return report
     if not (isinstance(data, list)
             and all(isinstance(e, dict) and 'joints' in e for e in data)):
-        return [f'{ann_file} is not an MPII annotation file: expected a list '
-                f'of entries with "image", "joints" and "joints_vis", got '
-                f'{_describe(data)}; is it the right file for this dataset '
-                'type?']
+        problems.append(
+            f'{ann_file} is not an MPII annotation file: expected a list of '
+            f'entries with "image", "joints" and "joints_vis", got '
+            f'{_describe(data)}; is it the right file for this dataset type?')
+        return report
     if num_keypoints is not None:
         wrong = [i for i, e in enumerate(data)
                  if _shape(e['joints']) != (num_keypoints, 2)
@@ -306,15 +370,25 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                 f'{wrong[0]} (image {e.get("image")}) has joints of shape '
                 f'{_shape(e["joints"])}; is it the right file for this '
                 'dataset type?')
+    findings = InstanceFindings(ann_file, 'entry')
+    for i, e in enumerate(data):
+        findings.add(f'{i} (image {e.get("image")})',
+                     [('center', e.get('center')), ('scale', e.get('scale')),
+                      ('joints', e.get('joints')),
+                      ('joints_vis', e.get('joints_vis'))],
+                     e.get('joints'), e.get('joints_vis'),
+                     positive=('scale', ))
+    _findings(report, findings)
     if img_dir is not None:
         names = list(dict.fromkeys(e.get('image') for e in data))
-        problems += _missing_images(ann_file, names, img_dir)
+        problems += _image_problems(ann_file, names, img_dir, decode)
     if headbox_file is not None:
         try:
             headboxes = loadmat(headbox_file).get('headboxes_src')
         except (OSError, ValueError, MatReadError) as err:
-            return problems + [f'headbox_file {headbox_file} is not a '
-                               f'readable .mat file ({err})']
+            problems.append(f'headbox_file {headbox_file} is not a readable '
+                            f'.mat file ({err})')
+            return report
         count = None if headboxes is None else np.shape(headboxes)[-1]
         if count != len(data):
             problems.append(
@@ -322,7 +396,7 @@ def check_mpii_annotations(ann_file: str, num_keypoints: Optional[int],
                 + ('no `headboxes_src`' if count is None else
                    f'{count} head boxes') +
                 f' for the {len(data)} entries of {ann_file}')
-    return problems
+    return report
 
 
 def _shape(joints) -> tuple:
@@ -332,15 +406,28 @@ def _shape(joints) -> tuple:
         return ('ragged', )
 
 
-def _missing_images(ann_file: str, names: List[str],
-                    img_dir: str) -> List[str]:
-    missing = [n for n in names if not osp.isfile(osp.join(img_dir, n))]
-    if not missing:
-        return []
-    named = ', '.join(missing[:MAX_NAMED])
-    more = ', ...' if len(missing) > MAX_NAMED else ''
-    return [f'{len(missing)} of {len(names)} images named in {ann_file} '
-            f'are missing from {img_dir}: {named}{more}']
+def _image_problems(ann_file: str, names: Sequence[str], img_dir: str,
+                    decode: bool) -> List[str]:
+    """One line per kind of problem (missing, empty, undecodable) with the
+    images ``names`` in ``img_dir``."""
+    paths = [osp.join(img_dir, n) for n in names]
+    if decode:
+        # OpenCV releases the GIL while it decodes.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = list(pool.map(
+                lambda p: data_files.image_problem(p, decode=True), paths,
+                chunksize=64))
+    else:
+        found = [data_files.image_problem(p) for p in paths]
+    lines = []
+    for kind, phrase in IMAGE_PROBLEMS.items():
+        bad = [n for n, problem in zip(names, found) if problem == kind]
+        if bad:
+            named = ', '.join(bad[:MAX_NAMED])
+            more = ', ...' if len(bad) > MAX_NAMED else ''
+            lines.append(f'{len(bad)} of {len(names)} images named in '
+                         f'{ann_file} {phrase} {img_dir}: {named}{more}')
+    return lines
 
 
 def _evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str, str]]:
@@ -364,19 +451,20 @@ def _evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str, str]]:
 
 
 def _check_evaluator_ann_file(ann_file: str,
-                              skeleton: Optional[str]) -> List[str]:
+                              skeleton: Optional[str]) -> DataReport:
     ann_file = osp.normpath(ann_file)
     if not osp.isfile(ann_file):
-        return [f'ann_file {ann_file!r} does not exist']
+        return DataReport(problems=[f'ann_file {ann_file!r} does not exist'])
     return check_coco_annotations(
         ann_file, skeletons.num_keypoints(skeleton) if skeleton else None,
         img_dir=None)
 
 
-def check_config(config: str, data_root: Optional[str] = None) -> DataReport:
-    """Load ``config``, re-point it to ``data_root`` if given, and check it.
-    """
+def check_config(config: str, data_root: Optional[str] = None,
+                 decode: bool = False) -> DataReport:
+    """Load ``config``, re-point it to ``data_root`` if given, and check it
+    (decoding every image with ``decode``)."""
     cfg = load_config(config)
     if data_root is not None:
         repoint_data_root(cfg, data_root)
-    return check_data(cfg)
+    return check_data(cfg, decode=decode)

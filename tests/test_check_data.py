@@ -218,3 +218,97 @@ def test_data_root_option_needs_a_union_data_root(tmp_path):
     cfg = Config(dict(train_dataloader=dict(dataset=dict(data_root='x/'))))
     with pytest.raises(DataConfigError, match='union_data_root'):
         repoint_data_root(cfg, str(tmp_path))
+
+
+def _edit_json(path, edit):
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+
+
+def test_nan_coco_bbox_is_reported_with_its_annotation_id(student_cfg,
+                                                          data_root):
+    ann = data_root / 'coco/annotations/person_keypoints_train2017.json'
+    _edit_json(ann, lambda coco: coco['annotations'][2]['bbox'].__setitem__(
+        0, float('nan')))
+    problem = only_problem(check(student_cfg, data_root))
+    assert problem.startswith('train_dataloader.dataset.datasets[0]')
+    assert (f'{ann}: 1 of 8 instances hold NaN, infinite or invalid '
+            'numbers: annotation id 3 (image train_0001.jpg): `bbox` is not '
+            'finite ([nan,') in problem
+
+
+def test_nan_coco_keypoint_is_reported(student_cfg, data_root):
+    ann = data_root / 'coco/annotations/person_keypoints_train2017.json'
+    _edit_json(ann, lambda coco: coco['annotations'][0][
+        'keypoints'].__setitem__(4, float('inf')))
+    assert 'annotation id 1 (image train_0000.jpg): `keypoints` is not ' \
+        'finite' in only_problem(check(student_cfg, data_root))
+
+
+def test_nan_mpii_centre_and_zero_scale_are_reported(student_cfg,
+                                                     data_root):
+    ann = data_root / 'mpii/annotations/mpii_train.json'
+
+    def edit(entries):
+        entries[1]['center'][1] = float('nan')
+        entries[3]['scale'] = 0
+    _edit_json(ann, edit)
+    problem = only_problem(check(student_cfg, data_root))
+    assert problem.startswith('train_dataloader.dataset.datasets[1]')
+    assert '2 of 4 instances' in problem
+    assert 'entry 1 (image 100001.jpg): `center` is not finite' in problem
+    assert 'entry 3 (image 100003.jpg): `scale` is not positive ([0])' \
+        in problem
+
+
+def test_labelled_joints_at_negative_coordinates_are_warnings(student_cfg,
+                                                              data_root):
+    ann = data_root / 'mpii/annotations/mpii_train.json'
+
+    def edit(entries):
+        entries[2]['joints'][5] = [-4.0, 30.0]   # labelled: reported
+        entries[0]['joints'][7] = [-1.0, -1.0]   # unlabelled: MPII's way
+        entries[0]['joints_vis'][7] = 0
+    _edit_json(ann, edit)
+    report = check(student_cfg, data_root)
+    assert report.ok
+    assert report.warnings == [
+        f'train_dataloader.dataset.datasets[1] (MpiiDataset): {ann}: 1 of 4 '
+        'instances have labelled joints (visibility > 0) at negative '
+        'coordinates, outside the image: entry 2 (image 100002.jpg): '
+        'joint(s) 5']
+
+
+def test_empty_image_is_reported(student_cfg, data_root):
+    image = data_root / 'coco' / 'val2017' / 'val_0002.jpg'
+    image.write_bytes(b'')
+    assert only_problem(check(student_cfg, data_root)) == (
+        f'val_dataloader.dataset.datasets[0] (CocoDataset): 1 of 4 images '
+        f'named in {data_root}/coco/annotations/person_keypoints_val2017.json '
+        f'are empty (0 bytes) in {image.parent}: val_0002.jpg')
+
+
+def test_text_file_named_jpg_is_reported_when_decoding(data_root, capsys):
+    image = data_root / 'mpii' / 'images' / '100001.jpg'
+    image.write_text('<html>404 Not Found</html>')
+    assert run_cli([STUDENT_CFG, '--data-root', str(data_root)]) == 0
+    assert 'not decoded; --decode opens every one' in capsys.readouterr().out
+    code = run_cli([STUDENT_CFG, '--data-root', str(data_root), '--decode'])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (f'train_dataloader.dataset.datasets[1] (MpiiDataset): 1 of 4 '
+            f'images named in {data_root}/mpii/annotations/mpii_train.json '
+            f'do not decode as images in {image.parent}: 100001.jpg') in out
+
+
+def test_empty_image_prefix_means_images_in_data_root(student_cfg,
+                                                      data_root):
+    cfg = copy.deepcopy(student_cfg)
+    coco_train = cfg.train_dataloader.dataset.datasets[0]
+    coco_train.data_root += 'train2017/'
+    coco_train.ann_file = '../annotations/person_keypoints_train2017.json'
+    coco_train.data_prefix = dict(img='')
+    assert check(cfg, data_root).ok
+    (data_root / 'coco' / 'train2017' / 'train_0003.jpg').unlink()
+    assert 'train_0003.jpg' in only_problem(check(cfg, data_root))

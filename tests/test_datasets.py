@@ -128,14 +128,14 @@ def test_all_images_missing_is_an_error(student_cfg, coco_mpii_root):
     images = coco_mpii_root / 'coco' / 'train2017'
     for image in images.iterdir():
         image.unlink()
-    with pytest.raises(DataConfigError,
-                       match=f'none of its 5 images exist.*{images}'):
+    with pytest.raises(DataConfigError, match=f'none of its 5 images can be '
+                       f'read \\(missing\\), e.g. {images}'):
         DATASETS.build(train_dataset_cfg(student_cfg, coco_mpii_root))
 
 
 def _missing_data_root(datasets, root):
     datasets[COCO]['data_root'] = f'{root}/nowhere/'
-    return f"data_root '{root}/nowhere/' is not a folder"
+    return f"coco dataset: data_root '{root}/nowhere' is not a folder"
 
 
 def _missing_annotation_file(datasets, root):
@@ -146,7 +146,8 @@ def _missing_annotation_file(datasets, root):
 
 def _missing_image_folder(datasets, root):
     shutil.rmtree(f'{root}/coco/train2017')
-    return f"data_prefix.img '{root}/coco/train2017/' does not exist"
+    return f"image folder (data_prefix.img) '{root}/coco/train2017' does " \
+        "not exist"
 
 
 def _mpii_file_as_coco(datasets, root):
@@ -173,6 +174,40 @@ def _coco_file_with_16_keypoints(datasets, root):
         "train_0000.jpg has 16 keypoints, but the 'coco' skeleton has 17"
 
 
+def _edit_json(path, edit):
+    with open(path) as f:
+        data = json.load(f)
+    edit(data)
+    with open(path, 'w') as f:
+        json.dump(data, f)
+
+
+def _nan_coco_bbox(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    _edit_json(path, lambda coco: coco['annotations'][0]['bbox'].__setitem__(
+        2, float('nan')))
+    return f"coco dataset: {path}: 1 of 9 instances hold NaN, infinite or " \
+        f"invalid numbers: annotation id 1 (image {root}/coco/train2017/" \
+        "train_0000.jpg): `bbox` is not finite ("
+
+
+def _nan_coco_keypoint(datasets, root):
+    path = f'{root}/coco/annotations/person_keypoints_train2017.json'
+    _edit_json(path, lambda coco: coco['annotations'][3][
+        'keypoints'].__setitem__(7, float('nan')))
+    return "annotation id 4 (image " \
+        f"{root}/coco/train2017/train_0001.jpg): `keypoints` is not finite"
+
+
+def _nan_mpii_centre(datasets, root):
+    path = f'{root}/mpii/annotations/mpii_train.json'
+    _edit_json(path, lambda entries: entries[1]['center'].__setitem__(
+        0, float('nan')))
+    return f"mpii dataset: {path}: 1 of 5 instances hold NaN, infinite or " \
+        f"invalid numbers: entry 1 (image {root}/mpii/images/100001.jpg): " \
+        "`center` is not finite"
+
+
 def _unknown_dataset_type(datasets, root):
     datasets[MPII]['type'] = 'NoSuchDataset'
     return "unknown dataset type 'NoSuchDataset'"
@@ -191,6 +226,7 @@ def _unknown_skeleton(datasets, root):
 @pytest.mark.parametrize('break_data', [
     _missing_data_root, _missing_annotation_file, _missing_image_folder,
     _mpii_file_as_coco, _coco_file_as_mpii, _coco_file_with_16_keypoints,
+    _nan_coco_bbox, _nan_coco_keypoint, _nan_mpii_centre,
     _unknown_dataset_type, _dataset_without_union_mapping, _unknown_skeleton,
 ], ids=lambda f: f.__name__.strip('_'))
 def test_bad_data_stops_with_one_data_config_error_naming_it(
@@ -225,4 +261,73 @@ def test_train_py_on_missing_data_prints_one_error_line_and_exits_2(
     assert errors == [result.stderr.splitlines()[-1]]
     assert errors[0].startswith(
         f"train.py: error: coco dataset: data_root "
-        f"'{tmp_path}/no_data/coco/' is not a folder")
+        f"'{tmp_path}/no_data/coco' is not a folder")
+
+
+def test_labelled_joints_at_negative_coordinates_are_reported_at_build(
+        student_cfg, coco_mpii_root):
+    path = coco_mpii_root / 'mpii/annotations/mpii_train.json'
+    _edit_json(path, lambda entries: entries[3]['joints'].__setitem__(
+        2, [-6.0, 40.0]))
+    with pytest.warns(UserWarning) as warned:
+        DATASETS.build(train_dataset_cfg(student_cfg, coco_mpii_root, [MPII]))
+    message = next(str(w.message) for w in warned
+                   if 'negative' in str(w.message))
+    assert message.startswith(
+        f'mpii dataset: {path}: 1 of 5 instances have labelled joints '
+        f'(visibility > 0) at negative coordinates, outside the image: '
+        f'entry 3 (image {coco_mpii_root}/mpii/images/100003.jpg): joint(s) 2')
+
+
+def test_instances_whose_image_is_empty_are_dropped_with_a_warning(
+        student_cfg, coco_mpii_root):
+    image = coco_mpii_root / 'coco' / 'train2017' / 'train_0001.jpg'
+    image.write_bytes(b'')
+    with pytest.warns(UserWarning, match=r'2 image\(s\) are empty \(0 bytes\)'
+                      r' or missing and their 3 instance\(s\) are skipped'):
+        dataset = DATASETS.build(
+            train_dataset_cfg(student_cfg, coco_mpii_root, [COCO]))
+    paths = {dataset.get_data_info(i)['img_path']
+             for i in range(len(dataset))}
+    assert len(dataset) == 6 and str(image) not in paths
+
+
+def test_validation_image_missing_is_an_error_not_a_skip(
+        student_cfg, coco_mpii_root):
+    # CocoMetric scores every image of its annotation file: a skipped image
+    # would count as missed people, so perfect predictions scored AP 0.66.
+    image = coco_mpii_root / 'coco' / 'val2017' / 'val_0003.jpg'
+    image.unlink()
+    cfg = tiny_student_cfg(str(coco_mpii_root), 'unused')
+    with pytest.raises(DataConfigError) as error:
+        DATASETS.build(cfg.val_dataloader.dataset)
+    assert str(error.value).startswith(
+        f'coco dataset: 1 of 4 images of this validation/test set are '
+        f'missing: {image} (missing); restore them')
+    assert 'evaluate on an annotation file' in str(error.value)
+
+
+def test_empty_image_prefix_reads_images_from_data_root(student_cfg,
+                                                        coco_mpii_root):
+    cfg = train_dataset_cfg(student_cfg, coco_mpii_root, [MPII])
+    mpii = cfg.datasets[0]
+    mpii.update(data_root=f'{coco_mpii_root}/mpii/images/',
+                ann_file='../annotations/mpii_train.json',
+                data_prefix=dict(img=''))
+    with pytest.warns(UserWarning, match='199999.jpg'):
+        dataset = DATASETS.build(cfg)
+    assert len(dataset) == 4
+    assert dataset.get_data_info(0)['img_path'] == \
+        f'{coco_mpii_root}/mpii/images/100000.jpg'
+
+
+def test_image_that_does_not_decode_stops_the_epoch_naming_the_file(
+        student_cfg, coco_mpii_root):
+    image = coco_mpii_root / 'mpii' / 'images' / '100002.jpg'
+    image.write_text('<html>404 Not Found</html>')
+    with pytest.raises(DataConfigError) as error:
+        train_samples(student_cfg, coco_mpii_root)
+    assert str(error.value).startswith(
+        f'mpii dataset: image {image} (instance id 2) is not a decodable '
+        'image; replace the file or remove its annotations')
+    assert '--decode' in str(error.value)

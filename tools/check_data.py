@@ -1,11 +1,15 @@
 """Check that the data a config expects is on disk and well formed.
 
-Lists every missing folder, file or image and every malformed annotation file
-the config's datasets and evaluators would read; exits 1 if there is any,
-else prints OK and exits 0 (2 if the config itself cannot be read).
+Lists every missing folder, file or image, every empty image and every
+malformed annotation file (wrong format or keypoint count, NaN or infinite
+boxes, centres, scales or keypoints) the config's datasets and evaluators
+would read; exits 1 if there is any, else prints OK and exits 0 (2 if the
+config itself cannot be read). Labelled joints at negative coordinates are
+printed as warnings. ``--decode`` also decodes every image (a text file named
+``.jpg`` passes the other checks), which takes minutes on COCO.
 
     python tools/check_data.py CONFIG
-    python tools/check_data.py CONFIG --data-root /datasets/union
+    python tools/check_data.py CONFIG --data-root /datasets/union --decode
 """
 import argparse
 import sys
@@ -19,6 +23,10 @@ def parse_args(argv=None):
         '--data-root',
         help='look for the data here instead of at the config\'s '
         '`union_data_root` (the folder holding coco/ and mpii/)')
+    parser.add_argument(
+        '--decode', action='store_true',
+        help='decode every image, not only check that it exists and is not '
+        'empty (slow: minutes for COCO)')
     return parser.parse_args(argv)
 
 
@@ -27,7 +35,8 @@ def main(argv=None):
     from mmpose_ext.apis import exit_on_user_error
     from mmpose_ext.data_check import check_config
     with exit_on_user_error('check_data.py'):
-        report = check_config(args.config, data_root=args.data_root)
+        report = check_config(args.config, data_root=args.data_root,
+                              decode=args.decode)
     print(report)
     sys.exit(0 if report.ok else 1)
 

@@ -29,3 +29,7 @@ test_dataloader = val_dataloader
 
 val_evaluator = dict(_base_.union_evaluator, _delete_=True)
 test_evaluator = val_evaluator
+
+# Stop at the first NaN/inf loss, naming the iteration and the batch's
+# samples, rather than train on NaN weights to a run that exits 0.
+default_hooks = dict(non_finite_loss=dict(type='NonFiniteLossHook'))

@@ -4,6 +4,7 @@ import sys
 
 from mmpose_ext.checkpoint import UnsafeCheckpointError
 from mmpose_ext.datasets import DataConfigError
+from mmpose_ext.engine import NonFiniteLossError
 from mmpose_ext.inference.errors import InferenceError
 from mmpose_ext.models import TeacherConfigError
 from mmpose_ext.teacher_cache import TeacherCacheError
@@ -11,8 +12,8 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 # Errors raised where bad input enters, with a message that already says what
 # is wrong and how to fix it: the traceback adds nothing for the user.
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
-               UnsafeCheckpointError, InferenceError, FileNotFoundError,
-               NotADirectoryError)
+               UnsafeCheckpointError, InferenceError, NonFiniteLossError,
+               FileNotFoundError, NotADirectoryError)
 
 
 @contextlib.contextmanager

@@ -1,15 +1,16 @@
 """COCO-, MPII- and CrowdPose-style datasets merged on the union skeleton."""
-import os.path as osp
 import warnings
 from copy import deepcopy
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
-from mmpose.datasets import CombinedDataset
+from mmpose.datasets import CombinedDataset, MpiiDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_ext import skeletons
+from mmpose_ext.datasets import data_files
+from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.paths import UNION_METAINFO_FILE
 
 UNION_METAINFO = dict(from_file=UNION_METAINFO_FILE)
@@ -19,37 +20,21 @@ class DataConfigError(ValueError):
     """A dataset config points at data that is absent or malformed."""
 
 
-def _resolve(data_root: Optional[str], path: str) -> str:
-    if not path or osp.isabs(path) or not data_root:
-        return path
-    return osp.join(data_root, path)
+HINT = ('see "Data" in README.md for the expected layout, or run '
+        '`python tools/check_data.py CONFIG` to list what is missing')
+
+# What a labelled joint at a negative coordinate does in training: the codec
+# keeps it wherever it falls inside the crop and gives it weight 0 elsewhere.
+NEGATIVE_JOINTS = ('they are trained on where they fall inside the crop and '
+                   'get weight 0 where they do not; correct them, or set '
+                   'their visibility to 0 if they are not labelled')
 
 
 def _check_paths(cfg: dict, source: str) -> None:
     """Fail before any loading if the files a dataset config names are absent."""
-    hint = ('see "Data" in README.md for the expected layout, or run '
-            '`python tools/check_data.py CONFIG` to list what is missing')
-    data_root = cfg.get('data_root')
-    if data_root and not osp.isdir(data_root):
-        raise DataConfigError(
-            f'{source} dataset: data_root {data_root!r} is not a folder; '
-            f'{hint}')
-    # MMEngine joins ann_file and data_prefix with data_root; MMPose opens
-    # bbox_file and headbox_file as given.
-    checks = [('ann_file', cfg.get('ann_file'), osp.isfile, True)]
-    for key in ('bbox_file', 'headbox_file'):
-        if cfg.get(key):
-            checks.append((key, cfg[key], osp.isfile, False))
-    img_prefix = (cfg.get('data_prefix') or {}).get('img')
-    if img_prefix is not None:
-        checks.append(('data_prefix.img', img_prefix, osp.isdir, True))
-    for key, value, exists, under_root in checks:
-        if not value:
-            raise DataConfigError(f'{source} dataset: `{key}` is not set')
-        path = _resolve(data_root, value) if under_root else value
-        if not exists(path):
-            raise DataConfigError(
-                f'{source} dataset: {key} {path!r} does not exist; {hint}')
+    problems = data_files.path_problems(cfg)
+    if problems:
+        raise DataConfigError(f'{source} dataset: {problems[0]}; {HINT}')
 
 
 def _source_skeleton(cfg: dict) -> str:
@@ -77,8 +62,35 @@ def _source_skeleton(cfg: dict) -> str:
     return name
 
 
-def _check_keypoint_count(dataset, source: str, ann_file: str) -> None:
+def _instance_fields(info: dict, mpii: bool) -> list:
+    """``(key, value)`` of the numbers of one loaded instance, under the
+    names its annotation file uses. (Boxes of zero or negative size, MPII's
+    non-positive scales among them, MMPose has already dropped.)"""
+    if mpii:
+        return [('center', info.get('bbox_center')),
+                ('scale', info.get('bbox_scale')),
+                ('joints', info['keypoints']),
+                ('joints_vis', info['keypoints_visible'])]
+    raw = info.get('raw_ann_info') or {}  # the numbers exactly as in the file
+    return [('bbox', raw.get('bbox', info.get('bbox'))),
+            ('keypoints', raw.get('keypoints', info['keypoints'])),
+            ('keypoints_visible', None if raw else info['keypoints_visible'])]
+
+
+def _check_instances(dataset, source: str, ann_file: str) -> List[str]:
+    """Check every loaded instance in one pass; returns their image paths.
+
+    Raises ``DataConfigError`` on a wrong keypoint count or on numbers that
+    would make the losses NaN; warns about labelled joints at negative
+    coordinates.
+    """
     expected = skeletons.num_keypoints(source)
+    mpii = isinstance(dataset, MpiiDataset)
+    detections = getattr(dataset, 'bbox_file', None)
+    findings = InstanceFindings(
+        detections or ann_file,
+        'detection' if detections else 'entry' if mpii else 'annotation id')
+    paths = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         got = np.asarray(info['keypoints']).shape[-2]
@@ -88,23 +100,50 @@ def _check_keypoint_count(dataset, source: str, ann_file: str) -> None:
                 f'{info.get("img_path")} has {got} keypoints, but the '
                 f'{source!r} skeleton has {expected}; is `ann_file` the '
                 f'right file for this dataset type?')
+        findings.add(f'{info.get("id")} (image {info.get("img_path")})',
+                     _instance_fields(info, mpii), info['keypoints'][0],
+                     info['keypoints_visible'][0])
+        paths.append(info['img_path'])
+    unusable = findings.unusable_message()
+    if unusable:
+        raise DataConfigError(
+            f'{source} dataset: {unusable}; `python tools/check_data.py '
+            f'CONFIG` lists every such instance')
+    negative = findings.negative_message()
+    if negative:
+        warnings.warn(f'{source} dataset: {negative}; {NEGATIVE_JOINTS}')
+    return paths
 
 
-def _drop_missing_images(dataset, source: str) -> None:
-    paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
-    exists = {p: osp.isfile(p) for p in set(paths)}
-    keep = [i for i, p in enumerate(paths) if exists[p]]
+def _drop_unusable_images(dataset, source: str, paths: List[str]) -> None:
+    """Skip (training) or refuse (validation, testing) instances whose image
+    is missing or empty."""
+    problems = {p: data_files.image_problem(p) for p in set(paths)}
+    keep = [i for i, p in enumerate(paths) if problems[p] is None]
     if len(keep) == len(paths):
         return
-    missing = sorted(p for p, ok in exists.items() if not ok)
+    bad = sorted(p for p, problem in problems.items() if problem)
+    kinds = ' or '.join(sorted({problems[p] for p in bad}))
+    named = ', '.join(f'{p} ({problems[p]})' for p in bad[:MAX_NAMED])
+    more = ', ...' if len(bad) > MAX_NAMED else ''
     if not keep:
         raise DataConfigError(
-            f'{source} dataset: none of its {len(missing)} images exist '
-            f'(first: {missing[0]}); check `data_root` and `data_prefix.img`')
+            f'{source} dataset: none of its {len(bad)} images can be read '
+            f'({kinds}), e.g. {named}{more}; check `data_root` and '
+            f'`data_prefix.img`')
+    if dataset.test_mode:
+        # The metric scores every image of its annotation file; skipping
+        # some would score the rest as missed detections (COCO AP) or leave
+        # them out (PCKh), either way a number not comparable to others.
+        raise DataConfigError(
+            f'{source} dataset: {len(bad)} of {len(problems)} images of '
+            f'this validation/test set are {kinds}: {named}{more}; restore '
+            f'them (`python tools/check_data.py CONFIG` lists all), or '
+            f'evaluate on an annotation file (dataset and metric `ann_file`) '
+            f'that lists only the images you have')
     warnings.warn(
-        f'{source} dataset: {len(missing)} image(s) are missing from disk '
-        f'and their {len(paths) - len(keep)} instance(s) are skipped, '
-        f'e.g. {missing[:3]}')
+        f'{source} dataset: {len(bad)} image(s) are {kinds} and their '
+        f'{len(paths) - len(keep)} instance(s) are skipped: {named}{more}')
     dataset.get_subset_(keep)
 
 
@@ -117,9 +156,13 @@ class UnionPoseDataset(CombinedDataset):
     taken from its ``dataset_name`` or from an explicit ``skeleton=`` key, and
     a :class:`ToUnionSkeleton` step is put first in its pipeline, so every
     instance leaves with the 21 union joints, weight 0 on the joints its
-    dataset does not label. Paths are checked, keypoint counts verified and
-    instances whose image is missing dropped (with a warning) before any
-    training starts.
+    dataset does not label. Before any training starts, paths are checked,
+    keypoint counts verified, instances with NaN or infinite boxes, centres,
+    scales or keypoints refused, labelled joints at negative coordinates
+    reported, and instances whose image is missing or empty dropped with a
+    warning (refused in validation and test sets, whose metric scores every
+    image). An image that fails to decode mid-run stops it with an error
+    naming the file.
 
     Args:
         datasets (list[dict]): configs of the source datasets.
@@ -156,17 +199,16 @@ class UnionPoseDataset(CombinedDataset):
             if isinstance(err, DataConfigError) or failed >= len(cfgs):
                 raise
             cfg, source = cfgs[failed], self.sources[failed]
-            ann_file = _resolve(cfg.get('data_root'), cfg.get('ann_file'))
+            ann_file = data_files.ann_file(cfg)
             raise DataConfigError(
                 f'{source} dataset: {cfg.get("type")} could not read '
                 f'{ann_file!r} ({type(err).__name__}: {err}); is `ann_file` '
                 f'the right file for this dataset type?'
             ) from err
         for dataset, cfg, source in zip(self.datasets, cfgs, self.sources):
-            _check_keypoint_count(
-                dataset, source, _resolve(cfg.get('data_root'),
-                                          cfg['ann_file']))
-            _drop_missing_images(dataset, source)
+            paths = _check_instances(dataset, source,
+                                     data_files.ann_file(cfg))
+            _drop_unusable_images(dataset, source, paths)
         lens = [len(d) for d in self.datasets]
         if self.resample:
             self._lens_ori = lens
@@ -174,3 +216,23 @@ class UnionPoseDataset(CombinedDataset):
                     zip(lens, kwargs['sample_ratio_factor'])]
         self._lens = lens
         self._len = sum(lens)
+
+    def prepare_data(self, idx: int):
+        """As :class:`CombinedDataset`, but an image that fails to load
+        (e.g. a text file named ``.jpg``) raises ``DataConfigError`` naming
+        the file instead of the pipeline's own error."""
+        data_info = self.get_data_info(idx)
+        data_info['dataset'] = self
+        image = data_info.get('img_path')
+        try:
+            return self.pipeline(data_info)
+        except Exception as err:
+            problem = image and data_files.image_problem(image, decode=True)
+            if not problem:
+                raise
+            raise DataConfigError(
+                f'{data_info.get("dataset_name", "UnionPoseDataset")} '
+                f'dataset: image {image} (instance id {data_info.get("id")}) '
+                f'is {problem}; replace the file or remove its annotations '
+                f'(`python tools/check_data.py CONFIG --decode` lists every '
+                f'unreadable image)') from err

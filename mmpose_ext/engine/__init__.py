@@ -1,4 +1,8 @@
 from .cpu_amp import CPUAmpOptimWrapper
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
+from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 
-__all__ = ['CPUAmpOptimWrapper', 'KDWeightScheduleHook', 'kd_weight_factor']
+__all__ = [
+    'CPUAmpOptimWrapper', 'KDWeightScheduleHook', 'kd_weight_factor',
+    'NonFiniteLossHook', 'NonFiniteLossError'
+]

@@ -105,6 +105,7 @@ qs_teacher_param_scheduler = [
 ]
 qs_loader = dict(batch_size=32, num_workers=1, persistent_workers=True)
 qs_default_hooks = dict(
+    non_finite_loss=dict(type='NonFiniteLossHook'),  # also for the teachers
     logger=dict(interval=20),
     checkpoint=dict(by_epoch=False, interval=-1, save_last=True,
                     save_best=None, max_keep_ckpts=1))
