@@ -1,35 +1,103 @@
-"""A miniature of the whole quick start: data, four trainings, report."""
+"""A miniature of the whole quick start: data, pre-trained models, three
+students, report; and the checks on the shipped pre-trained models."""
 import json
 import os.path as osp
 
+import pytest
+
 from mmpose_ext.quickstart import Quickstart, QuickstartSettings
+from mmpose_ext.quickstart import shipped
+from mmpose_ext.quickstart.pipeline import (PRETRAINED, PRETRAINED_DIR,
+                                            QuickstartError)
+
+TINY_LOADERS = dict(
+    train_dataloader=dict(batch_size=8, num_workers=0,
+                          persistent_workers=False),
+    val_dataloader=dict(num_workers=0, persistent_workers=False),
+    test_dataloader=dict(num_workers=0, persistent_workers=False))
 
 
-def test_miniature_quickstart_writes_report_and_reuses_stages(tmp_path):
-    settings = QuickstartSettings(
+def _settings(tmp_path, **kwargs):
+    return QuickstartSettings(
         data_root=str(tmp_path / 'data'), work_root=str(tmp_path / 'work'),
         out_dir=str(tmp_path / 'out'), num_train=6, num_val=3, max_iters=2,
-        cfg_options=dict(train_dataloader=dict(batch_size=8, num_workers=0,
-                                               persistent_workers=False),
-                         val_dataloader=dict(num_workers=0,
-                                             persistent_workers=False),
-                         test_dataloader=dict(num_workers=0,
-                                              persistent_workers=False)))
+        pretrain_iters=2, pretrained_dir=str(tmp_path / 'pretrained'),
+        cfg_options=TINY_LOADERS, **kwargs)
+
+
+@pytest.fixture(scope='module')
+def miniature(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp('quickstart')
     lines = []
-    runs = Quickstart(settings, say=lines.append).run()
+    runs = Quickstart(_settings(tmp_path, train_teachers=True),
+                      say=lines.append).run()
+    return tmp_path, runs, lines
+
+
+def test_miniature_quickstart_writes_the_report(miniature):
+    tmp_path, runs, _ = miniature
     out = tmp_path / 'out'
-    for name in ('results.md', 'results.json', 'curves.png',
+    for name in ('results.md', 'results.json', 'curves.png', 'joints.png',
                  'predictions.png'):
         assert (out / name).stat().st_size > 0, name
     table = (out / 'results.md').read_text()
-    assert 'student, distilled' in table and 'cross PCKh' in table
-    record = runs[0]['distilled']
-    assert {'coco/AP', 'mpii/PCK', 'full/coco/PCKh_unlabelled',
-            'full/mpii/PCKh_unlabelled'} <= set(record['metrics'])
-    assert osp.isfile(tmp_path / 'work' / 'teachers' / 'coco.pth')
+    for words in ('student, distilled', 'oracle', 'cross PCKh',
+                  'gap closed', 'not saturated'):
+        assert words in table
+    records = json.loads((out / 'results.json').read_text())[0]
+    for record in records.values():
+        for key in ('checkpoint', 'config', 'log_dir'):
+            assert not osp.isabs(record.get(key, '')), (key, record)
 
+
+def test_every_student_is_scored_on_every_metric_and_joint(miniature):
+    _, runs, _ = miniature
+    for name in ('baseline', 'distilled', 'oracle'):
+        metrics = runs[0][name]['metrics']
+        assert {'coco/AP', 'mpii/PCK', 'full/coco/PCKh_unlabelled',
+                'full/mpii/PCKh_unlabelled', 'full/coco/PCKh_head_top',
+                'full/mpii/PCKh_nose'} <= set(metrics), name
+    assert 'coco/AP' in runs[0]['teacher_coco']['metrics']
+    assert 'PCK' in runs[0]['teacher_mpii']['metrics']
+
+
+def test_trained_pretrained_models_are_published_with_their_sha256(
+        miniature):
+    tmp_path, _, _ = miniature
+    folder = tmp_path / 'pretrained'
+    listed = json.loads((folder / 'manifest.json').read_text())['quickstart']
+    assert sorted(e['name'] for e in listed) == sorted(PRETRAINED.values())
+    shipped.verify(str(folder))
+    for entry in listed:
+        assert entry['iters'] == 2 and entry['val_curve']
+
+
+def test_second_run_takes_the_published_models_and_reuses_students(
+        miniature):
+    tmp_path, runs, _ = miniature
     again = []
-    Quickstart(settings, say=again.append).run()
-    assert sum('reusing finished run' in line for line in again) == 4
-    assert json.loads((out / 'results.json').read_text())[0]['distilled'][
-        'checkpoint'] == record['checkpoint']
+    Quickstart(_settings(tmp_path), say=again.append).run()
+    assert sum('reusing finished run' in line for line in again) == 3
+    assert not any('training' in line for line in again)
+    record = json.loads((tmp_path / 'out' / 'results.json').read_text())[0]
+    assert record['distilled']['checkpoint'] == osp.relpath(
+        runs[0]['distilled']['checkpoint'],
+        osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_altered_shipped_model_is_refused_naming_file_and_fix(
+        miniature, tmp_path):
+    source, _, _ = miniature
+    folder = tmp_path / 'pretrained'
+    folder.mkdir()
+    for file in (source / 'pretrained').iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    (folder / 'mpii.pth').write_bytes(b'not the teacher')
+    settings = _settings(tmp_path)
+    with pytest.raises(QuickstartError, match=r'mpii\.pth.*sha256.*'
+                       r'--train-teachers'):
+        Quickstart(settings, say=lambda line: None).pretrained()
+
+
+def test_shipped_quickstart_models_match_the_manifest():
+    shipped.verify(PRETRAINED_DIR)

@@ -23,7 +23,8 @@ class FullTruthPCKh(BaseMetric):
 
     - ``<dataset>/PCKh_unlabelled``: the joints that dataset does not label
       (e.g. face points on MPII-style images): cross-dataset accuracy;
-    - ``<dataset>/PCKh_labelled``: the joints it does label.
+    - ``<dataset>/PCKh_labelled``: the joints it does label;
+    - ``<dataset>/PCKh_<joint>``: each joint of the first group alone.
 
     A joint counts where the full truth marks it (visibility > 0) and is
     correct when its distance is at most ``thr * head_size``.
@@ -82,4 +83,8 @@ class FullTruthPCKh(BaseMetric):
                 mask = valid & group
                 metrics[f'{source}/PCKh_{name}'] = float(
                     100. * correct[mask].sum() / max(mask.sum(), 1))
+            for j in np.flatnonzero(~labelled[0]):
+                joint = skeletons.UNION_KEYPOINTS[j]
+                metrics[f'{source}/PCKh_{joint}'] = float(
+                    100. * correct[:, j].sum() / max(valid[:, j].sum(), 1))
         return metrics

@@ -3,11 +3,15 @@
 Stages, each reused when a previous run finished it:
 
 1. generate the synthetic full-truth benchmark (``data/synthetic``);
-2. train a COCO-style teacher on the COCO-style half (17 joints);
-3. train an MPII-style teacher on the MPII-style half (16 joints);
-4. train the union-skeleton student on both halves' labels (baseline);
-5. train the same student distilled from both teachers;
-6. evaluate all four and write ``results/quickstart/``.
+2. take the pre-trained models shipped in ``teachers/quickstart/`` (checked
+   against ``teachers/manifest.json``), or train them again with
+   ``train_teachers``: a COCO-style teacher (17 joints), an MPII-style
+   teacher (16 joints) and the students' shared initialisation (the union
+   student trained on the labels alone); evaluate the teachers;
+3. fine-tune the initialisation three ways, for each seed: on the labels
+   alone (baseline), on the labels and both teachers (distilled), and on the
+   full 21-joint truth (oracle, the upper bound);
+4. write ``results/quickstart/``.
 
 Each stage trains through the project's own configs in
 ``configs/quickstart/`` (which inherit from the real ones) with MMEngine's
@@ -33,17 +37,28 @@ from mmpose_ext.fileio import atomic_write
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 
 QUICKSTART_CONFIGS = {
-    'teacher_coco': 'teacher-coco_rtmpose-s_quickstart_synthetic-96x128.py',
-    'teacher_mpii': 'teacher-mpii_rtmpose-s_quickstart_synthetic-128x128.py',
-    'baseline': 'rtmpose-t_quickstart_synthetic-coco-mpii-96x128.py',
-    'distilled': 'distill_rtmpose-t_quickstart_synthetic-coco-mpii-96x128.py',
+    'teacher_coco': 'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
+    'teacher_mpii': 'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
+    'student_init': 'rtmpose-t-init_quickstart_synthetic-coco-mpii-64x48.py',
+    'baseline': 'rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
+    'distilled': 'distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
+    'oracle': 'oracle_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
 }
 MODEL_TITLES = {
     'teacher_coco': 'COCO-style teacher (RTMPose-s widths, 17 joints)',
     'teacher_mpii': 'MPII-style teacher (RTMPose-s widths, 16 joints)',
+    'student_init': 'shared initialisation (RTMPose-t, labels only)',
     'baseline': 'student, labels only (RTMPose-t, 21 joints)',
     'distilled': 'student, distilled (RTMPose-t, 21 joints)',
+    'oracle': 'oracle: student on the full 21-joint truth (upper bound)',
 }
+# Trained once, for long, and shipped (teachers/quickstart/); the file each
+# is published as, and the teacher name the distillation config gives it.
+PRETRAINED = {'teacher_coco': 'coco', 'teacher_mpii': 'mpii',
+              'student_init': 'student_init'}
+TEACHERS = ('teacher_coco', 'teacher_mpii')
+STUDENTS = ('baseline', 'distilled', 'oracle')
+PRETRAINED_DIR = osp.join(REPO_ROOT, 'teachers', 'quickstart')
 DONE = 'quickstart_done.json'
 # Progress goes to the terminal even while a stage's own output (MMEngine's
 # and pycocotools' prints) is sent to that stage's console.log.
@@ -58,11 +73,22 @@ class QuickstartSettings:
         data_root: where the synthetic benchmark is written.
         work_root: where each training run keeps its logs and checkpoints.
         out_dir: where the table, curves and pictures go.
-        seeds: training seeds; each trains its own teachers and students.
+        seeds: training seeds; each fine-tunes its own three students.
         num_train, num_val: images per style and split.
         difficulty: the generator's difficulty.
-        max_iters: iterations per training run (``None``: the configs').
+        max_iters: iterations per student (``None``: the configs').
+        pretrain_iters: iterations per pre-trained model when they are
+            trained (``None``: the configs').
         cfg_options: overrides applied to every training config.
+        train_teachers: train the teachers and the shared initialisation
+            (reusing finished runs) and publish them to ``pretrained_dir``
+            instead of taking the shipped ones.
+        only: with ``train_teachers``, train just these pre-trained models
+            (keys of :data:`PRETRAINED`) and stop, e.g. to run them in
+            parallel processes; naming all of them also publishes them.
+        pretrained_dir: where the pre-trained models are read from (and
+            published to); they are listed in ``teachers/manifest.json``
+            only when this is the default.
     """
 
     data_root: str = osp.join(REPO_ROOT, 'data', 'synthetic')
@@ -71,9 +97,13 @@ class QuickstartSettings:
     seeds: Sequence[int] = (0, )
     num_train: int = 600
     num_val: int = 100
-    difficulty: str = 'medium'
+    difficulty: str = 'easy'
     max_iters: Optional[int] = None
+    pretrain_iters: Optional[int] = None
     cfg_options: Dict = field(default_factory=dict)
+    train_teachers: bool = False
+    only: Sequence[str] = ()
+    pretrained_dir: str = PRETRAINED_DIR
 
 
 @HOOKS.register_module()
@@ -101,10 +131,18 @@ def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
     return Config.fromstring(text, '.py')
 
 
+def _set_schedule(cfg: Config, iters: int) -> None:
+    # four validations for the curves; short (test) runs validate at the end
+    cfg.train_cfg.update(max_iters=iters,
+                         val_interval=iters // 4 if iters >= 8 else iters)
+    cfg.param_scheduler[0].update(end=min(cfg.param_scheduler[0].end, iters))
+    cfg.param_scheduler[-1].update(end=iters, T_max=iters)
+
+
 def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
-                      work_dir: str, teachers: Optional[Dict[str, str]] = None
-                      ) -> Config:
-    """The quick-start config ``name`` for one seed and work folder."""
+                      work_dir: str) -> Config:
+    """The quick-start config ``name`` for one seed and work folder, reading
+    the pre-trained models from ``settings.pretrained_dir``."""
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, 'quickstart',
                                    QUICKSTART_CONFIGS[name]))
     default_root = cfg.qs_root
@@ -116,13 +154,18 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     cfg.log_level = 'WARNING'
     cfg.custom_hooks = list(cfg.custom_hooks) + [
         dict(type='ProgressHook', title=name)]
-    if settings.max_iters is not None:
-        iters = settings.max_iters
-        cfg.train_cfg.update(max_iters=iters, val_interval=iters)
-        cfg.param_scheduler[-1].update(end=iters, T_max=iters)
-    if teachers:
+    iters = (settings.pretrain_iters if name in PRETRAINED
+             else settings.max_iters)
+    if iters is not None:
+        _set_schedule(cfg, iters)
+    init = osp.join(settings.pretrained_dir, 'student_init.pth')
+    if name == 'distilled':
         for teacher in cfg.model.teachers:
-            teacher['checkpoint'] = teachers[teacher['name']]
+            teacher['checkpoint'] = osp.join(settings.pretrained_dir,
+                                             f'{teacher["name"]}.pth')
+        cfg.model.student.init_cfg.checkpoint = init
+    elif name in STUDENTS:
+        cfg.model.init_cfg.checkpoint = init
     if settings.cfg_options:
         cfg.merge_from_dict(settings.cfg_options)
     return _retarget(cfg, default_root, settings.data_root)
@@ -135,6 +178,10 @@ def _console_log(work_dir: str):
     with open(osp.join(work_dir, 'console.log'), 'a') as log, \
             contextlib.redirect_stdout(log):
         yield
+
+
+class QuickstartError(RuntimeError):
+    """The quick start cannot go on (e.g. a shipped model is missing)."""
 
 
 class Quickstart:
@@ -159,7 +206,7 @@ class Quickstart:
     def generate_data(self) -> dict:
         from mmpose_ext.synthetic import generate_benchmark
         s = self.settings
-        self.say(f'[1/6] synthetic benchmark: {s.num_train} train + '
+        self.say(f'[1/4] synthetic benchmark: {s.num_train} train + '
                  f'{s.num_val} val images per style -> {s.data_root}')
         start = time.time()
         manifest = generate_benchmark(
@@ -168,71 +215,116 @@ class Quickstart:
         self.say(f'      ready ({time.time() - start:.0f} s)')
         return manifest
 
-    def train(self, name: str, seed: int,
-              teachers: Optional[Dict[str, str]] = None) -> Dict:
+    def _work_dir(self, name: str, seed: int) -> str:
+        if name in PRETRAINED:
+            return osp.join(self.settings.work_root, 'pretrained', name)
+        return osp.join(self.settings.work_root, f'seed{seed}', name)
+
+    def train(self, name: str, seed: int) -> Dict:
         """Train and evaluate ``name`` for ``seed``; returns the record
-        (checkpoint, metrics, seconds)."""
-        work_dir = osp.join(self.settings.work_root, f'seed{seed}', name)
+        (checkpoint, metrics, seconds, validation curve)."""
+        work_dir = self._work_dir(name, seed)
         done = osp.join(work_dir, DONE)
         if osp.isfile(done):
             with open(done) as f:
                 record = json.load(f)
             self.say(f'      {name} (seed {seed}): reusing finished run')
             return record
-        cfg = quickstart_config(name, self.settings, seed, work_dir, teachers)
+        cfg = quickstart_config(name, self.settings, seed, work_dir)
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)
         checkpoint = osp.join(work_dir, f'iter_{runner.max_iters}.pth')
-        train_seconds = time.time() - start
+        record = dict(name=name, seed=seed, checkpoint=checkpoint,
+                      train_seconds=time.time() - start,
+                      iters=runner.max_iters, log_dir=runner.log_dir)
+        record.update(self.evaluate(name, seed, checkpoint, work_dir))
+        atomic_write(done, json.dumps(record, indent=1).encode())
+        return record
+
+    def evaluate(self, name: str, seed: int, checkpoint: str,
+                 work_dir: str) -> Dict:
+        """Test ``checkpoint`` with ``name``'s config; returns the metrics
+        and the config file written beside them."""
         cfg = quickstart_config(name, self.settings, seed,
-                                osp.join(work_dir, 'test'), teachers)
+                                osp.join(work_dir, 'test'))
         cfg.load_from = checkpoint
         with _console_log(work_dir):
             metrics = {k: float(v) for k, v in run_test(cfg).items()}
         config_file = osp.join(work_dir, 'quickstart_config.py')
         cfg.dump(config_file)
-        record = dict(name=name, seed=seed, checkpoint=checkpoint,
-                      config=config_file, metrics=metrics,
-                      train_seconds=train_seconds, work_dir=work_dir,
-                      log_dir=runner.log_dir)
-        atomic_write(done, json.dumps(record, indent=1).encode())
-        return record
+        return dict(metrics=metrics, config=config_file)
+
+    def pretrained(self) -> Dict[str, Dict]:
+        """The teachers and the shared initialisation: shipped and verified,
+        or trained (``train_teachers``) and published. Teachers are
+        evaluated; returns a record per pre-trained model."""
+        from mmpose_ext.quickstart import shipped
+        s = self.settings
+        if s.train_teachers:
+            names = list(s.only) or list(PRETRAINED)
+            unknown = sorted(set(names) - set(PRETRAINED))
+            if unknown:
+                raise QuickstartError(
+                    f'--only {unknown}: not a pre-trained quick-start model;'
+                    f' choose from {list(PRETRAINED)}')
+            records = {}
+            for name in names:
+                self.say(f'[2/4] training {MODEL_TITLES[name]}')
+                records[name] = self.train(name, 0)
+            if set(records) != set(PRETRAINED):
+                return records
+            for path in shipped.publish(records, s.pretrained_dir):
+                self.say(f'      published {path}')
+            if s.only:
+                return records
+        else:
+            self.say(f'[2/4] shipped teachers and initialisation in '
+                     f'{s.pretrained_dir}')
+            try:
+                shipped.verify(s.pretrained_dir)
+            except shipped.ShippedModelError as err:
+                raise QuickstartError(str(err)) from None
+        records = {}
+        for name in PRETRAINED:
+            path = osp.join(s.pretrained_dir, f'{PRETRAINED[name]}.pth')
+            records[name] = dict(name=name, seed=0, checkpoint=path,
+                                 **shipped.training_facts(path))
+            if name in TEACHERS:
+                work_dir = osp.join(s.work_root, 'teachers_eval', name)
+                done = osp.join(work_dir, DONE)
+                if osp.isfile(done):
+                    with open(done) as f:
+                        records[name].update(json.load(f))
+                    continue
+                self.say(f'      evaluating {MODEL_TITLES[name]}')
+                result = self.evaluate(name, 0, path, work_dir)
+                atomic_write(done, json.dumps(result, indent=1).encode())
+                records[name].update(result)
+        return records
 
     def run_seed(self, seed: int) -> Dict[str, Dict]:
         records = {}
-        for step, name in ((2, 'teacher_coco'), (3, 'teacher_mpii')):
-            self.say(f'[{step}/6] {MODEL_TITLES[name]}, seed {seed}')
+        for name in STUDENTS:
+            self.say(f'[3/4] {MODEL_TITLES[name]}, seed {seed}')
             records[name] = self.train(name, seed)
-        teachers = dict(coco=records['teacher_coco']['checkpoint'],
-                        mpii=records['teacher_mpii']['checkpoint'])
-        self.say(f'[4/6] {MODEL_TITLES["baseline"]}, seed {seed}')
-        records['baseline'] = self.train('baseline', seed)
-        self.say(f'[5/6] {MODEL_TITLES["distilled"]}, seed {seed}')
-        records['distilled'] = self.train('distilled', seed, teachers)
         return records
-
-    def publish_teachers(self, records: Dict[str, Dict]) -> None:
-        """Copy seed 0's teachers where the quick-start distillation config
-        expects them, so it also runs by hand through tools/train.py."""
-        target = osp.join(self.settings.work_root, 'teachers')
-        for name in ('coco', 'mpii'):
-            src = records[f'teacher_{name}']['checkpoint']
-            dst = osp.join(target, f'{name}.pth')
-            with open(src, 'rb') as f:
-                atomic_write(dst, f.read())
 
     def run(self) -> List[Dict[str, Dict]]:
         from mmpose_ext.quickstart.report import write_report
         self._start = time.time()
         self.generate_data()
-        runs = [self.run_seed(seed) for seed in self.settings.seeds]
-        self.publish_teachers(runs[0])
-        self.say(f'[6/6] report -> {self.settings.out_dir}')
+        pretrained = self.pretrained()
+        if self.settings.only:
+            self.say('done (pre-trained models only)')
+            return [pretrained]
+        runs = [dict(pretrained, **self.run_seed(seed))
+                for seed in self.settings.seeds]
+        self.say(f'[4/4] report -> {self.settings.out_dir}')
         paths = write_report(runs, self.settings)
         for path in paths:
             self.say(f'      {path}')
-        self.say('done')
+        self.say(f'done in {(time.time() - self._start) / 60:.1f} min')
         return runs
 
 

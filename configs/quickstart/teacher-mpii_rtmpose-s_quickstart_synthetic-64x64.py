@@ -1,6 +1,6 @@
 # Quick start: the MPII teacher (RTMPose-m, 16 MPII joints) trained on the
-# MPII-style half of the synthetic benchmark only. Only size (RTMPose-s widths, so
-# that it trains in minutes on a CPU), schedule and data differ from the real teachers/configs/rtmpose-m_8xb64-210e_mpii-256x256.py.
+# MPII-style half of the synthetic benchmark only. Only size (RTMPose-s widths at
+# 64x48/64x64, head on the stride-8 stage), schedule and data differ from the real teachers/configs/rtmpose-m_8xb64-210e_mpii-256x256.py.
 _base_ = [
     '../../teachers/configs/rtmpose-m_8xb64-210e_mpii-256x256.py',
     './_base_/synthetic.py',
@@ -13,11 +13,12 @@ train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,
 val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(
-    backbone=dict(init_cfg=None, deepen_factor=0.33, widen_factor=0.5),
+    backbone=dict(
+        _base_.qs_backbone, deepen_factor=0.33, widen_factor=0.5),
     head=dict(
-        in_channels=512,
+        in_channels=128,  # stage 2 of CSPNeXt at widen_factor 0.5
         input_size=input_size,
-        in_featuremap_size=tuple(-(-s // 32) for s in input_size),
+        in_featuremap_size=_base_.qs_mpii_featuremap_size,
         decoder=codec))
 
 train_dataloader = dict(
@@ -31,8 +32,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(_base_.qs_mpii_metric, _delete_=True)
 test_evaluator = val_evaluator
 
-train_cfg = _base_.qs_teacher_train_cfg
-param_scheduler = _base_.qs_teacher_param_scheduler
-optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
+train_cfg = _base_.qs_pretrain_train_cfg
+param_scheduler = _base_.qs_pretrain_param_scheduler
+optim_wrapper = dict(optimizer=dict(lr=_base_.qs_pretrain_lr))
 default_hooks = _base_.qs_default_hooks
 custom_hooks = []

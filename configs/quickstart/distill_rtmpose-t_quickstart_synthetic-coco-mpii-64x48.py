@@ -1,6 +1,6 @@
 # Quick start: the RTMPose-t union student distilled from the quick start's
 # COCO-style and MPII-style teachers on the synthetic benchmark. Only size,
-# schedule, data and the teachers' files differ from the real
+# schedule, data, initialisation and the teachers' files differ from the real
 # configs/distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py.
 _base_ = [
     '../distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
@@ -9,20 +9,20 @@ _base_ = [
 from mmpose_ext.datasets.pipelines import resize_pipeline  # noqa: E402
 input_size, codec = _base_.qs_input_size, _base_.qs_codec
 
-# tools/quickstart.py writes the teachers it trains to these paths.
+# The shipped quick-start teachers (teachers/manifest.json, `quickstart`).
 teachers = [
     dict(
         name='coco',
         config='configs/quickstart/'
-        'teacher-coco_rtmpose-s_quickstart_synthetic-96x128.py',
-        checkpoint='work_dirs/quickstart/teachers/coco.pth',
+        'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
+        checkpoint='teachers/quickstart/coco.pth',
         input_size=input_size,
         skeleton='coco'),
     dict(
         name='mpii',
         config='configs/quickstart/'
-        'teacher-mpii_rtmpose-s_quickstart_synthetic-128x128.py',
-        checkpoint='work_dirs/quickstart/teachers/mpii.pth',
+        'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
+        checkpoint='teachers/quickstart/mpii.pth',
         input_size=_base_.qs_mpii_input_size,
         skeleton='mpii'),
 ]
@@ -34,11 +34,14 @@ val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 model = dict(
     teachers=teachers,
     student=dict(
-        backbone=dict(init_cfg=None),
+        backbone=_base_.qs_backbone,
         head=dict(
+            in_channels=96,
             input_size=input_size,
-            in_featuremap_size=tuple(-(-s // 32) for s in input_size),
-            decoder=codec)))
+            in_featuremap_size=_base_.qs_featuremap_size,
+            decoder=codec),
+        # the shared label-only initialisation, as for the baseline
+        init_cfg=_base_.qs_student_init))
 
 train_dataloader = dict(
     **_base_.qs_loader,
@@ -59,5 +62,6 @@ param_scheduler = _base_.qs_student_param_scheduler
 optim_wrapper = dict(optimizer=dict(lr=_base_.qs_base_lr))
 default_hooks = _base_.qs_default_hooks
 custom_hooks = [
-    dict(type='KDWeightScheduleHook', schedule='linear', start=1.0, end=0.0),
+    # fine-tuning from a label-only start: the teachers' pull stays on
+    dict(type='KDWeightScheduleHook', schedule='constant', start=1.0),
 ]

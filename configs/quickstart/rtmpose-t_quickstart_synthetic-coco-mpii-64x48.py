@@ -1,5 +1,5 @@
 # Quick start: the RTMPose-t union-skeleton baseline (no distillation) on the
-# synthetic benchmark. Only size, schedule and data differ from the real
+# synthetic benchmark. Only size, schedule, data and the initialisation differ from the real
 # configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py.
 _base_ = [
     '../rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py',
@@ -12,11 +12,14 @@ train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,
 val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(
-    backbone=dict(init_cfg=None),
+    backbone=_base_.qs_backbone,
     head=dict(
+        in_channels=96,  # stage 2 of CSPNeXt at widen_factor 0.375
         input_size=input_size,
-        in_featuremap_size=tuple(-(-s // 32) for s in input_size),
-        decoder=codec))
+        in_featuremap_size=_base_.qs_featuremap_size,
+        decoder=codec),
+    # fine-tuned from the shared label-only initialisation (see _base_)
+    init_cfg=_base_.qs_student_init)
 
 train_dataloader = dict(
     **_base_.qs_loader,

@@ -1,0 +1,130 @@
+"""The quick start's pre-trained models: two teachers and the students'
+shared initialisation, trained once by ``tools/quickstart.py
+--train-teachers`` and shipped in ``teachers/quickstart/``.
+
+Each is listed under ``quickstart`` in ``teachers/manifest.json`` with its
+full sha256 and how it was made; the quick start refuses a file that does not
+match. Checkpoints are published slim: the weights and a short ``meta``, no
+optimizer state or message hub.
+"""
+import json
+import os.path as osp
+from typing import Dict, List
+
+from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.fileio import atomic_torch_save, atomic_write, sha256_file
+from mmpose_ext.paths import REPO_ROOT
+from mmpose_ext.teacher_zoo import MANIFEST
+
+MANIFEST_KEY = 'quickstart'
+RETRAIN = 'python tools/quickstart.py --train-teachers'
+
+
+class ShippedModelError(RuntimeError):
+    """A shipped quick-start model is missing, unlisted or altered."""
+
+
+def manifest_path(pretrained_dir: str) -> str:
+    """``teachers/manifest.json`` for the shipped folder, else a
+    ``manifest.json`` inside ``pretrained_dir``."""
+    from mmpose_ext.quickstart.pipeline import PRETRAINED_DIR
+    if osp.normpath(pretrained_dir) == osp.normpath(PRETRAINED_DIR):
+        return MANIFEST
+    return osp.join(pretrained_dir, 'manifest.json')
+
+
+def _read(path: str) -> dict:
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def entries(pretrained_dir: str) -> Dict[str, dict]:
+    """Manifest entries by file name (``coco.pth``...)."""
+    listed = _read(manifest_path(pretrained_dir)).get(MANIFEST_KEY, [])
+    return {osp.basename(e['file']): e for e in listed}
+
+
+def verify(pretrained_dir: str) -> None:
+    """Check every shipped model against the manifest.
+
+    Raises:
+        ShippedModelError: a file is missing, unlisted, or its sha256
+            differs; the message says how to restore or retrain it.
+    """
+    from mmpose_ext.quickstart.pipeline import PRETRAINED
+    listed = entries(pretrained_dir)
+    manifest = manifest_path(pretrained_dir)
+    for name in PRETRAINED.values():
+        file = f'{name}.pth'
+        path = osp.join(pretrained_dir, file)
+        fix = (f'restore it (`git checkout -- {osp.relpath(path, REPO_ROOT)}`'
+               f') or train the quick-start models again with `{RETRAIN}`')
+        if file not in listed:
+            raise ShippedModelError(
+                f'{manifest} lists no quick-start model {file!r}; {fix}')
+        if not osp.isfile(path):
+            raise ShippedModelError(f'{path} is missing; {fix}')
+        digest = sha256_file(path)
+        if digest != listed[file]['sha256']:
+            raise ShippedModelError(
+                f'{path}: sha256 {digest[:16]}... does not match {manifest} '
+                f'({listed[file]["sha256"][:16]}...); {fix}')
+
+
+def training_facts(path: str) -> dict:
+    """``train_seconds``, ``iters`` and ``val_curve`` of a shipped model,
+    from the manifest."""
+    entry = entries(osp.dirname(path)).get(osp.basename(path), {})
+    return {k: entry[k] for k in ('train_seconds', 'iters', 'val_curve')
+            if k in entry}
+
+
+# The validation metrics a pre-trained model's curve keeps.
+CURVE_KEYS = ('coco/AP', 'PCK', 'full/coco/PCKh_unlabelled',
+              'full/mpii/PCKh_unlabelled', 'mpii/PCK')
+
+
+def _val_curve(record: dict) -> list:
+    from mmpose_ext.quickstart.report import validation_curve
+    points: Dict[int, dict] = {}
+    for key in CURVE_KEYS:
+        for step, value in validation_curve(record, key):
+            points.setdefault(step, {})[key] = round(value, 3)
+    return [[step, points[step]] for step in sorted(points)]
+
+
+def publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
+    """Write slim copies of the trained pre-trained models into
+    ``pretrained_dir`` and list them in its manifest; returns the paths."""
+    from mmpose_ext.quickstart.pipeline import PRETRAINED, QUICKSTART_CONFIGS
+    manifest = manifest_path(pretrained_dir)
+    listed = entries(pretrained_dir)
+    paths = []
+    for stage, name in PRETRAINED.items():
+        record = records[stage]
+        full = safe_torch_load(record['checkpoint'], map_location='cpu')
+        path = osp.join(pretrained_dir, f'{name}.pth')
+        atomic_torch_save(
+            dict(state_dict=full['state_dict'],
+                 meta=dict(quickstart_stage=stage, iters=record['iters'],
+                           seed=record['seed'])), path)
+        listed[f'{name}.pth'] = dict(
+            name=name,
+            stage=stage,
+            config=f'configs/quickstart/{QUICKSTART_CONFIGS[stage]}',
+            file=osp.relpath(path, REPO_ROOT) if manifest == MANIFEST
+            else osp.basename(path),
+            sha256=sha256_file(path),
+            iters=record['iters'],
+            train_seconds=round(record['train_seconds']),
+            metrics={k: round(v, 4) for k, v in
+                     record.get('metrics', {}).items()},
+            val_curve=_val_curve(record),
+            made_with=RETRAIN)
+        paths.append(path)
+    content = _read(manifest)
+    content[MANIFEST_KEY] = [listed[f'{n}.pth'] for n in PRETRAINED.values()]
+    atomic_write(manifest, (json.dumps(content, indent=2) + '\n').encode())
+    return paths
