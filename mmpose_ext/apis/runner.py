@@ -123,9 +123,22 @@ def test_cfg(config: str,
     return cfg
 
 
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Save checkpoints with :class:`~mmpose_ext.engine.AtomicCheckpointHook`
+    where the config asks for MMEngine's ``CheckpointHook`` (the upstream
+    configs do): same arguments, but a kill or a full disk during a save
+    never leaves the work dir without a complete checkpoint."""
+    hook = cfg.get('default_hooks', {}).get('checkpoint')
+    if hook and hook.get('type') in ('CheckpointHook',
+                                     'mmengine.CheckpointHook'):
+        hook.type = 'AtomicCheckpointHook'
+
+
 def run_train(cfg: Config) -> Runner:
-    """Train with MMEngine's runner; returns the runner after training."""
+    """Train with MMEngine's runner; returns the runner after training.
+    Checkpoints are saved atomically (:func:`use_atomic_checkpoints`)."""
     os.environ.setdefault('LOCAL_RANK', '0')
+    use_atomic_checkpoints(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner
