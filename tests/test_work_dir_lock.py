@@ -42,3 +42,11 @@ def test_lock_file_of_a_killed_holder_is_taken_over_with_a_warning(
         assert holder(path)['pid'] == os.getpid()
     assert f'ended without releasing it (PID {dead.pid} on host here' in \
         capsys.readouterr().out
+
+
+def test_release_keeps_a_lock_file_that_is_no_longer_its_own(tmp_path):
+    with work_dir_lock(str(tmp_path)) as path:
+        os.remove(path)  # by hand, and another training wrote a new one
+        with open(path, 'w') as f:
+            json.dump(dict(pid=1), f)
+    assert holder(path) == dict(pid=1)

@@ -39,7 +39,8 @@ def work_dir_lock(work_dir: str) -> Iterator[str]:
     finally:
         # Removed while still locked: a process that opened the old file
         # meanwhile finds it gone after locking it, and opens it again.
-        os.unlink(path)
+        if _is_linked(fd, path):
+            os.unlink(path)
         os.close(fd)
 
 
