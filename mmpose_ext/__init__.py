@@ -2,14 +2,11 @@
 
 Importing this package registers its datasets, transforms, models, metrics and
 hooks in MMPose's registries (configs reach it through ``custom_imports``) and
-makes MMEngine checkpoints load safely under torch's ``weights_only`` default
-and save atomically.
+makes MMEngine checkpoints load safely under torch's ``weights_only`` default.
 """
 from mmpose_ext import checkpoint as _checkpoint
 from mmpose_ext import datasets, engine, evaluation, models, skeletons  # noqa
-from mmpose_ext import fileio as _fileio
 
 _checkpoint.install()
-_fileio.install_atomic_local_backend()
 
 __version__ = '0.1.0'

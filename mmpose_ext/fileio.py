@@ -1,17 +1,23 @@
 """Writing files so that a crash, a kill or a full disk never leaves a
 half-written file under its final name."""
 import contextlib
+import fnmatch
 import hashlib
 import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, List, Union
 
 import torch
 from mmengine.fileio import LocalBackend, register_backend
 
 PathLike = Union[str, 'os.PathLike[str]']
+
+
+def _temporary_affixes(name: str) -> dict:
+    """How :func:`atomic_output` names the temporary file of ``name``."""
+    return dict(prefix=f'.{name}.', suffix=os.path.splitext(name)[1])
 
 
 @contextlib.contextmanager
@@ -28,8 +34,8 @@ def atomic_output(path: PathLike, sync_dir: bool = False) -> Iterator[str]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
-                               suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent,
+                               **_temporary_affixes(path.name))
     os.close(fd)
     try:
         yield tmp
@@ -71,21 +77,34 @@ def atomic_torch_save(obj, path: PathLike) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+def leftover_temporaries(folder: PathLike, pattern: str) -> List[str]:
+    """The temporary files :func:`atomic_output` left in ``folder`` for
+    destinations matching ``pattern`` (fnmatch, e.g. ``'*.pth'``): a killed
+    process cannot remove them. Only delete them while nothing else writes
+    to ``folder``."""
+    if not os.path.isdir(folder):
+        return []
+    affixes = _temporary_affixes(pattern)
+    temporary = f'{affixes["prefix"]}*{affixes["suffix"]}'
+    return sorted(
+        os.path.join(folder, name) for name in os.listdir(folder)
+        if fnmatch.fnmatchcase(name, temporary))
+
+
+@register_backend('atomic_local')
 class AtomicLocalBackend(LocalBackend):
     """MMEngine's local file backend, writing through :func:`atomic_write`.
 
-    MMEngine saves checkpoints with ``backend.put(bytes, path)``; with this
-    backend registered as ``local`` a kill during a save leaves the previous
-    files intact and no truncated ``epoch_N.pth`` behind.
+    MMEngine saves checkpoints with ``backend.put(bytes, path)``. Select this
+    backend with ``backend_args=dict(backend='atomic_local')`` (as
+    :class:`~mmpose_ext.engine.AtomicCheckpointHook` does) and a kill, a crash
+    or a full disk during a save leaves the destination as it was, never
+    truncated; the rename is synced to disk before ``put`` returns.
     """
 
     def put(self, obj: bytes, filepath: PathLike) -> None:
-        atomic_write(filepath, obj)
+        atomic_write(filepath, obj, sync_dir=True)
 
     def put_text(self, obj: str, filepath: PathLike,
                  encoding: str = 'utf-8') -> None:
-        atomic_write(filepath, obj.encode(encoding))
-
-
-def install_atomic_local_backend() -> None:
-    register_backend('local', AtomicLocalBackend, force=True)
+        atomic_write(filepath, obj.encode(encoding), sync_dir=True)

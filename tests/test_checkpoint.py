@@ -1,11 +1,17 @@
 """MMEngine checkpoints load under torch's ``weights_only`` default; files
-holding anything else are refused without running the code they carry."""
+holding anything else are refused without running the code they carry.
+``AtomicCheckpointHook`` saves them whole or not at all."""
 import argparse
+import errno
+import os
+import os.path as osp
 import re
 
 import numpy as np
 import pytest
 import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.fileio import register_backend
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.model import BaseModel
 from mmengine.runner import Runner, load_checkpoint
@@ -14,6 +20,8 @@ from torch import nn
 
 import mmpose_ext  # noqa: F401  (installs the safe checkpoint loader)
 from mmpose_ext.checkpoint import UnsafeCheckpointError, safe_torch_load
+from mmpose_ext.engine import AtomicCheckpointHook
+from mmpose_ext.fileio import AtomicLocalBackend, atomic_output
 from mmpose_ext.paths import UNION_METAINFO_FILE
 
 
@@ -36,7 +44,7 @@ class ToyPoseData(list):
     metainfo = parse_pose_metainfo(dict(from_file=UNION_METAINFO_FILE))
 
 
-def toy_runner(work_dir, name, **kwargs):
+def toy_runner(work_dir, name, checkpoint=None, max_epochs=1, **kwargs):
     torch.manual_seed(0)
     data = ToyPoseData(dict(inputs=torch.randn(2), labels=torch.randn(1))
                        for _ in range(4))
@@ -46,9 +54,9 @@ def toy_runner(work_dir, name, **kwargs):
             dataset=data, batch_size=2, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False)),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=1)),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=dict(checkpoint=checkpoint or dict(
+            type='CheckpointHook', interval=1)),
         default_scope='mmengine', **kwargs)
 
 
@@ -176,3 +184,103 @@ def test_the_payload_does_run_when_loaded_unsafely(tmp_path):
     save_payload(path, RunsCodeWhenUnpickled(marker))
     assert torch.load(path, weights_only=False)['extra'] == 'payload'
     assert marker.exists()
+
+
+# --- AtomicCheckpointHook ---------------------------------------------------
+
+
+@register_backend('disk_full_local')
+class DiskFullBackend(AtomicLocalBackend):
+    """Fails as a full disk would, half-way through writing ``file``."""
+
+    def __init__(self, file):
+        super().__init__()
+        self.file = file
+
+    def put(self, obj, filepath):
+        if osp.basename(filepath) != self.file:
+            return super().put(obj, filepath)
+        with atomic_output(filepath) as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(obj[:len(obj) // 2])
+                raise OSError(errno.ENOSPC, 'No space left on device', tmp)
+
+
+class ImprovingMetric(BaseMetric):
+    """A score that is better at every validation."""
+
+    def __init__(self):
+        super().__init__()
+        self.validations = 0
+
+    def process(self, data_batch, data_samples):
+        self.results.append(0)
+
+    def compute_metrics(self, results):
+        self.validations += 1
+        return dict(acc=float(self.validations))
+
+
+def atomic_toy_runner(work_dir, max_epochs, validate=False, **checkpoint):
+    checkpoint = dict(type=AtomicCheckpointHook, interval=1, **checkpoint)
+    val = {}
+    if validate:
+        val = dict(val_dataloader=dict(
+            dataset=[dict(inputs=torch.randn(2), labels=torch.randn(1))],
+            batch_size=1, sampler=dict(type='DefaultSampler', shuffle=False)),
+            val_cfg=dict(), val_evaluator=dict(type=ImprovingMetric))
+    return toy_runner(work_dir, f'atomic_{work_dir.name}', checkpoint,
+                      max_epochs, **val)
+
+
+def files(folder):
+    return sorted(name for name in os.listdir(folder)
+                  if not osp.isdir(osp.join(folder, name)))
+
+
+def test_atomic_checkpoint_hook_renames_each_written_file_into_place(
+        tmp_path, monkeypatch):
+    renames, replace = [], os.replace
+
+    def spying_replace(src, dst):
+        renames.append((src, str(dst)))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, 'replace', spying_replace)
+    atomic_toy_runner(tmp_path, max_epochs=1).train()
+    assert [osp.basename(dst) for _, dst in renames] == [
+        'epoch_1.pth', 'last_checkpoint']
+    for src, dst in renames:
+        assert osp.dirname(src) == str(tmp_path)
+        assert osp.basename(src).startswith(f'.{osp.basename(dst)}.')
+
+
+def test_failed_save_keeps_the_previous_checkpoint_and_last_checkpoint(
+        tmp_path):
+    runner = atomic_toy_runner(
+        tmp_path, max_epochs=2, max_keep_ckpts=1,
+        backend_args=dict(backend='disk_full_local', file='epoch_2.pth'))
+    with pytest.raises(OSError, match='No space left'):
+        runner.train()
+    assert [f for f in files(tmp_path) if not f.endswith('.py')] == [
+        'epoch_1.pth', 'last_checkpoint']
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == str(tmp_path / 'epoch_1.pth')
+    assert safe_torch_load(str(tmp_path / 'epoch_1.pth'))['meta']['epoch'] == 1
+
+
+def test_failed_best_save_keeps_the_previous_best_checkpoint(tmp_path):
+    runner = atomic_toy_runner(
+        tmp_path, max_epochs=2, validate=True, save_best='acc',
+        backend_args=dict(backend='disk_full_local',
+                          file='best_acc_epoch_2.pth'))
+    with pytest.raises(OSError, match='No space left'):
+        runner.train()
+    assert 'best_acc_epoch_1.pth' in files(tmp_path)
+
+
+def test_save_best_keeps_only_the_latest_best_checkpoint(tmp_path):
+    atomic_toy_runner(tmp_path, max_epochs=2, validate=True,
+                      save_best='acc', max_keep_ckpts=1).train()
+    assert [f for f in files(tmp_path) if f.endswith('.pth')] == [
+        'best_acc_epoch_2.pth', 'epoch_2.pth']

@@ -2,6 +2,7 @@
 import contextlib
 import sys
 
+from mmpose_ext.apis.work_dir_lock import WorkDirLockedError
 from mmpose_ext.checkpoint import UnsafeCheckpointError
 from mmpose_ext.datasets import DataConfigError
 from mmpose_ext.engine import NonFiniteLossError
@@ -13,7 +14,7 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 # is wrong and how to fix it: the traceback adds nothing for the user.
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
                UnsafeCheckpointError, InferenceError, NonFiniteLossError,
-               FileNotFoundError, NotADirectoryError)
+               WorkDirLockedError, FileNotFoundError, NotADirectoryError)
 
 
 @contextlib.contextmanager

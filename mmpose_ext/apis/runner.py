@@ -1,5 +1,6 @@
 """Training and testing entry points behind ``tools/train.py`` and
 ``tools/test.py``: the same arguments as MMPose's own tools, as functions."""
+import contextlib
 import os
 import os.path as osp
 from typing import Optional
@@ -8,7 +9,13 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.paths import REPO_ROOT
+
+# The environment variable holding the process rank, by launcher; read
+# before MMEngine sets up the process group.
+_RANK_VARIABLES = dict(pytorch='RANK', slurm='SLURM_PROCID',
+                       mpi='OMPI_COMM_WORLD_RANK')
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
@@ -123,11 +130,39 @@ def test_cfg(config: str,
     return cfg
 
 
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Save checkpoints with :class:`~mmpose_ext.engine.AtomicCheckpointHook`
+    where the config asks for MMEngine's ``CheckpointHook`` (the upstream
+    configs do): same arguments, but a kill or a full disk during a save
+    never leaves the work dir without a complete checkpoint."""
+    hook = cfg.get('default_hooks', {}).get('checkpoint')
+    if hook and hook.get('type') in ('CheckpointHook',
+                                     'mmengine.CheckpointHook'):
+        hook.type = 'AtomicCheckpointHook'
+
+
+def _is_first_process(launcher: str) -> bool:
+    variable = _RANK_VARIABLES.get(launcher)
+    return variable is None or int(os.environ.get(variable, '0')) == 0
+
+
 def run_train(cfg: Config) -> Runner:
-    """Train with MMEngine's runner; returns the runner after training."""
+    """Train with MMEngine's runner; returns the runner after training.
+
+    Checkpoints are saved atomically (:func:`use_atomic_checkpoints`), and
+    the work dir is locked for the run (by the first process of a
+    distributed run): a second training there stops with
+    :class:`~mmpose_ext.apis.work_dir_lock.WorkDirLockedError` before it
+    writes anything.
+    """
     os.environ.setdefault('LOCAL_RANK', '0')
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    use_atomic_checkpoints(cfg)
+    lock = (work_dir_lock(cfg.work_dir)
+            if _is_first_process(cfg.get('launcher', 'none')) else
+            contextlib.nullcontext())
+    with lock:
+        runner = Runner.from_cfg(cfg)
+        runner.train()
     return runner
 
 

@@ -1,8 +1,9 @@
+from .checkpoint_hook import AtomicCheckpointHook
 from .cpu_amp import CPUAmpOptimWrapper
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'KDWeightScheduleHook', 'kd_weight_factor',
-    'NonFiniteLossHook', 'NonFiniteLossError'
+    'AtomicCheckpointHook', 'CPUAmpOptimWrapper', 'KDWeightScheduleHook',
+    'kd_weight_factor', 'NonFiniteLossHook', 'NonFiniteLossError'
 ]

@@ -1,0 +1,99 @@
+"""One training at a time in a work dir: a lock file naming its holder."""
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import os.path as osp
+import socket
+import time
+from typing import Iterator
+
+from mmengine.logging import print_log
+
+LOCK_FILE = 'train.lock'
+
+
+class WorkDirLockedError(RuntimeError):
+    """Another live training holds the work dir."""
+
+
+@contextlib.contextmanager
+def work_dir_lock(work_dir: str) -> Iterator[str]:
+    """Hold ``<work_dir>/train.lock`` while the block runs; yields its path.
+
+    The lock is an ``flock`` on that file, which the kernel drops when the
+    holder ends, however it ends; the file names the holder (PID, host,
+    start time) for the message others get. A file left by a killed run is
+    therefore not locked, and is taken over with a warning naming that run.
+
+    Raises:
+        WorkDirLockedError: a live process holds the lock.
+    """
+    work_dir = osp.abspath(work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, LOCK_FILE)
+    fd = _lock(path, work_dir)
+    try:
+        yield path
+    finally:
+        # Removed while still locked: a process that opened the old file
+        # meanwhile finds it gone after locking it, and opens it again.
+        if _is_linked(fd, path):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _lock(path: str, work_dir: str) -> int:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _describe(_read(fd))
+            os.close(fd)
+            raise WorkDirLockedError(
+                f'work dir {work_dir!r} is in use by another training '
+                f'({holder}; lock file {path}). Wait for it to end, stop '
+                'it, or give this run another --work-dir.') from None
+        if _is_linked(fd, path):
+            break
+        os.close(fd)
+    previous = _read(fd)
+    if previous:
+        print_log(
+            f'work dir {work_dir!r}: taking over the lock of a training '
+            f'that ended without releasing it ({_describe(previous)}), '
+            'probably killed', logger='current', level=logging.WARNING)
+    holder = dict(pid=os.getpid(), host=socket.gethostname(),
+                  started=time.strftime('%Y-%m-%d %H:%M:%S'))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(holder).encode(), 0)
+    return fd
+
+
+def _is_linked(fd: int, path: str) -> bool:
+    """Whether ``fd`` is still the file at ``path``."""
+    try:
+        linked = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (opened.st_dev, opened.st_ino) == (linked.st_dev, linked.st_ino)
+
+
+def _read(fd: int) -> dict:
+    """The holder a lock file names; ``{}`` if it names none (the holder
+    has not written it yet, or it is not ours)."""
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0))
+    except ValueError:
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def _describe(holder: dict) -> str:
+    if 'pid' not in holder:
+        return 'PID unknown'
+    return (f'PID {holder["pid"]} on host {holder.get("host", "?")}, '
+            f'started {holder.get("started", "?")}')
