@@ -331,3 +331,29 @@ def test_image_that_does_not_decode_stops_the_epoch_naming_the_file(
         f'mpii dataset: image {image} (instance id 2) is not a decodable '
         'image; replace the file or remove its annotations')
     assert '--decode' in str(error.value)
+
+
+def test_source_declared_union_keeps_all_21_labelled_joints(tmp_path):
+    from mmpose_ext.datasets.union_dataset import UNION_METAINFO
+    from mmpose_ext.synthetic import generate_benchmark
+    generate_benchmark(tmp_path, seed=0, num_train=2, num_val=1,
+                       image_size=(112, 96))
+    dataset = DATASETS.build(dict(
+        type='UnionPoseDataset',
+        datasets=[dict(type='CocoDataset', data_root=f'{tmp_path}/coco/',
+                       data_mode='topdown',
+                       ann_file='annotations/union_train.json',
+                       data_prefix=dict(img='images/train/'),
+                       metainfo=UNION_METAINFO, skeleton='union')],
+        pipeline=[]))
+    assert dataset.sources == ['union']
+    sample = dataset[0]
+    with open(tmp_path / 'coco' / 'annotations' / 'union_train.json') as f:
+        ann, = [a for a in json.load(f)['annotations']
+                if a['id'] == sample['id']]
+    labels = np.array(ann['keypoints']).reshape(21, 3)
+    assert sample['keypoints'].shape == (1, 21, 2)
+    visible = np.asarray(sample['keypoints_visible'][0]).reshape(21, -1)
+    assert np.array_equal(visible[:, 0] > 0, labels[:, 2] > 0)
+    assert np.allclose(sample['keypoints'][0][labels[:, 2] > 0],
+                       labels[labels[:, 2] > 0, :2])

@@ -204,3 +204,28 @@ def test_perturbed_mpii_predictions_score_the_hand_computed_pckh(val):
     assert 0 < expected_01 < expected < 100
     assert results['mpii/PCK'] == pytest.approx(expected, rel=1e-6)
     assert results['mpii/PCK@0.1'] == pytest.approx(expected_01, rel=1e-6)
+
+
+def test_full_truth_pckh_scores_each_unlabelled_joint(tmp_path):
+    from mmpose_ext.evaluation import FullTruthPCKh
+    from mmpose_ext.synthetic import generate_benchmark
+    generate_benchmark(tmp_path, seed=0, num_train=1, num_val=3,
+                       image_size=(112, 96))
+    ann_file = tmp_path / 'coco' / 'annotations' / 'full_truth_val.json'
+    metric = FullTruthPCKh(dict(coco=dict(ann_file=str(ann_file))))
+    with open(ann_file) as f:
+        anns = json.load(f)['annotations']
+    head_top = skeletons.UNION_KEYPOINTS.index('head_top')
+    samples = []
+    for ann in anns:
+        kpts = np.array(ann['keypoints'], float).reshape(21, 3)[:, :2]
+        kpts[head_top] += 10 * ann['head_size']  # only head top is wrong
+        samples.append(dict(dataset_name='coco', id=ann['id'],
+                            pred_instances=dict(keypoints=kpts[None])))
+    metric.process({}, samples)
+    scores = metric.compute_metrics(metric.results)
+    assert scores['coco/PCKh_labelled'] == 100.
+    assert scores['coco/PCKh_head_top'] == 0.
+    for joint in ('upper_neck', 'thorax', 'pelvis'):
+        assert scores[f'coco/PCKh_{joint}'] == 100.
+    assert 0 < scores['coco/PCKh_unlabelled'] < 100

@@ -27,6 +27,8 @@ ANNOTATIONS = {
     'mpii_val': 'mpii/annotations/mpii_val.json',
     'mpii_mat': 'mpii/annotations/mpii_gt_val.mat',
     'mpii_truth': 'mpii/annotations/full_truth_val.json',
+    'coco_union_train': 'coco/annotations/union_train.json',
+    'mpii_union_train': 'mpii/annotations/union_train.json',
 }
 
 
@@ -195,6 +197,38 @@ def test_full_truth_agrees_with_the_mpii_style(bench):
         assert np.array_equal(labelled, full_kpts[:, 2] > 0)
         assert np.array_equal(np.array(entry['joints'])[labelled],
                               full_kpts[labelled, :2])
+
+
+def test_oracle_union_labels_are_the_coco_style_plus_the_other_joints(
+        bench):
+    coco, union = load(bench, 'coco_train'), load(bench, 'coco_union_train')
+    assert union['categories'][0]['keypoints'] == list(UNION_KEYPOINTS)
+    assert union['images'] == coco['images']
+    extra = [UNION_KEYPOINTS.index(n) for n in UNION_KEYPOINTS
+             if n not in COCO_KEYPOINTS]
+    labelled_extra = 0
+    for mine, full in zip(coco['annotations'], union['annotations']):
+        assert mine['bbox'] == full['bbox']
+        full_kpts = np.array(full['keypoints']).reshape(21, 3)
+        assert np.array_equal(
+            np.array(mine['keypoints']).reshape(17, 3),
+            convert_keypoints(full_kpts, 'union', 'coco'))
+        labelled_extra += int((full_kpts[extra, 2] > 0).sum())
+    assert labelled_extra > 0
+
+
+def test_oracle_union_labels_of_the_mpii_style_label_the_face(bench):
+    entries, union = load(bench, 'mpii_train'), load(bench, 'mpii_union_train')
+    assert len(union['annotations']) == len(entries)
+    face = [UNION_KEYPOINTS.index(n) for n in UNION_KEYPOINTS
+            if n not in MPII_KEYPOINTS]
+    for entry, full in zip(entries, union['annotations']):
+        full_kpts = np.array(full['keypoints']).reshape(21, 3)
+        mpii = convert_keypoints(full_kpts, 'union', 'mpii')
+        assert np.array_equal(np.array(entry['joints_vis']) == 1,
+                              mpii[:, 2] > 0)
+    assert any(np.array(a['keypoints']).reshape(21, 3)[face, 2].any()
+               for a in union['annotations'])
 
 
 def test_mpii_gt_mat_is_the_one_based_mpii_json(bench):
