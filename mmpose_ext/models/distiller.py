@@ -17,6 +17,7 @@ from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
                                         build_teacher, check_teacher_dtype,
                                         parse_teacher_specs,
+                                        teacher_autocast,
                                         teacher_autocast_dtype)
 from mmpose_ext.teacher_cache import (TeacherCache, TeacherOutputs,
                                       teacher_entries, teacher_signature)
@@ -169,8 +170,9 @@ class MultiTeacherDistiller(BaseModel):
         self.teacher_channels_last = teacher_channels_last
         self.kd_scale = 1.0
         self.teacher_specs = parse_teacher_specs(teachers)
-        # A plain list keeps teachers out of state_dict(), train() and the
-        # optimizer; _apply() below still moves them with the student.
+        # A plain list keeps teachers out of state_dict(), train(), the
+        # optimizer and DDP; _apply() below still moves them with the
+        # student.
         self.teachers: List[nn.Module] = [
             build_teacher(spec) for spec in self.teacher_specs
         ]
@@ -229,9 +231,15 @@ class MultiTeacherDistiller(BaseModel):
         return teacher.head.in_channels
 
     def _apply(self, fn, *args, **kwargs):
+        # Every move (to, cuda, cpu, float, double, to_empty, and the
+        # runner's model.to(device)) goes through here, also when a parent
+        # module is moved. The teachers' image preprocessing casts inputs to
+        # its own recorded device, which MMEngine updates only on registered
+        # sub-modules, so it is set from where the teacher's weights went.
         super()._apply(fn, *args, **kwargs)
         for teacher in getattr(self, 'teachers', []):
             teacher._apply(fn, *args, **kwargs)
+            teacher._set_device(next(teacher.parameters()).device)
         return self
 
     def train(self, mode: bool = True):
@@ -306,9 +314,7 @@ class MultiTeacherDistiller(BaseModel):
         if self.teacher_channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         dtype = teacher_autocast_dtype(self.teacher_dtype, inputs.device)
-        # Also switches off (float32) or overrides an outer training autocast.
-        with torch.autocast(inputs.device.type, dtype=dtype or torch.bfloat16,
-                            enabled=dtype is not None):
+        with teacher_autocast(inputs.device, dtype):
             feats = teacher.extract_feat(inputs)
             simcc_x, simcc_y = teacher.head(feats)
         return simcc_x.float(), simcc_y.float(), feats[-1].float()
