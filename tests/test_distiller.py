@@ -328,6 +328,28 @@ def test_teacher_layout_and_precision_keep_the_targets(tiny):
         assert runs['bfloat16'][1][key].item() != ref_losses[key].item()
 
 
+def test_bfloat16_teachers_ignore_a_logit_offset(tiny):
+    """A softmax does not see a constant added to every logit; bfloat16
+    logits of 8 would, rounded in steps of 1/16 (KD losses moved by 1-4%),
+    so the teacher head runs in float32."""
+    cfg = copy.deepcopy(tiny)
+    cfg.model.update(teacher_dtype='bfloat16')
+    batch = _batch(cfg, _build(cfg))
+    runs = {}
+    for offset in (0., 8.):
+        model = _build(cfg)
+        for teacher in model.teachers:
+            for layer in (teacher.head.cls_x, teacher.head.cls_y):
+                layer.register_forward_hook(
+                    lambda module, args, out, offset=offset: out + offset)
+        runs[offset] = _targets(model, batch)[0]
+    for teacher, (x, y, mask) in runs[0.].items():
+        shifted_x, shifted_y, shifted_mask = runs[8.][teacher]
+        assert torch.allclose(shifted_x, x, atol=1e-4)
+        assert torch.allclose(shifted_y, y, atol=1e-4)
+        assert torch.equal(shifted_mask, mask)
+
+
 def test_teacher_dtype_must_be_known(tiny):
     cfg = copy.deepcopy(tiny)
     cfg.model.teacher_dtype = 'int8'
