@@ -103,9 +103,13 @@ class MultiTeacherDistiller(BaseModel):
 
     Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
     batch per teacher (in bfloat16 and channels-last layout where that is
-    faster, see ``teacher_dtype``), and are not registered sub-modules: they are absent
-    from ``state_dict()`` and so from checkpoints, and ``model.train()`` never
-    reaches them. Every KD term is multiplied by ``kd_scale``, which
+    faster, see ``teacher_dtype``), and are not registered sub-modules: they
+    are absent from ``state_dict()`` and so from checkpoints, from
+    ``parameters()`` and so from the optimizer and from DistributedDataParallel
+    (which neither wraps nor synchronises them), and ``model.train()`` never
+    reaches them. They follow every device and dtype move of the distiller
+    (``to``, ``cuda``, ``double``...), their image preprocessing included.
+    Every KD term is multiplied by ``kd_scale``, which
     :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
     progress. The runner sums the returned ``loss*`` terms once.
 
