@@ -132,3 +132,29 @@ def test_dist_test_metrics_equal_one_process_metrics(distributed_run,
     for key, value in single.items():
         assert distributed[key] == pytest.approx(value, abs=1e-6), key
 
+
+@pytest.mark.parametrize('script, args, command', [
+    ('slurm_train.sh', ['gpu', 'kd', 'cfg.py', 'work', '--amp'],
+     ['train.py', 'cfg.py', '--work-dir=work', '--launcher', 'slurm',
+      '--amp']),
+    ('slurm_test.sh', ['gpu', 'kd', 'cfg.py', 'ckpt.pth', '--out', 'p.pkl'],
+     ['test.py', 'cfg.py', 'ckpt.pth', '--launcher', 'slurm', '--out',
+      'p.pkl']),
+])
+def test_slurm_scripts_hand_srun_the_tasks_and_the_slurm_launcher(
+        tmp_path, script, args, command):
+    srun = tmp_path / 'srun'  # records its arguments instead of a job
+    srun.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$SRUN_LOG"\n')
+    srun.chmod(0o755)
+    log = tmp_path / 'srun.log'
+    env = dict(os.environ, PATH=f'{tmp_path}{os.pathsep}{os.environ["PATH"]}',
+               SRUN_LOG=str(log), GPUS='16', GPUS_PER_NODE='8',
+               SRUN_ARGS='--qos=high --time=1:00:00', PYTHON='python3')
+    subprocess.run(['bash', osp.join(REPO_ROOT, 'tools', script), *args],
+                   env=env, check=True, timeout=60)
+    tools = osp.join(REPO_ROOT, 'tools')
+    assert log.read_text().splitlines() == [
+        '-p', 'gpu', '--job-name=kd', '--gres=gpu:8', '--ntasks=16',
+        '--ntasks-per-node=8', '--cpus-per-task=5', '--kill-on-bad-exit=1',
+        '--qos=high', '--time=1:00:00', 'python3', '-u',
+        osp.join(tools, command[0]), *command[1:]]
