@@ -120,17 +120,21 @@ def write_mpii(root, split='train', num_images=4, seed=1,
     return path
 
 
-@pytest.fixture
-def coco_mpii_root(tmp_path):
-    """``data/`` with coco/ and mpii/ train and val splits, as configs expect.
-    """
-    root = tmp_path / 'data'
+def write_coco_mpii(root):
+    """coco/ and mpii/ train and val splits under ``root``, as configs
+    expect."""
     coco, mpii = str(root / 'coco'), str(root / 'mpii')
     write_coco(coco, 'train', seed=0)
     write_coco(coco, 'val', seed=2, extra=False)
     write_mpii(mpii, 'train', seed=1)
     write_mpii(mpii, 'val', seed=3, missing_image=False)
     return root
+
+
+@pytest.fixture
+def coco_mpii_root(tmp_path):
+    """``data/`` with coco/ and mpii/ train and val splits."""
+    return write_coco_mpii(tmp_path / 'data')
 
 
 # --- inference (tests/test_inference.py, tests/test_onnx.py) ----------------

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
+from mmengine.model import BaseDataPreprocessor
+from mmengine.optim import OptimWrapper
 from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
@@ -28,10 +30,13 @@ def _build(cfg) -> MultiTeacherDistiller:
     return MODELS.build(copy.deepcopy(cfg.model))
 
 
-def _batch(cfg, model, size=4):
+def _samples(cfg, size=4):
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    data = pseudo_collate([dataset[i] for i in range(size)])
-    return model.data_preprocessor(data, True)
+    return pseudo_collate([dataset[i] for i in range(size)])
+
+
+def _batch(cfg, model, size=4):
+    return model.data_preprocessor(_samples(cfg, size), True)
 
 
 def test_kd_loss_matches_hand_computation():
@@ -148,6 +153,41 @@ def test_teacher_weights_and_bn_statistics_survive_training_steps(tiny):
     changed = [k for k, v in model.student.state_dict().items()
                if not torch.equal(v, student_before[k])]
     assert changed
+
+
+@pytest.mark.parametrize('move', [
+    lambda model: model.to('meta'),
+    lambda model: model.to_empty(device='meta'),
+], ids=['to', 'to_empty'])
+def test_teachers_and_their_preprocessing_follow_a_device_move(tiny, move):
+    """``meta`` stands in for a GPU: a device every machine has."""
+    model = _build(tiny)
+    batch = _batch(tiny, model)
+    move(model)
+    meta = torch.device('meta')
+    for spec, teacher in zip(model.teacher_specs, model.teachers):
+        assert all(t.device == meta for t in teacher.state_dict().values())
+        preprocessors = [m for m in teacher.modules()
+                         if isinstance(m, BaseDataPreprocessor)]
+        assert preprocessors and all(p.device == meta for p in preprocessors)
+        targets = model._teacher_targets(spec, teacher,
+                                         batch['data_samples'], 128, 128,
+                                         meta)
+        assert targets.x.device == meta and targets.mask.device == meta
+    assert not any('teacher' in k for k in model.state_dict())
+
+
+def test_a_training_step_runs_after_a_dtype_move(tiny):
+    model = _build(tiny).to(torch.float64)
+    for teacher in model.teachers:
+        assert all(t.dtype == torch.float64
+                   for t in teacher.state_dict().values()
+                   if t.is_floating_point())
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
+    model.train()
+    log_vars = model.train_step(_samples(tiny), optim)
+    assert log_vars['loss'].dtype == torch.float64
+    assert all(torch.isfinite(v) for v in log_vars.values())
 
 
 def test_three_teachers_each_get_their_own_term(tiny):
@@ -286,6 +326,28 @@ def test_teacher_layout_and_precision_keep_the_targets(tiny):
         assert runs['bfloat16'][1][key].item() == pytest.approx(
             ref_losses[key].item(), rel=1e-2)
         assert runs['bfloat16'][1][key].item() != ref_losses[key].item()
+
+
+def test_bfloat16_teachers_ignore_a_logit_offset(tiny):
+    """A softmax does not see a constant added to every logit; bfloat16
+    logits of 8 would, rounded in steps of 1/16 (KD losses moved by 1-4%),
+    so the teacher head runs in float32."""
+    cfg = copy.deepcopy(tiny)
+    cfg.model.update(teacher_dtype='bfloat16')
+    batch = _batch(cfg, _build(cfg))
+    runs = {}
+    for offset in (0., 8.):
+        model = _build(cfg)
+        for teacher in model.teachers:
+            for layer in (teacher.head.cls_x, teacher.head.cls_y):
+                layer.register_forward_hook(
+                    lambda module, args, out, offset=offset: out + offset)
+        runs[offset] = _targets(model, batch)[0]
+    for teacher, (x, y, mask) in runs[0.].items():
+        shifted_x, shifted_y, shifted_mask = runs[8.][teacher]
+        assert torch.allclose(shifted_x, x, atol=1e-4)
+        assert torch.allclose(shifted_y, y, atol=1e-4)
+        assert torch.equal(shifted_mask, mask)
 
 
 def test_teacher_dtype_must_be_known(tiny):

@@ -3,9 +3,11 @@
 import contextlib
 import os
 import os.path as osp
+from datetime import timedelta
 from typing import Optional
 
 import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -146,6 +148,31 @@ def _is_first_process(launcher: str) -> bool:
     return variable is None or int(os.environ.get(variable, '0')) == 0
 
 
+def _start_cpu_distributed(cfg: Config) -> None:
+    """Make ``--launcher pytorch`` (``tools/dist_train.sh``,
+    ``tools/dist_test.sh``) work on machines without CUDA.
+
+    MMEngine's launcher pins a CUDA device per process, which fails on the
+    CPU: the process group is started here over gloo, and the runner uses it
+    as it is. The model is wrapped by
+    :class:`~mmpose_ext.engine.CPUDistributedDataParallel` unless the config
+    names a wrapper.
+    """
+    if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
+            or torch_dist.is_initialized()):
+        return
+    timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+    torch_dist.init_process_group(
+        backend='gloo',
+        **({} if timeout is None else dict(timeout=timedelta(
+            seconds=timeout))))
+    if cfg.get('model_wrapper_cfg') is None:
+        # What MMEngine's runner would build, on the CPU.
+        cfg.model_wrapper_cfg = dict(
+            type='CPUDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
 def run_train(cfg: Config) -> Runner:
     """Train with MMEngine's runner; returns the runner after training.
 
@@ -161,6 +188,7 @@ def run_train(cfg: Config) -> Runner:
             if _is_first_process(cfg.get('launcher', 'none')) else
             contextlib.nullcontext())
     with lock:
+        _start_cpu_distributed(cfg)
         runner = Runner.from_cfg(cfg)
         runner.train()
     return runner
@@ -169,6 +197,7 @@ def run_train(cfg: Config) -> Runner:
 def run_test(cfg: Config) -> dict:
     """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
     os.environ.setdefault('LOCAL_RANK', '0')
+    _start_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     return runner.test()
 

@@ -1,9 +1,11 @@
 from .checkpoint_hook import AtomicCheckpointHook
 from .cpu_amp import CPUAmpOptimWrapper
+from .cpu_ddp import CPUDistributedDataParallel
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'CPUAmpOptimWrapper', 'KDWeightScheduleHook',
-    'kd_weight_factor', 'NonFiniteLossHook', 'NonFiniteLossError'
+    'AtomicCheckpointHook', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
+    'KDWeightScheduleHook', 'kd_weight_factor', 'NonFiniteLossHook',
+    'NonFiniteLossError'
 ]

@@ -17,6 +17,7 @@ from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
                                         build_teacher, check_teacher_dtype,
                                         parse_teacher_specs,
+                                        teacher_autocast,
                                         teacher_autocast_dtype)
 from mmpose_ext.teacher_cache import (TeacherCache, TeacherOutputs,
                                       teacher_entries, teacher_signature)
@@ -102,9 +103,13 @@ class MultiTeacherDistiller(BaseModel):
 
     Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
     batch per teacher (in bfloat16 and channels-last layout where that is
-    faster, see ``teacher_dtype``), and are not registered sub-modules: they are absent
-    from ``state_dict()`` and so from checkpoints, and ``model.train()`` never
-    reaches them. Every KD term is multiplied by ``kd_scale``, which
+    faster, see ``teacher_dtype``), and are not registered sub-modules: they
+    are absent from ``state_dict()`` and so from checkpoints, from
+    ``parameters()`` and so from the optimizer and from DistributedDataParallel
+    (which neither wraps nor synchronises them), and ``model.train()`` never
+    reaches them. They follow every device and dtype move of the distiller
+    (``to``, ``cuda``, ``double``...), their image preprocessing included.
+    Every KD term is multiplied by ``kd_scale``, which
     :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
     progress. The runner sums the returned ``loss*`` terms once.
 
@@ -126,7 +131,9 @@ class MultiTeacherDistiller(BaseModel):
             ``'float32'``, ``'bfloat16'``, ``'float16'`` (autocast), or
             ``'auto'``: bfloat16 where the device computes it natively (on
             this project's CPU that makes the teachers about 2x faster),
-            float32 elsewhere. Their outputs are cast to float32 before the
+            float32 elsewhere. It applies to backbone and neck; the head,
+            whose SimCC logits bfloat16 would round too coarsely, runs in
+            the weights' precision. Outputs are cast to float32 before the
             losses. Defaults to ``'auto'``.
         teacher_channels_last (bool): run the teachers in channels-last
             memory layout, which oneDNN convolutions prefer on CPUs.
@@ -169,8 +176,9 @@ class MultiTeacherDistiller(BaseModel):
         self.teacher_channels_last = teacher_channels_last
         self.kd_scale = 1.0
         self.teacher_specs = parse_teacher_specs(teachers)
-        # A plain list keeps teachers out of state_dict(), train() and the
-        # optimizer; _apply() below still moves them with the student.
+        # A plain list keeps teachers out of state_dict(), train(), the
+        # optimizer and DDP; _apply() below still moves them with the
+        # student.
         self.teachers: List[nn.Module] = [
             build_teacher(spec) for spec in self.teacher_specs
         ]
@@ -229,9 +237,15 @@ class MultiTeacherDistiller(BaseModel):
         return teacher.head.in_channels
 
     def _apply(self, fn, *args, **kwargs):
+        # Every move (to, cuda, cpu, float, double, to_empty, and the
+        # runner's model.to(device)) goes through here, also when a parent
+        # module is moved. The teachers' image preprocessing casts inputs to
+        # its own recorded device, which MMEngine updates only on registered
+        # sub-modules, so it is set from where the teacher's weights went.
         super()._apply(fn, *args, **kwargs)
         for teacher in getattr(self, 'teachers', []):
             teacher._apply(fn, *args, **kwargs)
+            teacher._set_device(next(teacher.parameters()).device)
         return self
 
     def train(self, mode: bool = True):
@@ -306,11 +320,16 @@ class MultiTeacherDistiller(BaseModel):
         if self.teacher_channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         dtype = teacher_autocast_dtype(self.teacher_dtype, inputs.device)
-        # Also switches off (float32) or overrides an outer training autocast.
-        with torch.autocast(inputs.device.type, dtype=dtype or torch.bfloat16,
-                            enabled=dtype is not None):
+        with teacher_autocast(inputs.device, dtype):
             feats = teacher.extract_feat(inputs)
-            simcc_x, simcc_y = teacher.head(feats)
+        # The head in the weights' precision: SimCC logits carry offsets of
+        # 5-10, which bfloat16 rounds in steps of 1/32-1/16, ten times that
+        # after beta; that moved KD losses by 1-4%. The head is 2% of an
+        # RTMPose-m teacher's FLOPs.
+        head_dtype = next(teacher.head.parameters()).dtype
+        with teacher_autocast(inputs.device, None):
+            simcc_x, simcc_y = teacher.head(
+                tuple(f.to(head_dtype) for f in feats))
         return simcc_x.float(), simcc_y.float(), feats[-1].float()
 
     @staticmethod

@@ -1,4 +1,5 @@
 """Teacher declarations and frozen teacher models."""
+import contextlib
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
@@ -150,6 +151,16 @@ def teacher_autocast_dtype(choice: str,
         return None
     dtype = TEACHER_DTYPES[check_teacher_dtype(choice)]
     return None if dtype == torch.float32 else dtype
+
+
+def teacher_autocast(device: torch.device, dtype: Optional[torch.dtype]):
+    """Autocast to ``dtype`` on ``device``; ``None`` switches autocast off,
+    also an outer training autocast. Devices without autocast (``meta``) run
+    in the weights' precision."""
+    if not torch.amp.is_autocast_available(device.type):
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=dtype or torch.bfloat16,
+                          enabled=dtype is not None)
 
 
 def _resolve(path: str) -> str:
