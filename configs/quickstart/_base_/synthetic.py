@@ -8,7 +8,7 @@ qs_root = '{{fileDirname}}/../../../data/synthetic/'
 # 2x2 feature map: each joint's position squeezed into 4 numbers, and the
 # models stayed at the mean pose (COCO-style AP 0.5 after 600 iterations).
 # The head reads the stride-8 stage instead, an 8x6 map: the same grid the
-# real RTMPose head sees at 256x192 (see results/quickstart/README.md).
+# real RTMPose head sees at 256x192 (measurements: README.md, quick start).
 qs_input_size = (48, 64)     # students and the COCO-style teacher
 qs_mpii_input_size = (64, 64)  # the MPII-style teacher, square like MPII's
 qs_stride = 8
