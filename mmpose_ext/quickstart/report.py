@@ -105,6 +105,12 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
             f'no worse than -{OWN_LOSS_LIMIT:.0f} in every seed: '
             f'**{"met" if met else "not met"}**.')
     for title, key in CROSS_METRICS:
+        lead = _paired(runs, key, 'oracle', 'baseline')
+        if (lead <= 0).any():
+            out.append(
+                f'- gap closed, {title}: not defined, the oracle scored '
+                f'{_fmt(lead, True)} points against labels only.')
+            continue
         gap = gap_closed(runs, key)
         out.append(
             f'- gap closed, {title}: (distilled - labels only) / (oracle - '
@@ -123,10 +129,7 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
 def gap_closed(runs: Sequence[Dict[str, Dict]], key: str) -> np.ndarray:
     """Per seed, the share of the oracle's lead over the label-only student
     that distillation recovers."""
-    return np.array([
-        (_metric(r['distilled'], key) - _metric(r['baseline'], key)) /
-        max(_metric(r['oracle'], key) - _metric(r['baseline'], key), 1e-6)
-        for r in runs])
+    return _paired(runs, key) / _paired(runs, key, 'oracle', 'baseline')
 
 
 def _scalars(log_dir: Optional[str]) -> List[dict]:
@@ -174,7 +177,8 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
                 curve = validation_curve(record, key)
             if curve:
                 steps, values = zip(*curve)
-                ax.plot(steps, values, marker='o', label=MODEL_TITLES[name])
+                ax.plot(steps, values, marker='o', label=MODEL_TITLES[name],
+                        color=f'C{ORDER.index(name)}')
         ax.set(title=title if len(title) < 40 else title.replace(': ', ':\n'),
                xlabel='iteration (teachers: pre-training)')
         ax.title.set_fontsize(8)
@@ -204,7 +208,8 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
         means = [np.mean(_values(runs, name, f'full/{s}/PCKh_{j}') if
                          len(_values(runs, name, f'full/{s}/PCKh_{j}'))
                          else [np.nan]) for s, j in groups]
-        ax.bar(x + (i - 1) * width, means, width, label=STUDENT_LABELS[name])
+        ax.bar(x + (i - 1) * width, means, width, label=STUDENT_LABELS[name],
+               color=f'C{ORDER.index(name)}')
     ax.set_xticks(x, [f'{j}\n({s}-style)' for s, j in groups], fontsize=7)
     ax.set(ylabel='PCKh@0.5', ylim=(0, 100),
            title='cross PCKh per joint (joints the image\'s own dataset '
