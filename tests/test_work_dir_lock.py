@@ -33,15 +33,25 @@ def test_second_lock_is_refused_naming_the_holder_and_work_dir(tmp_path):
 
 
 def test_lock_file_of_a_killed_holder_is_taken_over_with_a_warning(
-        tmp_path, capsys):
+        tmp_path, monkeypatch):
+    # recorded at the call, not from a stream: MMEngine's logger keeps the
+    # stream of whichever earlier test created it
+    import logging
+
+    from mmpose_ext.apis import work_dir_lock as module
+    logged = []
+    monkeypatch.setattr(module, 'print_log',
+                        lambda msg, **kw: logged.append((msg, kw)))
     dead = subprocess.Popen([sys.executable, '-c', 'pass'])
     dead.wait()
     with open(tmp_path / LOCK_FILE, 'w') as f:
         json.dump(dict(pid=dead.pid, host='here', started='then'), f)
     with work_dir_lock(str(tmp_path)) as path:
         assert holder(path)['pid'] == os.getpid()
+    (message, kwargs), = logged
     assert f'ended without releasing it (PID {dead.pid} on host here' in \
-        capsys.readouterr().out
+        message
+    assert kwargs['level'] == logging.WARNING
 
 
 def test_release_keeps_a_lock_file_that_is_no_longer_its_own(tmp_path):
