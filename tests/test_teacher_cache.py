@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
+from mmengine.registry import DefaultScope
 from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
@@ -20,6 +21,13 @@ from tiny_configs import tiny_distill_cfg
 register_all_modules(init_default_scope=True)
 
 ALL_BINS = 10_000  # more than any axis has: the cache is then exact
+
+
+@pytest.fixture(autouse=True)
+def mmpose_scope():
+    # an earlier test's runner may have left another default scope current
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        yield
 
 
 @pytest.fixture
