@@ -9,15 +9,57 @@ from typing import Optional
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.model import is_model_wrapper
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
+from mmpose_ext.checkpoint import (check_resumable, load_weights,
+                                   read_checkpoint)
 from mmpose_ext.paths import REPO_ROOT
 
 # The environment variable holding the process rank, by launcher; read
 # before MMEngine sets up the process group.
 _RANK_VARIABLES = dict(pytorch='RANK', slurm='SLURM_PROCID',
                        mpi='OMPI_COMM_WORLD_RANK')
+
+
+class StrictLoadRunner(Runner):
+    """MMEngine's ``Runner``, loading ``load_from`` and ``--resume``
+    checkpoints strictly through :func:`mmpose_ext.checkpoint.load_weights`.
+
+    MMEngine's runner loads them non-strictly: a checkpoint of another model
+    only logs a warning, and a randomly initialised model is then trained on
+    or evaluated. Here any missing, unexpected or reshaped key stops the run
+    with the keys listed; a distillation checkpoint given with the student's
+    config loads as that student; resuming from a checkpoint without
+    training state says so instead of ``KeyError: 'iter'``.
+    """
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
+                        strict: bool = True,
+                        revise_keys: list = [(r'^module.', '')]):
+        if not strict:  # asked for explicitly: MMEngine's behaviour
+            return super().load_checkpoint(filename, map_location, strict,
+                                           revise_keys)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        checkpoint = load_weights(model, filename, map_location=map_location,
+                                  config=self.cfg.filename)
+        # load_or_resume() reaches here through resume() when resuming.
+        if self._resume:
+            check_resumable(checkpoint, filename)
+        # As in MMEngine, hooks see the checkpoint before the model takes its
+        # weights: EMAHook swaps the averaged and the raw weights in it when
+        # resuming. The keys stay those load_weights() has just checked.
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        _load_checkpoint_to_model(model, checkpoint, strict=True)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
@@ -96,6 +138,8 @@ def train_cfg(config: str,
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume: checkpoint {resume!r} does '
                                     'not exist')
+        # Before the runner is built: a bad file stops in seconds.
+        check_resumable(read_checkpoint(resume), resume)
         cfg.resume, cfg.load_from = True, resume
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True
@@ -118,6 +162,7 @@ def test_cfg(config: str,
     """The test config with MMPose's ``tools/test.py`` options applied."""
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+    read_checkpoint(checkpoint)  # a file without weights stops here
     cfg = load_config(config)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
@@ -173,6 +218,13 @@ def _start_cpu_distributed(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
+def build_runner(cfg: Config) -> Runner:
+    """The config's ``runner_type``, else :class:`StrictLoadRunner`."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return StrictLoadRunner.from_cfg(cfg)
+
+
 def run_train(cfg: Config) -> Runner:
     """Train with MMEngine's runner; returns the runner after training.
 
@@ -189,7 +241,7 @@ def run_train(cfg: Config) -> Runner:
             contextlib.nullcontext())
     with lock:
         _start_cpu_distributed(cfg)
-        runner = Runner.from_cfg(cfg)
+        runner = build_runner(cfg)
         runner.train()
     return runner
 
@@ -198,7 +250,7 @@ def run_test(cfg: Config) -> dict:
     """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
     os.environ.setdefault('LOCAL_RANK', '0')
     _start_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     return runner.test()
 
 
