@@ -14,6 +14,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from mmpose_ext.apis.config_keys import warn_unread_keys
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
@@ -62,15 +63,22 @@ class StrictLoadRunner(Runner):
         return checkpoint
 
 
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is absent."""
+def _read_config(config: str) -> Config:
     if not osp.isfile(config):
         raise FileNotFoundError(
             f'config file {config!r} does not exist (configs live under '
             f'{osp.join(REPO_ROOT, "configs")})')
-    cfg = Config.fromfile(config)
+    return Config.fromfile(config)
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file, with a clear error when it is absent and a
+    warning for each top-level key nothing reads
+    (:func:`~mmpose_ext.apis.config_keys.warn_unread_keys`)."""
+    cfg = _read_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
@@ -125,7 +133,7 @@ def train_cfg(config: str,
     ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
     path resumes from that checkpoint.
     """
-    cfg = load_config(config)
+    cfg = _read_config(config)
     cfg.launcher = launcher
     if no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -146,6 +154,7 @@ def train_cfg(config: str,
     _enable_visualization(cfg, show, show_dir, interval, wait_time)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
@@ -163,7 +172,7 @@ def test_cfg(config: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     read_checkpoint(checkpoint)  # a file without weights stops here
-    cfg = load_config(config)
+    cfg = _read_config(config)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
@@ -174,6 +183,7 @@ def test_cfg(config: str,
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=out))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
