@@ -82,3 +82,10 @@ def test_cfg_options_key_is_checked_through_train_cfg(tmp_path):
                               for p in PROJECT_CONFIGS])
 def test_project_configs_give_no_warning(config):
     _no_warning(lambda: load_config(config))
+
+
+def test_dumped_project_config_gives_no_warning(tmp_path):
+    dumped = str(tmp_path / 'dumped.py')
+    Config.fromfile(f'{REPO_ROOT}/configs/quickstart/distill_rtmpose-t_'
+                    'quickstart_synthetic-coco-mpii-96x128.py').dump(dumped)
+    _no_warning(lambda: load_config(dumped))
