@@ -22,7 +22,8 @@ but never gives targets of another crop.
 
 Layout of a cache folder::
 
-    cache.json             teachers (scale, bins, joints), topk, dataset size
+    cache.json             teachers (checkpoint sha256, scale, bins, joints),
+                           topk, dataset size
     view_0000/             one folder per view, written whole or not at all
         coco_center.npy    (N, 2) float32 teacher crop centres
         coco_scale.npy     (N, 2) float32 teacher crop scales
@@ -43,7 +44,7 @@ from torch import Tensor
 
 from mmpose_ext.fileio import atomic_write
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: teachers keyed on their checkpoint's sha256
 CACHE_FILE = 'cache.json'
 AXES = ('x', 'y')
 # A cached crop is the sample's crop if centre and scale agree this closely
@@ -59,15 +60,31 @@ def view_dir(root: str, view: int) -> str:
     return osp.join(root, f'view_{view:04d}')
 
 
-def teacher_signature(name: str, checkpoint: Optional[str], scale: float,
+def teacher_signature(name: str, checkpoint: Optional[str],
+                      checkpoint_sha256: Optional[str], scale: float,
                       num_joints: int, bins: Tuple[int, int]) -> dict:
-    """What a cached teacher's outputs depend on: its checkpoint (file
-    name; OpenMMLab's carry their hash), KD softmax scale, joints and bins.
+    """What a cached teacher's outputs depend on: its weights (the
+    checkpoint file's sha256; the quick start names every teacher
+    ``coco.pth`` or ``mpii.pth`` whatever it holds), KD softmax scale,
+    joints and bins. ``checkpoint`` (the file name) is kept to name it in
+    messages, not compared.
     """
     return dict(name=name,
                 checkpoint=osp.basename(checkpoint) if checkpoint else None,
+                checkpoint_sha256=checkpoint_sha256,
                 scale=float(scale), num_joints=int(num_joints),
                 bins_x=int(bins[0]), bins_y=int(bins[1]))
+
+
+# The signature fields a cache must agree on with the live teacher.
+SIGNATURE_KEYS = ('checkpoint_sha256', 'scale', 'num_joints', 'bins_x',
+                  'bins_y')
+
+
+def signature_differences(cached: dict, live: dict) -> List[str]:
+    """``'field: cache X, teacher Y'`` for every keyed field that differs."""
+    return [f'{key}: cache {cached.get(key)!r}, teacher {live.get(key)!r}'
+            for key in SIGNATURE_KEYS if cached.get(key) != live.get(key)]
 
 
 def entry_name(teacher: str, *parts: str) -> str:
@@ -158,7 +175,7 @@ class TeacherCache:
         root (str): the cache folder (``tools/cache_teachers.py --out``).
         signatures (Sequence[dict]): :func:`teacher_signature` of every
             teacher the distiller has; each must be in the cache, made with
-            the same scale, joints and bins.
+            the same weights (sha256), scale, joints and bins.
 
     Raises:
         TeacherCacheError: no cache there, no complete view, or made for
@@ -176,13 +193,19 @@ class TeacherCache:
         cached = {t['name']: t for t in meta['teachers']}
         for signature in signatures:
             name = signature['name']
-            if cached.get(name) != signature:
+            if name not in cached:
                 raise TeacherCacheError(
-                    f'teacher cache {root!r} was made for '
-                    f'{cached.get(name, "no teacher of that name")}, but '
-                    f'teacher {name!r} is {signature}: remake the cache for '
-                    'these teachers (tools/cache_teachers.py) into another '
-                    'folder')
+                    f'teacher cache {root!r} holds no teacher {name!r} (it '
+                    f'holds {sorted(cached)}): remake the cache for these '
+                    'teachers (tools/cache_teachers.py) into another folder')
+            differences = signature_differences(cached[name], signature)
+            if differences:
+                raise TeacherCacheError(
+                    f'teacher cache {root!r} was made for another teacher '
+                    f'{name!r} than this config\'s (checkpoint '
+                    f'{signature["checkpoint"]!r}): '
+                    + '; '.join(differences) + '. Remake the cache for these '
+                    'teachers (tools/cache_teachers.py) into another folder')
         self.size = meta['dataset_size']
         self.signatures = {s['name']: s for s in signatures}
         self.views = {view: self._open(view) for view in complete_views(root)}

@@ -59,6 +59,30 @@ def _losses(model, dataset, keys):
         return model(**data, mode='loss')
 
 
+def _save_teachers(cfg, folder, seed):
+    """Give the tiny teachers checkpoint files named as the quick start
+    names them, ``coco.pth`` and ``mpii.pth``, with weights from ``seed``."""
+    os.makedirs(folder, exist_ok=True)
+    for teacher in cfg.model.teachers:
+        torch.manual_seed(seed)
+        path = os.path.join(folder, f'{teacher["name"]}.pth')
+        torch.save(dict(state_dict=MODELS.build(teacher['config'])
+                        .state_dict()), path)
+        teacher['checkpoint'] = path
+    return cfg
+
+
+def _cli(argv):
+    import importlib.util
+
+    from conftest import REPO
+    spec = importlib.util.spec_from_file_location(
+        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    cli.main(argv)
+
+
 def _live_and_cached(cfg, folder, keys):
     """Losses on the samples ``keys`` with live teachers and with the
     cache in ``folder``."""
@@ -220,8 +244,34 @@ def test_cache_of_other_teacher_settings_is_refused(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')
     cfg = copy.deepcopy(replay_cfg)
     cfg.model.teachers[0]['temperature'] = 2.0
-    with pytest.raises(TeacherCacheError, match="teacher 'coco' is .*remake"):
+    with pytest.raises(TeacherCacheError,
+                       match="made for another teacher 'coco' .*scale: cache "
+                       '10.0, teacher 5.0. Remake'):
         _build(cfg, folder)
+
+
+def test_cache_of_other_weights_under_the_same_file_name_is_refused(
+        replay_cfg, tmp_path):
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=1)
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    _build(replay_cfg, folder)  # the same weights: accepted
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=2)  # retrained
+    with pytest.raises(TeacherCacheError,
+                       match=r"another teacher 'coco' than this config's "
+                       r"\(checkpoint 'coco.pth'\): checkpoint_sha256: cache "
+                       "'[0-9a-f]{64}', teacher '[0-9a-f]{64}'"):
+        _build(replay_cfg, folder)
+
+
+def test_cache_of_the_same_weights_under_another_name_is_used(replay_cfg,
+                                                             tmp_path):
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=1)
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    for teacher in replay_cfg.model.teachers:
+        renamed = str(tmp_path / f'{teacher["name"]}_teacher.pth')
+        os.rename(teacher['checkpoint'], renamed)
+        teacher['checkpoint'] = renamed
+    assert _build(replay_cfg, folder).cache is not None
 
 
 def test_cache_without_a_complete_view_is_refused(replay_cfg, tmp_path):
@@ -243,21 +293,14 @@ def test_feature_distillation_cannot_use_a_cache(replay_cfg, tmp_path):
 # --- end to end --------------------------------------------------------------
 
 def test_training_reads_the_cache_made_by_the_command(replay_cfg, tmp_path):
-    import importlib.util
-
     from mmengine.runner import Runner
-    from conftest import REPO
     config = str(tmp_path / 'cached.py')
     cfg = copy.deepcopy(replay_cfg)
     cfg.model.teacher_cache = str(tmp_path / 'cache')
     cfg.train_cfg.max_epochs = 2
     cfg.train_cfg.val_interval = 10  # no validation: training only
     cfg.dump(config)
-    spec = importlib.util.spec_from_file_location(
-        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
-    cli.main([config, '--views', '2', '--batch-size', '4'])
+    _cli([config, '--views', '2', '--batch-size', '4'])
     runner = Runner.from_cfg(cfg)
     runner.train()
     for teacher in ('coco', 'mpii'):  # every step of both epochs
