@@ -215,11 +215,21 @@ class TeacherCache:
                 'with tools/cache_teachers.py')
 
     def _open(self, view: int) -> Dict[str, np.ndarray]:
+        """The view's arrays of the distiller's teachers, memory-mapped,
+        each checked to be readable and of the cache's size."""
         folder = view_dir(self.root, view)
-        return {
-            osp.splitext(f)[0]: np.load(osp.join(folder, f), mmap_mode='r')
-            for f in os.listdir(folder) if f.endswith('.npy')
-        }
+        arrays = {}
+        for name, signature in self.signatures.items():
+            joints = (self.size, signature['num_joints'])
+            shapes = {entry_name(name, 'center'): (self.size, 2),
+                      entry_name(name, 'scale'): (self.size, 2)}
+            for axis in AXES:
+                shapes.update({entry_name(name, axis, 'bins'): joints,
+                               entry_name(name, axis, 'logits'): joints,
+                               entry_name(name, axis, 'lse'): joints})
+            for key, shape in shapes.items():
+                arrays[key] = _read_view_array(self.root, view, key, shape)
+        return arrays
 
     def lookup(self, name: str, keys: Sequence[Optional[Tuple[int, int]]],
                centers: np.ndarray, scales: np.ndarray) -> np.ndarray:
@@ -263,16 +273,52 @@ class TeacherCache:
         return TeacherOutputs(px, py, peak_x, peak_y, max_x, max_y)
 
 
+def _rebuild_view_hint(root: str, view: int) -> str:
+    return (f'Rebuild that view: delete {view_dir(root, view)} and run '
+            f'python tools/cache_teachers.py CONFIG --out {root} --views N '
+            'again (complete views are kept)')
+
+
+def _read_view_array(root: str, view: int, key: str,
+                     shape: Tuple[int, ...]) -> np.ndarray:
+    """A view's array, memory-mapped, whose shape starts with ``shape``."""
+    path = osp.join(view_dir(root, view), f'{key}.npy')
+    try:
+        array = np.load(path, mmap_mode='r')
+    except FileNotFoundError:
+        problem = 'is missing'
+    except (OSError, ValueError, EOFError) as err:  # empty, truncated...
+        problem = f'cannot be read ({type(err).__name__}: {err})'
+    else:
+        if tuple(array.shape[:len(shape)]) == tuple(shape):
+            return array
+        problem = f'has shape {array.shape}, expected {shape} first'
+    raise TeacherCacheError(f'teacher cache file {path} {problem}. '
+                            + _rebuild_view_hint(root, view))
+
+
 def read_cache_meta(root: str) -> Optional[dict]:
+    """``cache.json`` of cache folder ``root``; ``None`` if there is none.
+
+    Raises:
+        TeacherCacheError: the file is not this version's valid JSON.
+    """
     path = osp.join(root, CACHE_FILE)
     if not osp.isfile(path):
         return None
-    with open(path) as f:
-        meta = json.load(f)
-    if meta.get('version') != CACHE_VERSION:
+    try:
+        with open(path, encoding='utf-8') as f:
+            meta = json.load(f)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
         raise TeacherCacheError(
-            f'teacher cache {root!r} has format version '
-            f'{meta.get("version")}, this code reads {CACHE_VERSION}: '
+            f'teacher cache file {path} is corrupt ({err}); the views cannot '
+            f'be checked against the teachers without it: delete {root} and '
+            'make the cache again with tools/cache_teachers.py') from None
+    version = meta.get('version') if isinstance(meta, dict) else None
+    if version != CACHE_VERSION:
+        raise TeacherCacheError(
+            f'teacher cache {root!r} has format version {version} '
+            f'({path}), this code reads {CACHE_VERSION}: delete it and '
             'remake it with tools/cache_teachers.py')
     return meta
 

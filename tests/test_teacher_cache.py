@@ -274,6 +274,47 @@ def test_cache_of_the_same_weights_under_another_name_is_used(replay_cfg,
     assert _build(replay_cfg, folder).cache is not None
 
 
+def test_corrupt_cache_json_is_named_with_the_fix(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    meta = os.path.join(folder, 'cache.json')
+    with open(meta, 'w') as f:
+        f.write('{"version": 2, "teach')
+    with pytest.raises(TeacherCacheError,
+                       match=f'teacher cache file {meta} is corrupt .*delete '
+                       f'{folder} and make the cache again'):
+        _build(replay_cfg, folder)
+
+
+def test_corrupt_cache_json_stops_the_caching_tool(replay_cfg, tmp_path,
+                                                   capsys):
+    folder = tmp_path / 'cache'
+    folder.mkdir()
+    (folder / 'cache.json').write_text('')
+    config = str(tmp_path / 'cfg.py')
+    replay_cfg.dump(config)
+    with pytest.raises(SystemExit):
+        _cli([config, '--views', '1', '--out', str(folder)])
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f'cache_teachers.py: error: teacher cache file '
+                          f'{folder}/cache.json is corrupt')
+
+
+@pytest.mark.parametrize('damage', [
+    lambda path: open(path, 'wb').close(),
+    lambda path: os.truncate(path, os.path.getsize(path) // 2),
+    os.remove,
+], ids=['empty', 'truncated', 'missing'])
+def test_damaged_view_array_names_the_file_and_the_view_to_rebuild(
+        replay_cfg, tmp_path, damage):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    view = os.path.join(folder, 'view_0000')
+    damage(os.path.join(view, 'coco_x_logits.npy'))
+    with pytest.raises(TeacherCacheError,
+                       match=f'teacher cache file {view}/coco_x_logits.npy '
+                       f'.*Rebuild that view: delete {view} and run'):
+        _build(replay_cfg, folder)
+
+
 def test_cache_without_a_complete_view_is_refused(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')
     os.remove(os.path.join(folder, 'view_0000', 'done'))
