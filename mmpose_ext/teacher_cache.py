@@ -35,6 +35,7 @@ Layout of a cache folder::
 import json
 import os
 import os.path as osp
+import re
 import shutil
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -334,6 +335,37 @@ def complete_views(root: str) -> List[int]:
     return views
 
 
+_TEMPORARY_VIEW = re.compile(r'^view_\d+\.tmp-(\d+)$')
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_dead_writers_views(root: str) -> List[str]:
+    """Remove the temporary view folders (``view_XXXX.tmp-PID``) of writers
+    that no longer run, as a killed ``cache_teachers.py`` leaves them.
+    Folders of running processes are left alone (another writer may be
+    filling them).
+
+    Returns:
+        list[str]: the folders removed.
+    """
+    removed = []
+    for entry in sorted(os.listdir(root)):
+        match = _TEMPORARY_VIEW.match(entry)
+        if match and not _process_alive(int(match.group(1))):
+            shutil.rmtree(osp.join(root, entry), ignore_errors=True)
+            removed.append(osp.join(root, entry))
+    return removed
+
+
 def write_view(root: str, view: int, arrays: Dict[str, np.ndarray]) -> str:
     """Write one view's arrays into a temporary folder, then rename it into
     place, so a view folder is always complete."""
@@ -420,6 +452,8 @@ def make_teacher_cache(cfg,
     write_cache_meta(out_dir, dict(
         version=CACHE_VERSION, teachers=model.cache_signatures(), topk=topk,
         dataset_size=len(dataset), seed=dataset.seed))
+    for folder in remove_dead_writers_views(out_dir):
+        log(f'removed {folder}, left by a killed run')
     done = set(complete_views(out_dir))
     written = []
     for view in range(num_views):

@@ -2,6 +2,8 @@
 targets against live ones, fallback, resuming and bad caches."""
 import copy
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -217,6 +219,21 @@ def test_a_killed_run_resumes_at_the_view_it_was_writing(replay_cfg,
     assert complete_views(str(folder)) == [0, 1]
     assert (folder / 'view_0000' / 'coco_x_logits.npy').read_bytes() == \
         before
+
+
+def test_caching_removes_temporary_views_of_dead_writers_only(replay_cfg,
+                                                             tmp_path):
+    folder = tmp_path / 'cache'
+    make_teacher_cache(replay_cfg, str(folder), 1, log=_quiet)
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()  # a pid no process has any more
+    left = folder / f'view_0001.tmp-{dead.pid}'
+    busy = folder / f'view_0002.tmp-{os.getppid()}'  # a running writer's
+    for partial in (left, busy):
+        partial.mkdir()
+        (partial / 'coco_center.npy').write_bytes(b'partial')
+    make_teacher_cache(replay_cfg, str(folder), 1, log=_quiet)
+    assert not left.exists() and busy.exists()
 
 
 def test_cache_settings_must_match_the_folder(replay_cfg, tmp_path):
