@@ -14,9 +14,10 @@ from mmpose.utils import register_all_modules
 
 from mmpose_ext.datasets import ReplayDataset, ViewSampler
 from mmpose_ext.models import TeacherConfigError
-from mmpose_ext.teacher_cache import (TeacherCacheError, complete_views,
+from mmpose_ext.teacher_cache import (MAX_TRUNCATION_ERROR, TeacherCacheError,
+                                      bins_needed, complete_views,
                                       dense_distribution, make_teacher_cache,
-                                      sparse_simcc)
+                                      sparse_simcc, truncation_error)
 from tiny_configs import tiny_distill_cfg
 
 register_all_modules(init_default_scope=True)
@@ -155,6 +156,32 @@ def test_sparse_distribution_is_exact_on_kept_bins_and_keeps_all_mass():
                            scale), exact, atol=1e-6)
 
 
+def _rtmpose_like_logits(num_bins=384):
+    """SimCC logits of a trained RTMPose: a Gaussian peak (sigma 5 bins, as
+    its codec's) over a little noise."""
+    gen = torch.Generator().manual_seed(0)
+    bins = torch.arange(num_bins, dtype=torch.float32)
+    centers = torch.rand(8, 17, 1, generator=gen) * (num_bins - 80) + 40
+    peaks = torch.exp(-(bins - centers)**2 / (2 * 5.**2))
+    return peaks + 0.02 * torch.randn(8, 17, num_bins, generator=gen)
+
+
+@pytest.mark.parametrize('temperature, within_limit', [
+    (1, True), (2, False), (4, False)])
+def test_16_bins_hold_rtmpose_targets_only_at_temperature_1(
+        temperature, within_limit):
+    error = truncation_error(_rtmpose_like_logits(), 10 / temperature, 16)
+    assert (error.mean() <= MAX_TRUNCATION_ERROR) == within_limit
+
+
+def test_bins_needed_bring_the_truncation_error_within_the_limit():
+    logits = _rtmpose_like_logits()
+    k = bins_needed(logits, 10 / 4, 16)
+    assert 16 < k < 384
+    assert truncation_error(logits, 10 / 4, k).mean() <= \
+        MAX_TRUNCATION_ERROR < truncation_error(logits, 10 / 4, k // 2).mean()
+
+
 # --- cached targets ----------------------------------------------------------
 
 def test_cached_targets_give_the_live_losses(replay_cfg, tmp_path):
@@ -175,6 +202,23 @@ def test_top16_cache_keeps_the_losses_within_a_percent(replay_cfg, tmp_path):
     for name in ('coco', 'mpii'):
         assert cached[f'loss_kd_{name}'].item() == pytest.approx(
             live[f'loss_kd_{name}'].item(), rel=1e-2)
+
+
+def test_the_bins_caching_asks_for_keep_the_losses_within_a_percent(
+        replay_cfg, tmp_path):
+    # At temperature 10 the tiny teachers' targets are flat enough that 16
+    # bins misplace about 10% of their mass.
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[0]['temperature'] = 10.
+    with pytest.raises(TeacherCacheError, match="teacher 'coco': 16 bins "
+                       'per joint keep its KD targets') as err:
+        _cache(cfg, tmp_path / 'cache16', topk=16)
+    topk = int(str(err.value).split('--topk ')[1].split(')')[0])
+    live, cached = _live_and_cached(
+        cfg, _cache(cfg, tmp_path / 'cache', topk=topk),
+        [(0, i) for i in range(4)])
+    assert cached['loss_kd_coco'].item() == pytest.approx(
+        live['loss_kd_coco'].item(), rel=1e-2)
 
 
 def test_samples_the_cache_lacks_go_through_the_teachers(replay_cfg,
@@ -234,6 +278,23 @@ def test_caching_removes_temporary_views_of_dead_writers_only(replay_cfg,
         (partial / 'coco_center.npy').write_bytes(b'partial')
     make_teacher_cache(replay_cfg, str(folder), 1, log=_quiet)
     assert not left.exists() and busy.exists()
+
+
+def test_caching_tool_refuses_bins_that_do_not_hold_the_targets(
+        replay_cfg, tmp_path, capsys):
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[1]['temperature'] = 10.
+    config = str(tmp_path / 'hot.py')
+    cfg.dump(config)
+    with pytest.raises(SystemExit) as exit_info:
+        _cli([config, '--views', '1', '--batch-size', '4', '--out',
+              str(tmp_path / 'cache')])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cache_teachers.py: error: teacher 'mpii': 16 bins "
+                          'per joint keep its KD targets')
+    assert 'Cache more bins (--topk ' in err and '\n' not in err
+    assert complete_views(str(tmp_path / 'cache')) == []
 
 
 def test_cache_settings_must_match_the_folder(replay_cfg, tmp_path):
