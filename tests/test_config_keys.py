@@ -87,5 +87,5 @@ def test_project_configs_give_no_warning(config):
 def test_dumped_project_config_gives_no_warning(tmp_path):
     dumped = str(tmp_path / 'dumped.py')
     Config.fromfile(f'{REPO_ROOT}/configs/quickstart/distill_rtmpose-t_'
-                    'quickstart_synthetic-coco-mpii-96x128.py').dump(dumped)
+                    'quickstart_synthetic-coco-mpii-64x48.py').dump(dumped)
     _no_warning(lambda: load_config(dumped))
