@@ -53,8 +53,9 @@ AXES = ('x', 'y')
 # The most of a KD target's probability mass (total variation, mean over a
 # batch's joints) a cache may put on other bins than the teacher does. With
 # the topk this asks for, the cached KD loss stays within 1% of the live one
-# (tests/test_teacher_cache.py); 16 bins, within it at temperature 1, were
-# measured 0.7-12% off at temperatures 2 and 4.
+# (tests/test_teacher_cache.py); 16 bins were measured 0.7-12% off at
+# temperatures 2 and 4, and misplace 4-5% of the shipped quick-start
+# teachers' targets already at temperature 1.
 MAX_TRUNCATION_ERROR = 0.01
 # A cached crop is the sample's crop if centre and scale agree this closely
 # (pixels); replayed augmentation reproduces them bit for bit.
@@ -154,8 +155,9 @@ def check_truncation(teacher: str, logits: Dict[str, Tensor], scale: float,
     less accurately than :data:`MAX_TRUNCATION_ERROR` (on average over the
     batch's joints), and say how many bins would do.
 
-    A higher temperature flattens the targets: 16 bins keep those of RTMPose
-    teachers to a fraction of a percent at temperature 1, not at 2 or 4.
+    A higher temperature flattens the targets, and less certain teachers
+    (the quick start's, at 64x48) spread them wider: 16 bins are not always
+    enough, even at temperature 1.
 
     Args:
         teacher (str): the teacher's name, for the message.

@@ -156,9 +156,9 @@ def test_sparse_distribution_is_exact_on_kept_bins_and_keeps_all_mass():
                            scale), exact, atol=1e-6)
 
 
-def _rtmpose_like_logits(num_bins=384):
-    """SimCC logits of a trained RTMPose: a Gaussian peak (sigma 5 bins, as
-    its codec's) over a little noise."""
+def _sharp_simcc_logits(num_bins=384):
+    """SimCC logits shaped like the labels of RTMPose's 256x192 codec: a
+    Gaussian peak (sigma 5 bins) over a little noise."""
     gen = torch.Generator().manual_seed(0)
     bins = torch.arange(num_bins, dtype=torch.float32)
     centers = torch.rand(8, 17, 1, generator=gen) * (num_bins - 80) + 40
@@ -168,14 +168,14 @@ def _rtmpose_like_logits(num_bins=384):
 
 @pytest.mark.parametrize('temperature, within_limit', [
     (1, True), (2, False), (4, False)])
-def test_16_bins_hold_rtmpose_targets_only_at_temperature_1(
+def test_16_bins_hold_sharp_targets_only_at_temperature_1(
         temperature, within_limit):
-    error = truncation_error(_rtmpose_like_logits(), 10 / temperature, 16)
+    error = truncation_error(_sharp_simcc_logits(), 10 / temperature, 16)
     assert (error.mean() <= MAX_TRUNCATION_ERROR) == within_limit
 
 
 def test_bins_needed_bring_the_truncation_error_within_the_limit():
-    logits = _rtmpose_like_logits()
+    logits = _sharp_simcc_logits()
     k = bins_needed(logits, 10 / 4, 16)
     assert 16 < k < 384
     assert truncation_error(logits, 10 / 4, k).mean() <= \
