@@ -12,7 +12,9 @@ Each teacher's output per joint and axis is stored sparsely: the ``topk``
 largest logits with their bins, and the log-sum-exp of all scaled logits.
 The KD distribution ``q = softmax(scale * logits)`` (``scale = beta / T``) is
 exact on the stored bins; the remaining mass, ``1 - sum(q_topk)``, is spread
-evenly over the other bins.
+evenly over the other bins. How much of ``q``'s mass that misplaces grows
+with the temperature; caching refuses ``topk`` bins that misplace more than
+1% of it (:func:`check_truncation`) and says how many would do.
 
 A sample is served from the cache only when its view was cached and the
 teacher crop it was cut with equals the cached one (centre and scale); any
@@ -22,7 +24,8 @@ but never gives targets of another crop.
 
 Layout of a cache folder::
 
-    cache.json             teachers (scale, bins, joints), topk, dataset size
+    cache.json             teachers (checkpoint sha256, scale, bins, joints),
+                           topk, dataset size
     view_0000/             one folder per view, written whole or not at all
         coco_center.npy    (N, 2) float32 teacher crop centres
         coco_scale.npy     (N, 2) float32 teacher crop scales
@@ -34,6 +37,7 @@ Layout of a cache folder::
 import json
 import os
 import os.path as osp
+import re
 import shutil
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -43,9 +47,16 @@ from torch import Tensor
 
 from mmpose_ext.fileio import atomic_write
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: teachers keyed on their checkpoint's sha256
 CACHE_FILE = 'cache.json'
 AXES = ('x', 'y')
+# The most of a KD target's probability mass (total variation, mean over a
+# batch's joints) a cache may put on other bins than the teacher does. With
+# the topk this asks for, the cached KD loss stays within 1% of the live one
+# (tests/test_teacher_cache.py); 16 bins were measured 0.7-12% off at
+# temperatures 2 and 4, and misplace 4-5% of the shipped quick-start
+# teachers' targets already at temperature 1.
+MAX_TRUNCATION_ERROR = 0.01
 # A cached crop is the sample's crop if centre and scale agree this closely
 # (pixels); replayed augmentation reproduces them bit for bit.
 CROP_TOLERANCE = 1e-3
@@ -59,15 +70,31 @@ def view_dir(root: str, view: int) -> str:
     return osp.join(root, f'view_{view:04d}')
 
 
-def teacher_signature(name: str, checkpoint: Optional[str], scale: float,
+def teacher_signature(name: str, checkpoint: Optional[str],
+                      checkpoint_sha256: Optional[str], scale: float,
                       num_joints: int, bins: Tuple[int, int]) -> dict:
-    """What a cached teacher's outputs depend on: its checkpoint (file
-    name; OpenMMLab's carry their hash), KD softmax scale, joints and bins.
+    """What a cached teacher's outputs depend on: its weights (the
+    checkpoint file's sha256; the quick start names every teacher
+    ``coco.pth`` or ``mpii.pth`` whatever it holds), KD softmax scale,
+    joints and bins. ``checkpoint`` (the file name) is kept to name it in
+    messages, not compared.
     """
     return dict(name=name,
                 checkpoint=osp.basename(checkpoint) if checkpoint else None,
+                checkpoint_sha256=checkpoint_sha256,
                 scale=float(scale), num_joints=int(num_joints),
                 bins_x=int(bins[0]), bins_y=int(bins[1]))
+
+
+# The signature fields a cache must agree on with the live teacher.
+SIGNATURE_KEYS = ('checkpoint_sha256', 'scale', 'num_joints', 'bins_x',
+                  'bins_y')
+
+
+def signature_differences(cached: dict, live: dict) -> List[str]:
+    """``'field: cache X, teacher Y'`` for every keyed field that differs."""
+    return [f'{key}: cache {cached.get(key)!r}, teacher {live.get(key)!r}'
+            for key in SIGNATURE_KEYS if cached.get(key) != live.get(key)]
 
 
 def entry_name(teacher: str, *parts: str) -> str:
@@ -79,15 +106,79 @@ def teacher_entries(teacher: str, centers: np.ndarray, scales: np.ndarray,
                     logits_x: Tensor, logits_y: Tensor, scale: float,
                     topk: int) -> Dict[str, np.ndarray]:
     """What a view stores of one teacher on a batch: its crops and its
-    sparse outputs (:func:`sparse_simcc`)."""
+    sparse outputs (:func:`sparse_simcc`).
+
+    Raises:
+        TeacherCacheError: ``topk`` bins keep the KD targets less accurately
+            than :data:`MAX_TRUNCATION_ERROR` at this ``scale``.
+    """
     entries = {
         entry_name(teacher, 'center'): np.asarray(centers, np.float32),
         entry_name(teacher, 'scale'): np.asarray(scales, np.float32)
     }
+    check_truncation(teacher, dict(x=logits_x, y=logits_y), scale, topk)
     for axis, logits in zip(AXES, (logits_x, logits_y)):
         for part, value in sparse_simcc(logits, scale, topk).items():
             entries[entry_name(teacher, axis, part)] = value
     return entries
+
+
+def truncation_error(logits: Tensor, scale: float, topk: int) -> Tensor:
+    """``(N, K)`` total variation distance between the KD target
+    ``softmax(scale * logits)`` and its sparse form with ``topk`` bins
+    (:func:`dense_distribution`): the share of the target's mass the cache
+    puts on the wrong bins."""
+    q = torch.softmax(logits.float() * scale, -1)
+    rest = q.sort(-1, descending=True).values[..., topk:]
+    if rest.shape[-1] == 0:
+        return q.new_zeros(q.shape[:-1])
+    fill = rest.sum(-1, keepdim=True) / rest.shape[-1]
+    return 0.5 * (rest - fill).abs().sum(-1)
+
+
+def bins_needed(logits: Tensor, scale: float, topk: int,
+                limit: float = MAX_TRUNCATION_ERROR) -> int:
+    """The least of ``2 * topk``, ``4 * topk``... (and all bins) whose mean
+    :func:`truncation_error` is within ``limit``."""
+    num_bins = logits.shape[-1]
+    k = topk
+    while k < num_bins:
+        k = min(2 * k, num_bins)
+        if truncation_error(logits, scale, k).mean() <= limit:
+            break
+    return k
+
+
+def check_truncation(teacher: str, logits: Dict[str, Tensor], scale: float,
+                     topk: int) -> None:
+    """Refuse to cache ``topk`` bins of a teacher whose KD targets they keep
+    less accurately than :data:`MAX_TRUNCATION_ERROR` (on average over the
+    batch's joints), and say how many bins would do.
+
+    A higher temperature flattens the targets, and less certain teachers
+    (the quick start's, at 64x48) spread them wider: 16 bins are not always
+    enough, even at temperature 1.
+
+    Args:
+        teacher (str): the teacher's name, for the message.
+        logits (dict[str, Tensor]): ``(N, K, bins)`` logits per axis.
+        scale (float): the KD softmax scale, ``beta / temperature``.
+        topk (int): bins to be cached per joint.
+    """
+    errors = {axis: float(truncation_error(value, scale, topk).mean())
+              for axis, value in logits.items()}
+    axis = max(errors, key=errors.get)
+    if errors[axis] <= MAX_TRUNCATION_ERROR:
+        return
+    # Half the limit on this batch leaves room for the batches after it.
+    needed = max(bins_needed(value, scale, topk, MAX_TRUNCATION_ERROR / 2)
+                 for value in logits.values())
+    raise TeacherCacheError(
+        f'teacher {teacher!r}: {topk} bins per joint keep its KD targets on '
+        f'the {axis} axis only to within {errors[axis]:.1%} of their mass at '
+        f'softmax scale {scale:g} (beta / temperature); a cache allows '
+        f'{MAX_TRUNCATION_ERROR:.0%}. Cache more bins (--topk {needed}) or '
+        'distil at a lower temperature')
 
 
 def sparse_simcc(logits: Tensor, scale: float,
@@ -158,7 +249,7 @@ class TeacherCache:
         root (str): the cache folder (``tools/cache_teachers.py --out``).
         signatures (Sequence[dict]): :func:`teacher_signature` of every
             teacher the distiller has; each must be in the cache, made with
-            the same scale, joints and bins.
+            the same weights (sha256), scale, joints and bins.
 
     Raises:
         TeacherCacheError: no cache there, no complete view, or made for
@@ -176,13 +267,19 @@ class TeacherCache:
         cached = {t['name']: t for t in meta['teachers']}
         for signature in signatures:
             name = signature['name']
-            if cached.get(name) != signature:
+            if name not in cached:
                 raise TeacherCacheError(
-                    f'teacher cache {root!r} was made for '
-                    f'{cached.get(name, "no teacher of that name")}, but '
-                    f'teacher {name!r} is {signature}: remake the cache for '
-                    'these teachers (tools/cache_teachers.py) into another '
-                    'folder')
+                    f'teacher cache {root!r} holds no teacher {name!r} (it '
+                    f'holds {sorted(cached)}): remake the cache for these '
+                    'teachers (tools/cache_teachers.py) into another folder')
+            differences = signature_differences(cached[name], signature)
+            if differences:
+                raise TeacherCacheError(
+                    f'teacher cache {root!r} was made for another teacher '
+                    f'{name!r} than this config\'s (checkpoint '
+                    f'{signature["checkpoint"]!r}): '
+                    + '; '.join(differences) + '. Remake the cache for these '
+                    'teachers (tools/cache_teachers.py) into another folder')
         self.size = meta['dataset_size']
         self.signatures = {s['name']: s for s in signatures}
         self.views = {view: self._open(view) for view in complete_views(root)}
@@ -192,11 +289,21 @@ class TeacherCache:
                 'with tools/cache_teachers.py')
 
     def _open(self, view: int) -> Dict[str, np.ndarray]:
+        """The view's arrays of the distiller's teachers, memory-mapped,
+        each checked to be readable and of the cache's size."""
         folder = view_dir(self.root, view)
-        return {
-            osp.splitext(f)[0]: np.load(osp.join(folder, f), mmap_mode='r')
-            for f in os.listdir(folder) if f.endswith('.npy')
-        }
+        arrays = {}
+        for name, signature in self.signatures.items():
+            joints = (self.size, signature['num_joints'])
+            shapes = {entry_name(name, 'center'): (self.size, 2),
+                      entry_name(name, 'scale'): (self.size, 2)}
+            for axis in AXES:
+                shapes.update({entry_name(name, axis, 'bins'): joints,
+                               entry_name(name, axis, 'logits'): joints,
+                               entry_name(name, axis, 'lse'): joints})
+            for key, shape in shapes.items():
+                arrays[key] = _read_view_array(self.root, view, key, shape)
+        return arrays
 
     def lookup(self, name: str, keys: Sequence[Optional[Tuple[int, int]]],
                centers: np.ndarray, scales: np.ndarray) -> np.ndarray:
@@ -240,16 +347,52 @@ class TeacherCache:
         return TeacherOutputs(px, py, peak_x, peak_y, max_x, max_y)
 
 
+def _rebuild_view_hint(root: str, view: int) -> str:
+    return (f'Rebuild that view: delete {view_dir(root, view)} and run '
+            f'python tools/cache_teachers.py CONFIG --out {root} --views N '
+            'again (complete views are kept)')
+
+
+def _read_view_array(root: str, view: int, key: str,
+                     shape: Tuple[int, ...]) -> np.ndarray:
+    """A view's array, memory-mapped, whose shape starts with ``shape``."""
+    path = osp.join(view_dir(root, view), f'{key}.npy')
+    try:
+        array = np.load(path, mmap_mode='r')
+    except FileNotFoundError:
+        problem = 'is missing'
+    except (OSError, ValueError, EOFError) as err:  # empty, truncated...
+        problem = f'cannot be read ({type(err).__name__}: {err})'
+    else:
+        if tuple(array.shape[:len(shape)]) == tuple(shape):
+            return array
+        problem = f'has shape {array.shape}, expected {shape} first'
+    raise TeacherCacheError(f'teacher cache file {path} {problem}. '
+                            + _rebuild_view_hint(root, view))
+
+
 def read_cache_meta(root: str) -> Optional[dict]:
+    """``cache.json`` of cache folder ``root``; ``None`` if there is none.
+
+    Raises:
+        TeacherCacheError: the file is not this version's valid JSON.
+    """
     path = osp.join(root, CACHE_FILE)
     if not osp.isfile(path):
         return None
-    with open(path) as f:
-        meta = json.load(f)
-    if meta.get('version') != CACHE_VERSION:
+    try:
+        with open(path, encoding='utf-8') as f:
+            meta = json.load(f)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
         raise TeacherCacheError(
-            f'teacher cache {root!r} has format version '
-            f'{meta.get("version")}, this code reads {CACHE_VERSION}: '
+            f'teacher cache file {path} is corrupt ({err}); the views cannot '
+            f'be checked against the teachers without it: delete {root} and '
+            'make the cache again with tools/cache_teachers.py') from None
+    version = meta.get('version') if isinstance(meta, dict) else None
+    if version != CACHE_VERSION:
+        raise TeacherCacheError(
+            f'teacher cache {root!r} has format version {version} '
+            f'({path}), this code reads {CACHE_VERSION}: delete it and '
             'remake it with tools/cache_teachers.py')
     return meta
 
@@ -263,6 +406,37 @@ def complete_views(root: str) -> List[int]:
                 osp.join(root, entry, 'done')):
             views.append(int(entry[5:]))
     return views
+
+
+_TEMPORARY_VIEW = re.compile(r'^view_\d+\.tmp-(\d+)$')
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_dead_writers_views(root: str) -> List[str]:
+    """Remove the temporary view folders (``view_XXXX.tmp-PID``) of writers
+    that no longer run, as a killed ``cache_teachers.py`` leaves them.
+    Folders of running processes are left alone (another writer may be
+    filling them).
+
+    Returns:
+        list[str]: the folders removed.
+    """
+    removed = []
+    for entry in sorted(os.listdir(root)):
+        match = _TEMPORARY_VIEW.match(entry)
+        if match and not _process_alive(int(match.group(1))):
+            shutil.rmtree(osp.join(root, entry), ignore_errors=True)
+            removed.append(osp.join(root, entry))
+    return removed
 
 
 def write_view(root: str, view: int, arrays: Dict[str, np.ndarray]) -> str:
@@ -351,6 +525,8 @@ def make_teacher_cache(cfg,
     write_cache_meta(out_dir, dict(
         version=CACHE_VERSION, teachers=model.cache_signatures(), topk=topk,
         dataset_size=len(dataset), seed=dataset.seed))
+    for folder in remove_dead_writers_views(out_dir):
+        log(f'removed {folder}, left by a killed run')
     done = set(complete_views(out_dir))
     written = []
     for view in range(num_views):

@@ -1,8 +1,10 @@
 """MMEngine checkpoints load under torch's ``weights_only`` default; files
-holding anything else are refused without running the code they carry.
+holding anything else are refused without running the code they carry;
+weights load strictly, a distillation checkpoint's student included.
 ``AtomicCheckpointHook`` saves them whole or not at all."""
 import argparse
 import errno
+import importlib.util
 import os
 import os.path as osp
 import re
@@ -19,10 +21,15 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from torch import nn
 
 import mmpose_ext  # noqa: F401  (installs the safe checkpoint loader)
-from mmpose_ext.checkpoint import UnsafeCheckpointError, safe_torch_load
+from mmpose_ext.apis.runner import StrictLoadRunner
+from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
+                                   UnsafeCheckpointError, load_weights,
+                                   safe_torch_load)
 from mmpose_ext.engine import AtomicCheckpointHook
 from mmpose_ext.fileio import AtomicLocalBackend, atomic_output
-from mmpose_ext.paths import UNION_METAINFO_FILE
+from mmpose_ext.paths import REPO_ROOT, UNION_METAINFO_FILE
+from conftest import write_coco, write_mpii
+from tiny_configs import tiny_student_cfg
 
 
 class ToyModel(BaseModel):
@@ -44,12 +51,23 @@ class ToyPoseData(list):
     metainfo = parse_pose_metainfo(dict(from_file=UNION_METAINFO_FILE))
 
 
-def toy_runner(work_dir, name, checkpoint=None, max_epochs=1, **kwargs):
+class ToyDistiller(nn.Module):
+    """A distiller's state dict: ``student.*`` and projector keys."""
+
+    def __init__(self):
+        super().__init__()
+        self.student = ToyModel()
+        self.projectors = nn.ModuleDict(dict(coco=nn.Linear(1, 1)))
+
+
+def toy_runner(work_dir, name, checkpoint=None, max_epochs=1,
+               runner_cls=Runner, model=None, **kwargs):
     torch.manual_seed(0)
     data = ToyPoseData(dict(inputs=torch.randn(2), labels=torch.randn(1))
                        for _ in range(4))
-    return Runner(
-        model=ToyModel(), work_dir=str(work_dir), experiment_name=name,
+    return runner_cls(
+        model=model or ToyModel(), work_dir=str(work_dir),
+        experiment_name=name,
         train_dataloader=dict(
             dataset=data, batch_size=2, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False)),
@@ -284,3 +302,210 @@ def test_save_best_keeps_only_the_latest_best_checkpoint(tmp_path):
                       save_best='acc', max_keep_ckpts=1).train()
     assert [f for f in files(tmp_path) if f.endswith('.pth')] == [
         'best_acc_epoch_2.pth', 'epoch_2.pth']
+
+
+# --- strict loading ----------------------------------------------------------
+
+def test_weights_of_another_model_stop_with_the_keys(tmp_path):
+    path = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=dict(conv=torch.ones(1),
+                                    linear__weight=torch.ones(1, 2))), path)
+    with pytest.raises(CheckpointMismatchError) as err:
+        load_weights(ToyModel(), path, config='toy.py')
+    message = str(err.value)
+    assert f"checkpoint '{path}' does not fit the model of config " \
+        "'toy.py'" in message
+    assert '2 missing keys (linear.weight, linear.bias)' in message
+    assert '2 unexpected keys (conv, linear__weight)' in message
+
+
+def test_weights_of_another_shape_stop_with_both_shapes(tmp_path):
+    wide = ToyModel()
+    wide.linear = nn.Linear(3, 1)
+    path = str(tmp_path / 'wide.pth')
+    torch.save(dict(state_dict=wide.state_dict()), path)
+    with pytest.raises(CheckpointMismatchError,
+                       match=re.escape('1 shape-mismatched keys (linear.'
+                                       'weight: checkpoint (1, 3) vs model '
+                                       '(1, 2))')):
+        load_weights(ToyModel(), path)
+
+
+def test_distillation_checkpoint_loads_its_student(tmp_path):
+    distiller = ToyDistiller()
+    path = str(tmp_path / 'distill.pth')
+    torch.save(dict(state_dict=distiller.state_dict()), path)
+    student = ToyModel()
+    loaded = load_weights(student, path)
+    assert set(loaded['state_dict']) == {'linear.weight', 'linear.bias'}
+    for key, value in distiller.student.state_dict().items():
+        assert torch.equal(student.state_dict()[key], value)
+    load_weights(ToyDistiller(), path)  # and, as it is, its distiller
+
+
+@pytest.mark.parametrize('content, described', [
+    (torch.ones(3, 4), 'a bare tensor of shape (3, 4)'),
+    (dict(model=dict(w=1)), "a dict with keys [model] and no 'state_dict'"),
+], ids=['bare-tensor', 'no-state-dict'])
+def test_file_without_weights_is_not_a_checkpoint(tmp_path, content,
+                                                  described):
+    path = str(tmp_path / 'weights.pth')
+    torch.save(content, path)
+    with pytest.raises(CheckpointError,
+                       match=re.escape(f"'{path}' is not a model checkpoint: "
+                                       f'it holds {described}')):
+        load_weights(ToyModel(), path)
+
+
+def test_runner_refuses_load_from_of_another_model(tmp_path):
+    path = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=dict(conv=torch.ones(1))), path)
+    runner = toy_runner(tmp_path, 'toy_load_other',
+                        runner_cls=StrictLoadRunner,
+                        load_from=path)
+    with pytest.raises(CheckpointMismatchError, match='1 unexpected keys'):
+        runner.load_or_resume()
+
+
+def test_runner_loads_a_distillation_checkpoint_into_the_student_and_ema(
+        tmp_path):
+    distiller = ToyDistiller()
+    path = str(tmp_path / 'distill.pth')
+    torch.save(dict(state_dict=distiller.state_dict()), path)
+    runner = toy_runner(tmp_path, 'toy_load_distill',
+                        runner_cls=StrictLoadRunner,
+                        load_from=path,
+                        custom_hooks=[dict(type='EMAHook')])
+    runner.call_hook('before_run')  # EMAHook makes its averaged copy
+    runner.load_or_resume()
+    ema_hook, = [h for h in runner.hooks if type(h).__name__ == 'EMAHook']
+    ema = ema_hook.ema_model.module
+    for key, value in distiller.student.state_dict().items():
+        assert torch.equal(runner.model.state_dict()[key], value)
+        assert torch.equal(ema.state_dict()[key], value)
+
+
+def test_strict_runner_resumes_from_its_checkpoint(trained, tmp_path):
+    _, path = trained
+    runner = toy_runner(tmp_path, 'toy_strict_resume',
+                        runner_cls=StrictLoadRunner,
+                        resume=True, load_from=str(path))
+    runner.load_or_resume()
+    assert runner.epoch == 1 and runner.iter == 2
+
+
+def test_resuming_from_weights_without_training_state_says_so(
+        trained, tmp_path):
+    runner, _ = trained
+    path = str(tmp_path / 'weights_only.pth')
+    torch.save(dict(state_dict=runner.model.state_dict()), path)
+    resuming = toy_runner(tmp_path, 'toy_resume_weights',
+                          runner_cls=StrictLoadRunner, resume=True,
+                          load_from=path)
+    with pytest.raises(CheckpointError,
+                       match=re.escape(f"cannot resume from '{path}': it "
+                                       'holds weights but no training state '
+                                       '(no meta.epoch, meta.iter, '
+                                       'message_hub)')):
+        resuming.load_or_resume()
+
+
+# --- through tools/test.py and tools/train.py --------------------------------
+
+def _cli(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def student(tmp_path_factory):
+    """The tiny student's config file and its (random) weights, once for
+    the tests below (dumping a config takes seconds)."""
+    from mmpose.registry import MODELS
+    from mmpose.utils import register_all_modules
+    register_all_modules()
+    root = tmp_path_factory.mktemp('student')
+    data = root / 'data'
+    write_coco(str(data / 'coco'), 'train', seed=0)
+    write_coco(str(data / 'coco'), 'val', seed=2, extra=False)
+    write_mpii(str(data / 'mpii'), 'train', seed=1)
+    write_mpii(str(data / 'mpii'), 'val', seed=3, missing_image=False)
+    cfg = tiny_student_cfg(str(data), str(root / 'work'))
+    config = str(root / 'student.py')
+    cfg.dump(config)
+    torch.manual_seed(0)
+    return config, MODELS.build(cfg.model).state_dict()
+
+
+def _exit_message(capsys, main, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err.strip()
+
+
+def _teacher_like(state, path):
+    """``state`` with a 17-joint head: another model's checkpoint."""
+    state = dict(state)
+    state['head.final_layer.weight'] = torch.zeros(17, 384, 1, 1)
+    state['head.final_layer.bias'] = torch.zeros(17)
+    torch.save(dict(state_dict=state), path)
+    return path
+
+
+def test_test_py_stops_on_a_checkpoint_of_another_model(student, tmp_path,
+                                                        capsys):
+    config, state = student
+    ckpt = _teacher_like(state, str(tmp_path / 'teacher.pth'))
+    err = _exit_message(capsys, _cli('test').main, [config, ckpt])
+    assert err.startswith(f"test.py: error: checkpoint '{ckpt}' does not fit "
+                          f"the model of config '{config}': 2 shape-"
+                          'mismatched keys (head.final_layer.weight')
+    assert '\n' not in err
+
+
+def test_test_py_refuses_a_bare_tensor(student, tmp_path, capsys):
+    config, _ = student
+    ckpt = str(tmp_path / 'tensor.pth')
+    torch.save(torch.zeros(3), ckpt)
+    err = _exit_message(capsys, _cli('test').main, [config, ckpt])
+    assert err.startswith(f"test.py: error: '{ckpt}' is not a model "
+                          'checkpoint: it holds a bare tensor of shape (3,)')
+
+
+def test_test_py_evaluates_a_distillation_checkpoint_with_the_student_config(
+        student, tmp_path):
+    config, state = student
+    ckpt = str(tmp_path / 'distill.pth')
+    torch.save(dict(state_dict={
+        **{f'student.{k}': v for k, v in state.items()},
+        'projectors.coco.weight': torch.zeros(1)}), ckpt)
+    _cli('test').main([config, ckpt, '--work-dir', str(tmp_path / 'test')])
+
+
+def test_train_py_resume_from_weights_without_training_state_says_so(
+        student, tmp_path, capsys):
+    config, state = student
+    ckpt = str(tmp_path / 'weights.pth')
+    torch.save(dict(state_dict=state), ckpt)
+    err = _exit_message(capsys, _cli('train').main,
+                        [config, '--resume', ckpt])
+    assert err.startswith(f"train.py: error: cannot resume from '{ckpt}': it "
+                          'holds weights but no training state')
+
+
+def test_train_py_resume_from_another_model_stops_with_its_keys(
+        student, tmp_path, capsys):
+    config, state = student
+    path = _teacher_like(state, str(tmp_path / 'teacher.pth'))
+    ckpt = str(tmp_path / 'teacher_run.pth')  # saved by a training run
+    torch.save(dict(torch.load(path), meta=dict(epoch=1, iter=10),
+                    message_hub=dict()), ckpt)
+    err = _exit_message(capsys, _cli('train').main,
+                        [config, '--resume', ckpt])
+    assert err.startswith(f"train.py: error: checkpoint '{ckpt}' does not fit "
+                          'the model')
+    assert 'head.final_layer.bias: checkpoint (17,) vs model (21,)' in err

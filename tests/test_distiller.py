@@ -266,7 +266,7 @@ def test_teacher_checkpoint_that_does_not_fit_names_teacher_and_keys(
     with pytest.raises(TeacherConfigError) as err:
         _build(cfg)
     assert "teacher 'coco'" in str(err.value)
-    assert 'shape mismatches' in str(err.value)
+    assert 'shape-mismatched keys' in str(err.value)
     assert 'head' in str(err.value)
 
 

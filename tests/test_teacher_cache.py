@@ -2,6 +2,8 @@
 targets against live ones, fallback, resuming and bad caches."""
 import copy
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,9 +15,10 @@ from mmpose.utils import register_all_modules
 
 from mmpose_ext.datasets import ReplayDataset, ViewSampler
 from mmpose_ext.models import TeacherConfigError
-from mmpose_ext.teacher_cache import (TeacherCacheError, complete_views,
+from mmpose_ext.teacher_cache import (MAX_TRUNCATION_ERROR, TeacherCacheError,
+                                      bins_needed, complete_views,
                                       dense_distribution, make_teacher_cache,
-                                      sparse_simcc)
+                                      sparse_simcc, truncation_error)
 from tiny_configs import tiny_distill_cfg
 
 register_all_modules(init_default_scope=True)
@@ -65,6 +68,30 @@ def _losses(model, dataset, keys):
         pseudo_collate([dataset[k] for k in keys]), True)
     with torch.no_grad():
         return model(**data, mode='loss')
+
+
+def _save_teachers(cfg, folder, seed):
+    """Give the tiny teachers checkpoint files named as the quick start
+    names them, ``coco.pth`` and ``mpii.pth``, with weights from ``seed``."""
+    os.makedirs(folder, exist_ok=True)
+    for teacher in cfg.model.teachers:
+        torch.manual_seed(seed)
+        path = os.path.join(folder, f'{teacher["name"]}.pth')
+        torch.save(dict(state_dict=MODELS.build(teacher['config'])
+                        .state_dict()), path)
+        teacher['checkpoint'] = path
+    return cfg
+
+
+def _cli(argv):
+    import importlib.util
+
+    from conftest import REPO
+    spec = importlib.util.spec_from_file_location(
+        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    cli.main(argv)
 
 
 def _live_and_cached(cfg, folder, keys):
@@ -137,6 +164,32 @@ def test_sparse_distribution_is_exact_on_kept_bins_and_keeps_all_mass():
                            scale), exact, atol=1e-6)
 
 
+def _sharp_simcc_logits(num_bins=384):
+    """SimCC logits shaped like the labels of RTMPose's 256x192 codec: a
+    Gaussian peak (sigma 5 bins) over a little noise."""
+    gen = torch.Generator().manual_seed(0)
+    bins = torch.arange(num_bins, dtype=torch.float32)
+    centers = torch.rand(8, 17, 1, generator=gen) * (num_bins - 80) + 40
+    peaks = torch.exp(-(bins - centers)**2 / (2 * 5.**2))
+    return peaks + 0.02 * torch.randn(8, 17, num_bins, generator=gen)
+
+
+@pytest.mark.parametrize('temperature, within_limit', [
+    (1, True), (2, False), (4, False)])
+def test_16_bins_hold_sharp_targets_only_at_temperature_1(
+        temperature, within_limit):
+    error = truncation_error(_sharp_simcc_logits(), 10 / temperature, 16)
+    assert (error.mean() <= MAX_TRUNCATION_ERROR) == within_limit
+
+
+def test_bins_needed_bring_the_truncation_error_within_the_limit():
+    logits = _sharp_simcc_logits()
+    k = bins_needed(logits, 10 / 4, 16)
+    assert 16 < k < 384
+    assert truncation_error(logits, 10 / 4, k).mean() <= \
+        MAX_TRUNCATION_ERROR < truncation_error(logits, 10 / 4, k // 2).mean()
+
+
 # --- cached targets ----------------------------------------------------------
 
 def test_cached_targets_give_the_live_losses(replay_cfg, tmp_path):
@@ -157,6 +210,23 @@ def test_top16_cache_keeps_the_losses_within_a_percent(replay_cfg, tmp_path):
     for name in ('coco', 'mpii'):
         assert cached[f'loss_kd_{name}'].item() == pytest.approx(
             live[f'loss_kd_{name}'].item(), rel=1e-2)
+
+
+def test_the_bins_caching_asks_for_keep_the_losses_within_a_percent(
+        replay_cfg, tmp_path):
+    # At temperature 10 the tiny teachers' targets are flat enough that 16
+    # bins misplace about 10% of their mass.
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[0]['temperature'] = 10.
+    with pytest.raises(TeacherCacheError, match="teacher 'coco': 16 bins "
+                       'per joint keep its KD targets') as err:
+        _cache(cfg, tmp_path / 'cache16', topk=16)
+    topk = int(str(err.value).split('--topk ')[1].split(')')[0])
+    live, cached = _live_and_cached(
+        cfg, _cache(cfg, tmp_path / 'cache', topk=topk),
+        [(0, i) for i in range(4)])
+    assert cached['loss_kd_coco'].item() == pytest.approx(
+        live['loss_kd_coco'].item(), rel=1e-2)
 
 
 def test_samples_the_cache_lacks_go_through_the_teachers(replay_cfg,
@@ -203,6 +273,38 @@ def test_a_killed_run_resumes_at_the_view_it_was_writing(replay_cfg,
         before
 
 
+def test_caching_removes_temporary_views_of_dead_writers_only(replay_cfg,
+                                                             tmp_path):
+    folder = tmp_path / 'cache'
+    make_teacher_cache(replay_cfg, str(folder), 1, log=_quiet)
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()  # a pid no process has any more
+    left = folder / f'view_0001.tmp-{dead.pid}'
+    busy = folder / f'view_0002.tmp-{os.getppid()}'  # a running writer's
+    for partial in (left, busy):
+        partial.mkdir()
+        (partial / 'coco_center.npy').write_bytes(b'partial')
+    make_teacher_cache(replay_cfg, str(folder), 1, log=_quiet)
+    assert not left.exists() and busy.exists()
+
+
+def test_caching_tool_refuses_bins_that_do_not_hold_the_targets(
+        replay_cfg, tmp_path, capsys):
+    cfg = copy.deepcopy(replay_cfg)
+    cfg.model.teachers[1]['temperature'] = 10.
+    config = str(tmp_path / 'hot.py')
+    cfg.dump(config)
+    with pytest.raises(SystemExit) as exit_info:
+        _cli([config, '--views', '1', '--batch-size', '4', '--out',
+              str(tmp_path / 'cache')])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cache_teachers.py: error: teacher 'mpii': 16 bins "
+                          'per joint keep its KD targets')
+    assert 'Cache more bins (--topk ' in err and '\n' not in err
+    assert complete_views(str(tmp_path / 'cache')) == []
+
+
 def test_cache_settings_must_match_the_folder(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache', topk=16)
     with pytest.raises(TeacherCacheError, match='made with other settings'):
@@ -228,8 +330,75 @@ def test_cache_of_other_teacher_settings_is_refused(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')
     cfg = copy.deepcopy(replay_cfg)
     cfg.model.teachers[0]['temperature'] = 2.0
-    with pytest.raises(TeacherCacheError, match="teacher 'coco' is .*remake"):
+    with pytest.raises(TeacherCacheError,
+                       match="made for another teacher 'coco' .*scale: cache "
+                       '10.0, teacher 5.0. Remake'):
         _build(cfg, folder)
+
+
+def test_cache_of_other_weights_under_the_same_file_name_is_refused(
+        replay_cfg, tmp_path):
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=1)
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    _build(replay_cfg, folder)  # the same weights: accepted
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=2)  # retrained
+    with pytest.raises(TeacherCacheError,
+                       match=r"another teacher 'coco' than this config's "
+                       r"\(checkpoint 'coco.pth'\): checkpoint_sha256: cache "
+                       "'[0-9a-f]{64}', teacher '[0-9a-f]{64}'"):
+        _build(replay_cfg, folder)
+
+
+def test_cache_of_the_same_weights_under_another_name_is_used(replay_cfg,
+                                                             tmp_path):
+    _save_teachers(replay_cfg, tmp_path / 'teachers', seed=1)
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    for teacher in replay_cfg.model.teachers:
+        renamed = str(tmp_path / f'{teacher["name"]}_teacher.pth')
+        os.rename(teacher['checkpoint'], renamed)
+        teacher['checkpoint'] = renamed
+    assert _build(replay_cfg, folder).cache is not None
+
+
+def test_corrupt_cache_json_is_named_with_the_fix(replay_cfg, tmp_path):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    meta = os.path.join(folder, 'cache.json')
+    with open(meta, 'w') as f:
+        f.write('{"version": 2, "teach')
+    with pytest.raises(TeacherCacheError,
+                       match=f'teacher cache file {meta} is corrupt .*delete '
+                       f'{folder} and make the cache again'):
+        _build(replay_cfg, folder)
+
+
+def test_corrupt_cache_json_stops_the_caching_tool(replay_cfg, tmp_path,
+                                                   capsys):
+    folder = tmp_path / 'cache'
+    folder.mkdir()
+    (folder / 'cache.json').write_text('')
+    config = str(tmp_path / 'cfg.py')
+    replay_cfg.dump(config)
+    with pytest.raises(SystemExit):
+        _cli([config, '--views', '1', '--out', str(folder)])
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f'cache_teachers.py: error: teacher cache file '
+                          f'{folder}/cache.json is corrupt')
+
+
+@pytest.mark.parametrize('damage', [
+    lambda path: open(path, 'wb').close(),
+    lambda path: os.truncate(path, os.path.getsize(path) // 2),
+    os.remove,
+], ids=['empty', 'truncated', 'missing'])
+def test_damaged_view_array_names_the_file_and_the_view_to_rebuild(
+        replay_cfg, tmp_path, damage):
+    folder = _cache(replay_cfg, tmp_path / 'cache')
+    view = os.path.join(folder, 'view_0000')
+    damage(os.path.join(view, 'coco_x_logits.npy'))
+    with pytest.raises(TeacherCacheError,
+                       match=f'teacher cache file {view}/coco_x_logits.npy '
+                       f'.*Rebuild that view: delete {view} and run'):
+        _build(replay_cfg, folder)
 
 
 def test_cache_without_a_complete_view_is_refused(replay_cfg, tmp_path):
@@ -251,21 +420,14 @@ def test_feature_distillation_cannot_use_a_cache(replay_cfg, tmp_path):
 # --- end to end --------------------------------------------------------------
 
 def test_training_reads_the_cache_made_by_the_command(replay_cfg, tmp_path):
-    import importlib.util
-
     from mmengine.runner import Runner
-    from conftest import REPO
     config = str(tmp_path / 'cached.py')
     cfg = copy.deepcopy(replay_cfg)
     cfg.model.teacher_cache = str(tmp_path / 'cache')
     cfg.train_cfg.max_epochs = 2
     cfg.train_cfg.val_interval = 10  # no validation: training only
     cfg.dump(config)
-    spec = importlib.util.spec_from_file_location(
-        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
-    cli.main([config, '--views', '2', '--batch-size', '4'])
+    _cli([config, '--views', '2', '--batch-size', '4'])
     runner = Runner.from_cfg(cfg)
     runner.train()
     for teacher in ('coco', 'mpii'):  # every step of both epochs

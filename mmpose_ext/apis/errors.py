@@ -3,7 +3,7 @@ import contextlib
 import sys
 
 from mmpose_ext.apis.work_dir_lock import WorkDirLockedError
-from mmpose_ext.checkpoint import UnsafeCheckpointError
+from mmpose_ext.checkpoint import CheckpointError
 from mmpose_ext.datasets import DataConfigError
 from mmpose_ext.engine import NonFiniteLossError
 from mmpose_ext.inference.errors import InferenceError
@@ -13,7 +13,7 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 # Errors raised where bad input enters, with a message that already says what
 # is wrong and how to fix it: the traceback adds nothing for the user.
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
-               UnsafeCheckpointError, InferenceError, NonFiniteLossError,
+               CheckpointError, InferenceError, NonFiniteLossError,
                WorkDirLockedError, FileNotFoundError, NotADirectoryError)
 
 

@@ -9,9 +9,15 @@ from typing import Optional
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.model import is_model_wrapper
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from mmpose_ext.apis.config_keys import warn_unread_keys
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
+from mmpose_ext.checkpoint import (check_resumable, load_weights,
+                                   read_checkpoint)
 from mmpose_ext.paths import REPO_ROOT
 
 # The environment variable holding the process rank, by launcher; read
@@ -20,15 +26,59 @@ _RANK_VARIABLES = dict(pytorch='RANK', slurm='SLURM_PROCID',
                        mpi='OMPI_COMM_WORLD_RANK')
 
 
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is absent."""
+class StrictLoadRunner(Runner):
+    """MMEngine's ``Runner``, loading ``load_from`` and ``--resume``
+    checkpoints strictly through :func:`mmpose_ext.checkpoint.load_weights`.
+
+    MMEngine's runner loads them non-strictly: a checkpoint of another model
+    only logs a warning, and a randomly initialised model is then trained on
+    or evaluated. Here any missing, unexpected or reshaped key stops the run
+    with the keys listed; a distillation checkpoint given with the student's
+    config loads as that student; resuming from a checkpoint without
+    training state says so instead of ``KeyError: 'iter'``.
+    """
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
+                        strict: bool = True,
+                        revise_keys: list = [(r'^module.', '')]):
+        if not strict:  # asked for explicitly: MMEngine's behaviour
+            return super().load_checkpoint(filename, map_location, strict,
+                                           revise_keys)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        checkpoint = load_weights(model, filename, map_location=map_location,
+                                  config=self.cfg.filename)
+        # load_or_resume() reaches here through resume() when resuming.
+        if self._resume:
+            check_resumable(checkpoint, filename)
+        # As in MMEngine, hooks see the checkpoint before the model takes its
+        # weights: EMAHook swaps the averaged and the raw weights in it when
+        # resuming. The keys stay those load_weights() has just checked.
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        _load_checkpoint_to_model(model, checkpoint, strict=True)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+
+def _read_config(config: str) -> Config:
     if not osp.isfile(config):
         raise FileNotFoundError(
             f'config file {config!r} does not exist (configs live under '
             f'{osp.join(REPO_ROOT, "configs")})')
-    cfg = Config.fromfile(config)
+    return Config.fromfile(config)
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file, with a clear error when it is absent and a
+    warning for each top-level key nothing reads
+    (:func:`~mmpose_ext.apis.config_keys.warn_unread_keys`)."""
+    cfg = _read_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
@@ -83,7 +133,7 @@ def train_cfg(config: str,
     ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
     path resumes from that checkpoint.
     """
-    cfg = load_config(config)
+    cfg = _read_config(config)
     cfg.launcher = launcher
     if no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -96,12 +146,15 @@ def train_cfg(config: str,
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume: checkpoint {resume!r} does '
                                     'not exist')
+        # Before the runner is built: a bad file stops in seconds.
+        check_resumable(read_checkpoint(resume), resume)
         cfg.resume, cfg.load_from = True, resume
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     _enable_visualization(cfg, show, show_dir, interval, wait_time)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
@@ -118,7 +171,8 @@ def test_cfg(config: str,
     """The test config with MMPose's ``tools/test.py`` options applied."""
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    cfg = load_config(config)
+    read_checkpoint(checkpoint)  # a file without weights stops here
+    cfg = _read_config(config)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
@@ -129,6 +183,7 @@ def test_cfg(config: str,
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=out))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
     return cfg
 
 
@@ -173,6 +228,13 @@ def _start_cpu_distributed(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
+def build_runner(cfg: Config) -> Runner:
+    """The config's ``runner_type``, else :class:`StrictLoadRunner`."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return StrictLoadRunner.from_cfg(cfg)
+
+
 def run_train(cfg: Config) -> Runner:
     """Train with MMEngine's runner; returns the runner after training.
 
@@ -189,7 +251,7 @@ def run_train(cfg: Config) -> Runner:
             contextlib.nullcontext())
     with lock:
         _start_cpu_distributed(cfg)
-        runner = Runner.from_cfg(cfg)
+        runner = build_runner(cfg)
         runner.train()
     return runner
 
@@ -198,7 +260,7 @@ def run_test(cfg: Config) -> dict:
     """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
     os.environ.setdefault('LOCAL_RANK', '0')
     _start_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     return runner.test()
 
 

@@ -264,16 +264,12 @@ def rtmlib_steps(pose, image: np.ndarray,
 def evaluate_accuracy(config: str, checkpoint: str, dataset_config: str,
                       work_dir: str) -> Dict[str, float]:
     """Metrics (COCO AP, MPII PCKh...) of the model on the test split and
-    evaluator of ``dataset_config``, through :func:`mmpose_ext.apis.run_test`.
+    evaluator of ``dataset_config``, through :func:`mmpose_ext.apis.run_test`
+    (which loads a distillation checkpoint's student into the student).
     """
     from mmpose_ext.apis import load_config, run_test, test_cfg
-    from mmpose_ext.models.student_export import extract_student
 
-    from .model import read_checkpoint, student_config
-    state = read_checkpoint(checkpoint).get('state_dict', {})
-    if any(k.startswith('student.') for k in state):
-        checkpoint = extract_student(
-            checkpoint, osp.join(work_dir, 'student_for_test.pth'))
+    from .model import student_config
     cfg = student_config(test_cfg(config, checkpoint, work_dir=work_dir))
     data = load_config(dataset_config)
     cfg.test_dataloader = data.test_dataloader

@@ -3,7 +3,9 @@
 Each carries a message that names the file, key or value and the fix, so the
 command-line wrappers print it as one line (see
 :func:`mmpose_ext.apis.exit_on_user_error`) instead of a library traceback.
+Checkpoint errors are :mod:`mmpose_ext.checkpoint`'s, shared with training.
 """
+from mmpose_ext.checkpoint import CheckpointMismatchError  # noqa: F401
 
 
 class InferenceError(Exception):
@@ -16,10 +18,6 @@ class UnsupportedInputError(InferenceError, ValueError):
 
 class BoxesFileError(InferenceError, ValueError):
     """A person-boxes JSON file is malformed."""
-
-
-class CheckpointMismatchError(InferenceError, RuntimeError):
-    """A checkpoint's weights do not fit the model its config builds."""
 
 
 class OnnxModelMismatchError(InferenceError, ValueError):

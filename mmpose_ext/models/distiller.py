@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from mmpose_ext import skeletons
 from mmpose_ext.datasets.replay import REPLAY_KEY
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
@@ -208,8 +209,10 @@ class MultiTeacherDistiller(BaseModel):
         for spec, teacher in zip(self.teacher_specs, self.teachers):
             ratio = teacher.head.simcc_split_ratio
             bins = tuple(int(s * ratio) for s in spec.input_size)
+            path = spec.checkpoint_path
             signatures.append(teacher_signature(
-                spec.name, spec.checkpoint, self.beta / spec.temperature,
+                spec.name, path, sha256_file(path) if path else None,
+                self.beta / spec.temperature,
                 teacher.head.out_channels, bins))
         return signatures
 

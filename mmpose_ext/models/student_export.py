@@ -1,22 +1,9 @@
 """Turn a distillation checkpoint into a plain checkpoint of the student."""
-from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.checkpoint import (STUDENT_PREFIX, read_checkpoint,
+                                   student_state_dict)
 from mmpose_ext.fileio import atomic_torch_save
 
-STUDENT_PREFIX = 'student.'
-
-
-def student_state_dict(checkpoint: dict) -> dict:
-    """The student's weights from a distiller checkpoint (or a plain one).
-
-    Keys under ``student.`` lose the prefix; projector weights, which exist
-    only for feature distillation, are dropped. A checkpoint without
-    ``student.`` keys is taken to be a plain student already.
-    """
-    state = checkpoint.get('state_dict', checkpoint)
-    if not any(k.startswith(STUDENT_PREFIX) for k in state):
-        return dict(state)
-    return {k[len(STUDENT_PREFIX):]: v for k, v in state.items()
-            if k.startswith(STUDENT_PREFIX)}
+__all__ = ['STUDENT_PREFIX', 'student_state_dict', 'extract_student']
 
 
 def extract_student(src: str, dst: str) -> str:
@@ -26,7 +13,7 @@ def extract_student(src: str, dst: str) -> str:
     With ``EMAHook``, MMEngine already saves the averaged weights under
     ``state_dict``, so those are what the student gets.
     """
-    checkpoint = safe_torch_load(src, map_location='cpu')
+    checkpoint = read_checkpoint(src, map_location='cpu')
     out = dict(state_dict=student_state_dict(checkpoint),
                meta=checkpoint.get('meta', {}))
     atomic_torch_save(out, dst)

@@ -12,7 +12,8 @@ from mmpose.registry import MODELS
 from torch import nn
 
 from mmpose_ext import skeletons
-from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
+                                   load_weights)
 from mmpose_ext.fileio import sha256_file
 from mmpose_ext.paths import REPO_ROOT
 
@@ -63,6 +64,12 @@ class TeacherSpec:
     conf_thr: Optional[float] = None
     feature_weight: float = 0.0
     union_indices: Tuple[int, ...] = field(init=False)
+
+    @property
+    def checkpoint_path(self) -> Optional[str]:
+        """``checkpoint`` with a relative path read from the repository
+        root."""
+        return None if self.checkpoint is None else _resolve(self.checkpoint)
 
     def __post_init__(self):
         self.input_size = tuple(int(v) for v in self.input_size)
@@ -178,7 +185,7 @@ def _model_cfg(spec: TeacherSpec) -> dict:
 
 
 def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
-    path = _resolve(spec.checkpoint)
+    path = spec.checkpoint_path
     if not osp.isfile(path):
         raise TeacherConfigError(
             f'teacher {spec.name!r}: checkpoint {path!r} does not exist. '
@@ -191,27 +198,15 @@ def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
                 f'teacher {spec.name!r}: sha256 of {path} is {digest}, '
                 f'expected {spec.checkpoint_sha256}...; the file is corrupt '
                 'or not the declared checkpoint')
-    state = safe_torch_load(path, map_location='cpu')
-    state = state.get('state_dict', state)
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    wrong_shape = sorted(
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
-        if tuple(state[k].shape) != tuple(own[k].shape))
-    if missing or unexpected or wrong_shape:
-        def head(keys):
-            return ', '.join(keys[:5]) + (' ...' if len(keys) > 5 else '')
+    try:
+        load_weights(model, path, config=spec.config if isinstance(
+            spec.config, str) else None)
+    except CheckpointMismatchError as err:
         raise TeacherConfigError(
-            f'teacher {spec.name!r}: checkpoint {path} does not fit its '
-            f'config {spec.config!r}: '
-            + '; '.join(f'{what} [{head(keys)}]' for what, keys in (
-                ('missing keys', missing), ('unexpected keys', unexpected),
-                ('shape mismatches', wrong_shape)) if keys)
-            + '. Check that the config and checkpoint belong together and '
-            'that input_size and the number of joints match the checkpoint.')
-    model.load_state_dict(state, strict=True)
+            f'teacher {spec.name!r}: {err}; check that input_size and the '
+            'number of joints match the checkpoint') from None
+    except CheckpointError as err:
+        raise TeacherConfigError(f'teacher {spec.name!r}: {err}') from None
 
 
 def build_teacher(spec: TeacherSpec) -> nn.Module:

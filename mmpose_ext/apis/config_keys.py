@@ -1,0 +1,139 @@
+"""Warn about top-level config keys that nothing reads.
+
+MMEngine's runner reads a fixed set of top-level keys and ignores the rest,
+so a misspelled one (``load_form = 'epoch_10.pth'``) is silently dropped.
+MMPose configs also carry many helper variables that only other keys use
+(``codec``, ``input_size``, ``train_pipeline_stage2``, ``qs_*``...), so an
+unknown key alone is no evidence of a mistake. A key counts as read when
+MMEngine's runner or this project reads it, or when the config (its file or
+a base) uses it by name. A key that is not read is reported when
+
+* it is a near-miss of a key that is read (``load_form``, ``val_evalutor``),
+  or
+* the config file itself defines it (helpers of a shared base need not all
+  be used by every config that inherits it).
+
+A config MMEngine dumped into its work_dir has every variable inlined, so
+nothing in it uses anything by name; there only near-misses are reported.
+"""
+import difflib
+import inspect
+import io
+import os.path as osp
+import tokenize
+import warnings
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+# Top-level keys MMEngine's runner reads besides its constructor's
+# arguments (``Runner.wrap_model``, ``Runner.train``, ``Runner.resume``...).
+RUNNER_EXTRA_KEYS = frozenset({
+    'runner_type', 'custom_imports', 'model_wrapper_cfg',
+    'find_unused_parameters', 'sync_bn', 'compile', 'strategy', 'gpu_ids',
+    'activation_checkpointing', 'efficient_conv_bn_eval'
+})
+# Top-level keys this project's code reads.
+PROJECT_KEYS = frozenset({
+    'union_data_root',  # mmpose_ext.data_check, tools/check_data.py
+    'qs_root',  # mmpose_ext.quickstart
+})
+# How alike (difflib ratio, and length) a key must be to a read key to be
+# taken for a misspelling of it; ``qs_default_hooks`` is a helper, not one.
+NEAR_MISS_CUTOFF = 0.8
+NEAR_MISS_LENGTH = 2
+
+
+class UnreadConfigKeyWarning(UserWarning):
+    """A top-level config key that nothing reads."""
+
+
+def known_keys() -> FrozenSet[str]:
+    """Every top-level key MMEngine's runner or this project reads."""
+    runner_args = set(inspect.signature(Runner.__init__).parameters)
+    runner_args -= {'self', 'cfg'}
+    return frozenset(runner_args) | RUNNER_EXTRA_KEYS | PROJECT_KEYS
+
+
+def _is_near_miss(key: str, known: str) -> bool:
+    return abs(len(key) - len(known)) <= NEAR_MISS_LENGTH and \
+        difflib.SequenceMatcher(None, key, known).ratio() >= NEAR_MISS_CUTOFF
+
+
+def _source_files(cfg: Config) -> List[str]:
+    """The sources of the config and its bases, the config's own last.
+
+    ``Config.text`` joins them, each after a line holding its file name.
+    """
+    files: List[str] = []
+    for line in cfg.text.splitlines(keepends=True):
+        name = line.strip()
+        if name.endswith('.py') and osp.isfile(name):
+            files.append('')
+        elif files:
+            files[-1] += line
+    return files
+
+
+def _names(source: str) -> Tuple[Set[str], Set[str]]:
+    """Names a config source uses (not as definitions, keyword arguments or
+    attributes other than ``_base_.name``) and the top-level names it
+    defines."""
+    used, defined = set(), set()
+    try:
+        tokens = [t for t in tokenize.generate_tokens(
+            io.StringIO(source).readline)
+            if t.type in (tokenize.NAME, tokenize.OP)]
+    except (tokenize.TokenError, SyntaxError):
+        return used, defined
+    for i, token in enumerate(tokens):
+        if token.type != tokenize.NAME:
+            continue
+        after = tokens[i + 1].string if i + 1 < len(tokens) else ''
+        before = tokens[i - 1].string if i > 0 else ''
+        if after == '=':
+            if token.start[1] == 0:
+                defined.add(token.string)
+        elif before != '.' or (i > 1 and tokens[i - 2].string == '_base_'):
+            used.add(token.string)
+    return used, defined
+
+
+def unread_keys(cfg: Config) -> Dict[str, Optional[str]]:
+    """Top-level keys of ``cfg`` that nothing reads and that look like
+    mistakes (see the module docstring), each with the read key it is a
+    near-miss of, or ``None``."""
+    known = known_keys()
+    sources = [_names(source) for source in _source_files(cfg)]
+    used = set().union(*(u for u, _ in sources))
+    own = sources[-1][1] if sources else set()
+    written_with_names = bool(used & set(cfg.keys()))
+    found = {}
+    for key in cfg.keys():
+        if key in known or key in used:
+            continue
+        near = [k for k in sorted(known) if _is_near_miss(key, k)]
+        if near:
+            found[key] = near[0]
+        elif written_with_names and key in own:
+            found[key] = None
+    return found
+
+
+def warn_unread_keys(cfg: Config) -> Dict[str, Optional[str]]:
+    """Warn (:class:`UnreadConfigKeyWarning`) about each key
+    :func:`unread_keys` finds, naming the config file and the key.
+
+    Returns:
+        dict: what :func:`unread_keys` found.
+    """
+    found = unread_keys(cfg)
+    for key, near in found.items():
+        hint = f'; did you mean {near!r}?' if near else \
+            ' and no other key of the config uses it.'
+        warnings.warn(
+            f'{cfg.filename}: top-level key {key!r} is read by neither '
+            f"MMEngine's runner nor mmpose_ext{hint} It has no effect.",
+            UnreadConfigKeyWarning, stacklevel=2)
+    return found

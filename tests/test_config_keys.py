@@ -1,0 +1,91 @@
+"""Top-level config keys nothing reads are reported; the project's own
+configs, their helper variables and MMEngine's dumps of them are not."""
+import glob
+import os.path as osp
+import textwrap
+import warnings
+
+import pytest
+from mmengine.config import Config
+
+from mmpose_ext.apis import load_config, train_cfg
+from mmpose_ext.apis.config_keys import UnreadConfigKeyWarning, unread_keys
+from mmpose_ext.paths import REPO_ROOT
+
+PROJECT_CONFIGS = sorted(
+    p for p in glob.glob(f'{REPO_ROOT}/configs/**/*.py', recursive=True) +
+    glob.glob(f'{REPO_ROOT}/teachers/configs/*.py')
+    if '/_base_/' not in p)
+
+BASE = '''\
+input_size = (64, 64)
+codec = dict(type='SimCCLabel', input_size=input_size)
+unused_helper = 1  # a shared base may offer helpers a config does not use
+model = dict(type='Toy', head=dict(decoder=codec))
+train_cfg = dict(max_epochs=2)
+'''
+
+
+def _config(tmp_path, text, name='cfg.py'):
+    (tmp_path / 'base.py').write_text(BASE)
+    path = tmp_path / name
+    path.write_text("_base_ = ['./base.py']\n" + textwrap.dedent(text))
+    return str(path)
+
+
+def _no_warning(load):
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UnreadConfigKeyWarning)
+        return load()
+
+
+def test_misspelled_runner_key_is_reported_with_the_key_meant(tmp_path):
+    config = _config(tmp_path, "load_form = 'epoch_10.pth'\n")
+    with pytest.warns(UnreadConfigKeyWarning,
+                      match=f"{config}: top-level key 'load_form' is read by "
+                      "neither MMEngine's runner nor mmpose_ext; did you "
+                      "mean 'load_from'"):
+        load_config(config)
+
+
+def test_key_the_config_defines_and_nothing_uses_is_reported(tmp_path):
+    config = _config(tmp_path, 'max_epoch = 10\n')
+    assert unread_keys(Config.fromfile(config)) == {'max_epoch': None}
+
+
+def test_helpers_other_keys_use_are_not_reported(tmp_path):
+    config = _config(tmp_path, '''\
+        input_size = (32, 32)
+        student_codec = dict(_base_.codec, input_size=input_size)
+        model = dict(head=dict(decoder=student_codec))
+        ''')
+    _no_warning(lambda: load_config(config))
+
+
+def test_dumped_config_reports_only_near_misses(tmp_path):
+    config = _config(tmp_path, "val_evalutor = dict(type='PCKAccuracy')\n")
+    dumped = str(tmp_path / 'dumped.py')
+    Config.fromfile(config).dump(dumped)  # as the runner does in work_dir
+    assert unread_keys(Config.fromfile(dumped)) == {
+        'val_evalutor': 'val_evaluator'}
+
+
+def test_cfg_options_key_is_checked_through_train_cfg(tmp_path):
+    config = _config(tmp_path, '')
+    with pytest.warns(UnreadConfigKeyWarning,
+                      match="'resum' is read .*; did you mean 'resume'"):
+        train_cfg(config, cfg_options={'resum': True})
+
+
+@pytest.mark.parametrize('config', PROJECT_CONFIGS,
+                         ids=[osp.relpath(p, REPO_ROOT)
+                              for p in PROJECT_CONFIGS])
+def test_project_configs_give_no_warning(config):
+    _no_warning(lambda: load_config(config))
+
+
+def test_dumped_project_config_gives_no_warning(tmp_path):
+    dumped = str(tmp_path / 'dumped.py')
+    Config.fromfile(f'{REPO_ROOT}/configs/quickstart/distill_rtmpose-t_'
+                    'quickstart_synthetic-coco-mpii-64x48.py').dump(dumped)
+    _no_warning(lambda: load_config(dumped))
