@@ -474,7 +474,7 @@ def write_cache_meta(root: str, meta: dict) -> None:
 def make_teacher_cache(cfg,
                        out_dir: str,
                        num_views: int,
-                       topk: int = 16,
+                       topk: int = 64,
                        batch_size: int = 32,
                        num_workers: int = 0,
                        log=print) -> List[int]:

@@ -16,6 +16,23 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 from mmpose_ext import skeletons  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _fresh_mmengine_loggers():
+    """Each test gets MMEngine loggers of its own.
+
+    An MMLogger keeps the stderr stream current when it was made; pytest's
+    capture closes that stream after the test, and a later test's logging
+    through the same logger prints "--- Logging error ---" on its stderr.
+    """
+    from mmengine.logging import MMLogger
+    yield
+    for logger in MMLogger._instance_dict.values():
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+    MMLogger._instance_dict.clear()
+
+
 def _person(rng, img_w, img_h, n_joints):
     """A random upright person box and joints inside it."""
     w = rng.uniform(0.25, 0.4) * img_w

@@ -295,8 +295,8 @@ def test_caching_tool_refuses_bins_that_do_not_hold_the_targets(
     config = str(tmp_path / 'hot.py')
     cfg.dump(config)
     with pytest.raises(SystemExit) as exit_info:
-        _cli([config, '--views', '1', '--batch-size', '4', '--out',
-              str(tmp_path / 'cache')])
+        _cli([config, '--views', '1', '--batch-size', '4', '--topk', '16',
+              '--out', str(tmp_path / 'cache')])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cache_teachers.py: error: teacher 'mpii': 16 bins "

@@ -31,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         '(training epoch e replays view e %% views)')
     parser.add_argument('--out', help='cache folder (default: the config\'s '
                         'model.teacher_cache)')
-    parser.add_argument('--topk', type=int, default=16,
+    parser.add_argument('--topk', type=int, default=64,
                         help='logits kept per joint and axis')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--num-workers', type=int, default=0)
