@@ -55,11 +55,8 @@ qs_coco_oracle_train = dict(
     metainfo=qs_union_metainfo,
     skeleton='union')
 qs_mpii_oracle_train = dict(
-    type='CocoDataset',
-    data_root=qs_root + 'mpii/',
-    data_mode='topdown',
+    qs_mpii_train,
     ann_file='annotations/union_train.json',
-    data_prefix=dict(img='images/'),
     metainfo=qs_union_metainfo,
     skeleton='union')
 qs_coco_val = dict(
