@@ -17,14 +17,16 @@ teachers = [
         'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
         checkpoint='teachers/quickstart/coco.pth',
         input_size=input_size,
-        skeleton='coco'),
+        skeleton='coco',
+        joints='unlabelled'),
     dict(
         name='mpii',
         config='configs/quickstart/'
         'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
         checkpoint='teachers/quickstart/mpii.pth',
         input_size=_base_.qs_mpii_input_size,
-        skeleton='mpii'),
+        skeleton='mpii',
+        joints='unlabelled'),
 ]
 train_pipeline = resize_pipeline(
     _base_.train_pipeline_stage2, input_size, codec,
