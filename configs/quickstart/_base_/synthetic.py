@@ -74,19 +74,18 @@ qs_coco_metric = dict(
     type='CocoMetric',
     ann_file=qs_root + 'coco/annotations/person_keypoints_val.json')
 qs_mpii_metric = dict(type='MpiiPCKAccuracy', norm_item='head')
+qs_full_truth = dict(
+    coco=dict(
+        ann_file=qs_root + 'coco/annotations/full_truth_val.json',
+        sample_id='id'),
+    mpii=dict(
+        ann_file=qs_root + 'mpii/annotations/full_truth_val.json',
+        sample_id='mpii_index'))
 qs_union_evaluator = [
     dict(
         type='PerSourceMetric',
         sources=dict(coco=qs_coco_metric, mpii=qs_mpii_metric)),
-    dict(
-        type='FullTruthPCKh',
-        full_truth=dict(
-            coco=dict(
-                ann_file=qs_root + 'coco/annotations/full_truth_val.json',
-                sample_id='id'),
-            mpii=dict(
-                ann_file=qs_root + 'mpii/annotations/full_truth_val.json',
-                sample_id='mpii_index'))),
+    dict(type='FullTruthPCKh', full_truth=qs_full_truth),
 ]
 
 # Schedule: a fixed number of iterations per model (datasets differ in
