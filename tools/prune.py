@@ -12,19 +12,6 @@ import warnings
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'prune.py'
-METHODS = ('magnitude', 'channel')
-
-
-def _ratio(text: str) -> float:
-    try:
-        ratio = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not 0 < ratio < 1:
-        raise argparse.ArgumentTypeError(
-            f'{text} is outside (0, 1): pass the fraction of weights or '
-            'channels to remove, e.g. 0.25')
-    return ratio
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,10 +21,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='student, distillation or pruned config')
     parser.add_argument('checkpoint',
                         help='plain or distillation checkpoint (.pth)')
-    parser.add_argument('--method', required=True, choices=METHODS,
+    # --method and --ratio are checked by prune_checkpoint, so a bad value
+    # stops with one line that says what is wrong, not with the usage.
+    parser.add_argument('--method', required=True,
+                        metavar='{magnitude,channel}',
                         help='magnitude: zero weights (smaller zip, same '
                         'latency); channel: remove channels (fewer FLOPs)')
-    parser.add_argument('--ratio', required=True, type=_ratio,
+    parser.add_argument('--ratio', required=True,
                         help='fraction in (0, 1) of weights or channels to '
                         'remove')
     parser.add_argument('--out', required=True,

@@ -39,18 +39,22 @@ COMPRESS_LEVEL = 6
 PRUNED_PARTS = ('backbone.', 'neck.')
 
 
-def check_ratio(ratio: float) -> float:
-    """``ratio`` if it is a fraction strictly between 0 and 1.
+def check_ratio(ratio) -> float:
+    """``ratio`` (a number or its text) as a float strictly between 0 and 1.
 
     Raises:
         CompressionError: naming the value.
     """
-    if not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+    try:
+        value = float(ratio)
+    except (TypeError, ValueError):
+        value = float('nan')
+    if not 0 < value < 1:
         raise CompressionError(
             f'pruning ratio {ratio!r} is outside (0, 1): pass the fraction '
             'of weights (magnitude) or channels (channel) to remove, e.g. '
             '--ratio 0.25')
-    return float(ratio)
+    return value
 
 
 def check_method(method: str) -> str:
@@ -190,22 +194,31 @@ class PruneReport(NamedTuple):
     file_size: int
 
 
-def pruned_config_text(config_file: str, out_file: str,
-                       is_distiller: bool, pruning: dict) -> str:
+def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
+                       pruning: dict, hook_types: List[str]) -> str:
     """A config that inherits ``config_file`` and rebuilds its (student)
-    model at the widths of ``out_file``."""
+    model at the widths of ``out_file``; after magnitude pruning it also
+    keeps the zeros while fine-tuning (:class:`.KeepSparsityHook`)."""
     estimator = (f"dict(type='PrunedTopdownPoseEstimator', "
                  f"pruned_checkpoint={osp.abspath(out_file)!r})")
     model = f'dict(student={estimator})' if is_distiller else estimator
-    history = ', '.join(f"{r['method']} {r['ratio']:g}"
-                        for r in pruning['history'])
-    return (f'# Written by tools/prune.py: the model of {config_file}\n'
+    rounds = pruning['history']
+    text = (f'# Written by tools/prune.py: the model of {config_file}\n'
             f'# at the layer widths recorded in {osp.basename(out_file)} '
-            f'(rounds: {history}).\n'
-            f'# Fine-tune it: tools/train.py THIS_FILE; prune again: '
-            f'tools/prune.py THIS_FILE CHECKPOINT ...\n'
+            f'(rounds: {", ".join(_round_name(r) for r in rounds)}).\n'
+            '# Fine-tune: tools/train.py THIS_FILE; prune again: '
+            'tools/prune.py THIS_FILE CHECKPOINT ...\n'
             f'_base_ = [{osp.abspath(config_file)!r}]\n'
             f'model = {model}\n')
+    if any(r['method'] == 'magnitude' for r in rounds) and \
+            'KeepSparsityHook' not in hook_types:
+        earlier = '_base_.custom_hooks + ' if hook_types else ''
+        text += f"custom_hooks = {earlier}[dict(type='KeepSparsityHook')]\n"
+    return text
+
+
+def _round_name(pruning_round: dict) -> str:
+    return f"{pruning_round['method']} {pruning_round['ratio']:g}"
 
 
 def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
@@ -235,7 +248,7 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
     from mmpose_ext.apis import load_config
     from mmpose_ext.inference.model import DISTILLER_TYPES, init_pose_model
     check_method(method)
-    check_ratio(ratio)
+    ratio = check_ratio(ratio)
     if not out_file.endswith('.pth'):
         raise CompressionError(
             f'--out {out_file!r} must end in .pth (the config that rebuilds '
@@ -269,8 +282,9 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
     config_file = out_file[:-len('.pth')] + '.py'
     with atomic_output(config_file) as tmp:
         with open(tmp, 'w') as f:
-            f.write(pruned_config_text(config, out_file, is_distiller,
-                                       pruning))
+            f.write(pruned_config_text(
+                config, out_file, is_distiller, pruning,
+                [h.get('type') for h in cfg.get('custom_hooks') or []]))
     return PruneReport(
         method, ratio, out_file, config_file, before['params'],
         num_params(model), flops_before, flops_after, before['sparsity'],
