@@ -268,6 +268,19 @@ def test_pruned_widths_that_do_not_fit_the_config_are_refused(
     assert 'tools/prune.py writes it next to the pruned checkpoint' in err
 
 
+def test_pruned_widths_fit_the_same_config_with_sync_batchnorm(
+        pruned, tmp_path):
+    # The real configs train with SyncBN, which inference turns into
+    # _BatchNormXd: both are the batch norms the widths were recorded for.
+    cfg = load_config(pruned['channel'].config_file)
+    cfg.model.student.backbone.norm_cfg = dict(type='SyncBN')
+    config = str(tmp_path / 'sync_bn.py')
+    cfg.dump(config)
+    model = init_pose_model(config, pruned['channel'].out_file)
+    assert layer_widths(model) == read_pruning_meta(
+        pruned['channel'].out_file)['widths']
+
+
 def test_unpruned_checkpoint_as_pruned_checkpoint_is_refused(tiny, tmp_path):
     cfg = load_config(tiny.config)
     cfg.model.student.update(type='PrunedTopdownPoseEstimator',

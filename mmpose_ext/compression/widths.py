@@ -16,30 +16,35 @@ from torch.nn.modules.conv import _ConvNd
 
 from .errors import PrunedWidthsError
 
-# The attributes that hold a layer's widths, per layer kind.
-WIDTH_ATTRS = ((_ConvNd, ('in_channels', 'out_channels', 'groups')),
-               (_BatchNorm, ('num_features', )),
-               (nn.Linear, ('in_features', 'out_features')))
+# The attributes that hold a layer's widths, per layer kind. Kinds, not
+# classes, are recorded: MMPose turns the configs' SyncBatchNorm into
+# _BatchNormXd for inference, and both are the same batch norm.
+WIDTH_ATTRS = (('conv', _ConvNd, ('in_channels', 'out_channels', 'groups')),
+               ('batchnorm', _BatchNorm, ('num_features', )),
+               ('linear', nn.Linear, ('in_features', 'out_features')))
 LISTED_LAYERS = 4
 
 LayerWidths = Dict[str, Dict[str, int]]
 
 
 def _width_attrs(module: nn.Module):
-    for kind, attrs in WIDTH_ATTRS:
-        if isinstance(module, kind):
-            return attrs
+    """``(kind, width attributes)`` of a layer with widths, else None."""
+    for kind, layer_type, attrs in WIDTH_ATTRS:
+        if isinstance(module, layer_type):
+            return kind, attrs
     return None
 
 
 def layer_widths(model: nn.Module) -> LayerWidths:
     """``{layer name: {attr: width}}`` of every convolution, batch norm and
-    linear layer of ``model``, plus its type name under ``type``."""
+    linear layer of ``model``, plus its kind (``conv``, ``batchnorm``,
+    ``linear``) under ``type``."""
     widths = {}
     for name, module in model.named_modules():
-        attrs = _width_attrs(module)
-        if attrs is not None:
-            widths[name] = dict(type=type(module).__name__,
+        found = _width_attrs(module)
+        if found is not None:
+            kind, attrs = found
+            widths[name] = dict(type=kind,
                                 **{a: int(getattr(module, a)) for a in attrs})
     return widths
 
