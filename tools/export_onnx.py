@@ -75,10 +75,10 @@ def _export_int8(args: argparse.Namespace) -> None:
             args.config, args.checkpoint, args.out, images=[astronaut()],
             split=args.calib_split, num_crops=args.calib_crops,
             pixel_tolerance=args.pixel_tolerance, opset=args.opset)
+    parity = report.float_report.max_abs_diff_real
     print(f'exported {report.float_file} (float32, SimCC parity vs PyTorch '
-          f'{report.float_report.max_abs_diff_real:.3g}) and {report.onnx_file}'
-          f' (int8, calibrated on {report.num_calibration} '
-          f'{args.calib_split} crops)')
+          f'{parity:.3g}) and {report.onnx_file} (int8, calibrated on '
+          f'{report.num_calibration} {args.calib_split} crops)')
     print(f'int8 parity: keypoints {report.mean_pixel_error:.2f} px mean, '
           f'{report.max_pixel_error:.1f} px max from float32 (crop pixels; '
           f'required mean <= {args.pixel_tolerance:g})')

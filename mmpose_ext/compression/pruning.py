@@ -11,9 +11,10 @@ channel dimension (residuals, concatenations, channel attention, the head's
 input) is cut consistently. The SimCC head keeps its joint count and bin
 layout. Fewer channels mean fewer FLOPs, which is what cuts CPU latency.
 
-Either way the result is an ordinary state dict plus ``meta.pruning`` (method,
-ratio, the layer widths, history of rounds); :class:`.PrunedTopdownPoseEstimator`
-rebuilds the model from the config at those widths.
+Either way the result is an ordinary state dict plus ``meta.pruning``
+(method, ratio, the layer widths, history of rounds);
+:class:`.PrunedTopdownPoseEstimator` rebuilds the model from the config at
+those widths.
 """
 import io
 import os
@@ -147,7 +148,8 @@ def channel_prune(model: nn.Module, ratio: float) -> nn.Module:
         # although the head is ignored and never cut.
         warnings.simplefilter('ignore')
         pruner = tp.pruner.MetaPruner(
-            network, example, importance=tp.importance.MagnitudeImportance(p=1),
+            network, example,
+            importance=tp.importance.MagnitudeImportance(p=1),
             pruning_ratio=ratio, ignored_layers=ignored)
         pruner.step()
     sync_head_channels(model)
