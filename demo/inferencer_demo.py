@@ -62,9 +62,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
-    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.demo import (DetectOptions, DrawOptions,
                                            run_demo)
+    setup_env()
     with exit_on_user_error(PROG):
         summary = run_demo(
             args.inputs, args.pose2d, args.pose2d_weights,

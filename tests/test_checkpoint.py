@@ -20,7 +20,6 @@ from mmengine.runner import Runner, load_checkpoint
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from torch import nn
 
-import mmpose_ext  # noqa: F401  (installs the safe checkpoint loader)
 from mmpose_ext.apis.runner import StrictLoadRunner
 from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
                                    UnsafeCheckpointError, load_weights,

@@ -45,9 +45,10 @@ def main(argv=None) -> None:
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     from mmpose.utils import register_all_modules
 
-    from mmpose_ext.apis import exit_on_user_error, load_config
+    from mmpose_ext.apis import exit_on_user_error, load_config, setup_env
     from mmpose_ext.teacher_cache import TeacherCacheError, make_teacher_cache
     register_all_modules(init_default_scope=True)
+    setup_env()
     with exit_on_user_error(PROG):
         cfg = load_config(args.config, args.cfg_options)
         out = args.out or cfg.model.get('teacher_cache')

@@ -31,9 +31,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
-    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.onnx_export import export_student
     from mmpose_ext.inference.sample_images import astronaut
+    setup_env()
     with exit_on_user_error(PROG):
         report = export_student(args.config, args.checkpoint, args.out,
                                 images=[astronaut()], opset=args.opset,

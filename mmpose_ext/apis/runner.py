@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmpose_ext.apis.config_keys import warn_unread_keys
+from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
@@ -242,8 +243,9 @@ def run_train(cfg: Config) -> Runner:
     the work dir is locked for the run (by the first process of a
     distributed run): a second training there stops with
     :class:`~mmpose_ext.apis.work_dir_lock.WorkDirLockedError` before it
-    writes anything.
+    writes anything. Calls :func:`~mmpose_ext.apis.setup_env` first.
     """
+    setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_checkpoints(cfg)
     lock = (work_dir_lock(cfg.work_dir)
@@ -257,7 +259,9 @@ def run_train(cfg: Config) -> Runner:
 
 
 def run_test(cfg: Config) -> dict:
-    """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
+    """Evaluate ``cfg.load_from`` on the test set; returns the metrics.
+    Calls :func:`~mmpose_ext.apis.setup_env` first."""
+    setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     _start_cpu_distributed(cfg)
     runner = build_runner(cfg)
