@@ -5,10 +5,9 @@ import os.path as osp
 
 import pytest
 
-from mmpose_ext.quickstart import Quickstart, QuickstartSettings
-from mmpose_ext.quickstart import shipped
-from mmpose_ext.quickstart.pipeline import (PRETRAINED, PRETRAINED_DIR,
-                                            QuickstartError)
+from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
+from kd_bench.quickstart.pipeline import QuickstartError
+from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
 
 TINY_LOADERS = dict(
     train_dataloader=dict(batch_size=8, num_workers=0,

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
+from kd_bench.training_cost import format_costs, measure_training_cost
 from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.paths import REPO_ROOT
-from mmpose_ext.training_cost import format_costs, measure_training_cost
 from tiny_configs import tiny_distill_cfg
 
 

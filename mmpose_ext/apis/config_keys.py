@@ -37,7 +37,7 @@ RUNNER_EXTRA_KEYS = frozenset({
 # Top-level keys this project's code reads.
 PROJECT_KEYS = frozenset({
     'union_data_root',  # mmpose_ext.data_check, tools/check_data.py
-    'qs_root',  # mmpose_ext.quickstart
+    'qs_root',  # kd_bench.quickstart
 })
 # How alike (difflib ratio, and length) a key must be to a read key to be
 # taken for a misspelling of it; ``qs_default_hooks`` is a helper, not one.
