@@ -1,4 +1,6 @@
-from .runner import load_config, run_test, run_train, test_cfg, train_cfg
+from mmpose_ext.config_keys import load_config
+
+from .runner import run_test, run_train, test_cfg, train_cfg
 from .setup_env import setup_env
 
 __all__ = [

@@ -14,12 +14,11 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from mmpose_ext.apis.config_keys import warn_unread_keys
 from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
-from mmpose_ext.paths import REPO_ROOT
+from mmpose_ext.config_keys import read_config, warn_unread_keys
 
 # The environment variable holding the process rank, by launcher; read
 # before MMEngine sets up the process group.
@@ -62,25 +61,6 @@ class StrictLoadRunner(Runner):
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
-
-
-def _read_config(config: str) -> Config:
-    if not osp.isfile(config):
-        raise FileNotFoundError(
-            f'config file {config!r} does not exist (configs live under '
-            f'{osp.join(REPO_ROOT, "configs")})')
-    return Config.fromfile(config)
-
-
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is absent and a
-    warning for each top-level key nothing reads
-    (:func:`~mmpose_ext.apis.config_keys.warn_unread_keys`)."""
-    cfg = _read_config(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    warn_unread_keys(cfg)
-    return cfg
 
 
 def _default_work_dir(config: str) -> str:
@@ -134,7 +114,7 @@ def train_cfg(config: str,
     ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
     path resumes from that checkpoint.
     """
-    cfg = _read_config(config)
+    cfg = read_config(config)
     cfg.launcher = launcher
     if no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -173,7 +153,7 @@ def test_cfg(config: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     read_checkpoint(checkpoint)  # a file without weights stops here
-    cfg = _read_config(config)
+    cfg = read_config(config)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
