@@ -11,7 +11,6 @@ from scipy.io import savemat
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
-os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 from mmpose_ext import skeletons  # noqa: E402
 

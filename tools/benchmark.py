@@ -9,12 +9,8 @@ Example (random weights when CKPT is ``random``)::
         --num-people 6 --out results/benchmark.md
 """
 import argparse
-import os
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'benchmark.py'
 
 
@@ -51,7 +47,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore')
     from kd_bench.inference_benchmark import (SETTLE_SECONDS,
                                               parse_model_arg,

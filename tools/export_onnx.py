@@ -5,12 +5,8 @@ normalises inside; it returns ``simcc_x`` and ``simcc_y``. The checkpoint may
 be a plain student checkpoint or a distillation checkpoint.
 """
 import argparse
-import os
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'export_onnx.py'
 
 
@@ -29,7 +25,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
     from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.onnx_export import export_student
