@@ -4,7 +4,6 @@ import time
 
 import pytest
 
-from kd_bench import inference_benchmark as benchmark
 from kd_bench.inference_benchmark import (interleaved_rounds, paired_ratio,
                                           render_markdown)
 
