@@ -79,9 +79,11 @@ def test_second_run_takes_the_published_models_and_reuses_students(
     assert sum('reusing finished run' in line for line in again) == 3
     assert not any('training' in line for line in again)
     record = json.loads((tmp_path / 'out' / 'results.json').read_text())[0]
-    assert record['distilled']['checkpoint'] == osp.relpath(
-        runs[0]['distilled']['checkpoint'],
-        osp.dirname(osp.dirname(osp.abspath(__file__))))
+    # This work root is outside the repository: the record written for
+    # committing keeps the checkpoint's file name, not the machine's path
+    # (kd_bench.portable; inside the repository it is repository-relative).
+    assert record['distilled']['checkpoint'] == osp.basename(
+        runs[0]['distilled']['checkpoint'])
 
 
 def test_altered_shipped_model_is_refused_naming_file_and_fix(
