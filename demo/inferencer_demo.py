@@ -8,12 +8,8 @@ Example::
         --vis-out-dir vis --pred-out-dir preds --radius 4 --thickness 2
 """
 import argparse
-import os
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'inferencer_demo.py'
 
 
@@ -60,11 +56,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
-    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.demo import (DetectOptions, DrawOptions,
                                            run_demo)
+    setup_env()
     with exit_on_user_error(PROG):
         summary = run_demo(
             args.inputs, args.pose2d, args.pose2d_weights,

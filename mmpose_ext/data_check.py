@@ -31,7 +31,7 @@ from scipy.io import loadmat
 from scipy.io.matlab import MatReadError
 
 from mmpose_ext import skeletons
-from mmpose_ext.apis.runner import load_config
+from mmpose_ext.config_keys import load_config
 from mmpose_ext.datasets import data_files
 from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,

@@ -11,9 +11,17 @@ from scipy.io import savemat
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
-os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 from mmpose_ext import skeletons  # noqa: E402
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _entry_point_setup():
+    """Tests call the library as the entry points do: after ``setup_env``
+    (tests/test_setup_env.py checks, in fresh interpreters, that importing
+    the package alone changes nothing)."""
+    from mmpose_ext.apis import setup_env
+    setup_env()
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@ import pytest
 import torch
 from conftest import write_coco, write_mpii
 
+from kd_bench.inference_benchmark import render_markdown, run_benchmark
 from mmpose_ext import apis
-from mmpose_ext.inference.benchmark import render_markdown, run_benchmark
 from mmpose_ext.inference.model import init_pose_model
 from tiny_configs import SMALL_STUDENT_CFG, STUDENT_CFG, tiny_student_cfg
 

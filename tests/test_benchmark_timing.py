@@ -4,9 +4,8 @@ import time
 
 import pytest
 
-from mmpose_ext.inference import benchmark
-from mmpose_ext.inference.benchmark import (interleaved_rounds, paired_ratio,
-                                            render_markdown)
+from kd_bench.inference_benchmark import (interleaved_rounds, paired_ratio,
+                                          render_markdown)
 
 
 class FakeClock:

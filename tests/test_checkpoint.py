@@ -20,7 +20,6 @@ from mmengine.runner import Runner, load_checkpoint
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from torch import nn
 
-import mmpose_ext  # noqa: F401  (installs the safe checkpoint loader)
 from mmpose_ext.apis.runner import StrictLoadRunner
 from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
                                    UnsafeCheckpointError, load_weights,
@@ -85,21 +84,6 @@ def trained(tmp_path_factory):
     runner = toy_runner(work_dir, 'toy_train')
     runner.train()
     return runner, work_dir / 'epoch_1.pth'
-
-
-def test_runner_checkpoint_holds_classes_torch_refuses_by_default(trained):
-    # Precondition of the loading tests below: without the allow-list torch
-    # would refuse this file.
-    _, path = trained
-    allowed = torch.serialization.get_safe_globals()
-    torch.serialization.clear_safe_globals()
-    try:
-        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(
-            str(path))
-    finally:
-        torch.serialization.add_safe_globals(allowed)
-    assert 'mmengine.logging.history_buffer.HistoryBuffer' in unsafe
-    assert any(name.startswith('numpy') for name in unsafe)
 
 
 def test_runner_checkpoint_loads_into_a_model_with_load_checkpoint(trained):
@@ -193,15 +177,6 @@ def test_code_in_a_refused_checkpoint_is_not_run(tmp_path):
     with pytest.raises(UnsafeCheckpointError):
         load_checkpoint(ToyModel(), path)
     assert not marker.exists()
-
-
-def test_the_payload_does_run_when_loaded_unsafely(tmp_path):
-    # Shows the test above is not vacuous.
-    marker = tmp_path / 'marker'
-    path = str(tmp_path / 'crafted.pth')
-    save_payload(path, RunsCodeWhenUnpickled(marker))
-    assert torch.load(path, weights_only=False)['extra'] == 'payload'
-    assert marker.exists()
 
 
 # --- AtomicCheckpointHook ---------------------------------------------------

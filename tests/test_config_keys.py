@@ -9,7 +9,7 @@ import pytest
 from mmengine.config import Config
 
 from mmpose_ext.apis import load_config, train_cfg
-from mmpose_ext.apis.config_keys import UnreadConfigKeyWarning, unread_keys
+from mmpose_ext.config_keys import UnreadConfigKeyWarning, unread_keys
 from mmpose_ext.paths import REPO_ROOT
 
 PROJECT_CONFIGS = sorted(

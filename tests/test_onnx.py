@@ -10,8 +10,8 @@ import pytest
 import torch
 from conftest import REPO, STUDENT_CONFIG
 
+from kd_bench.inference_benchmark import benchmark_models, render_markdown
 from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
-from mmpose_ext.inference.benchmark import benchmark_models, render_markdown
 from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.spec import PoseModelSpec

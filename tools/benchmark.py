@@ -9,12 +9,8 @@ Example (random weights when CKPT is ``random``)::
         --num-people 6 --out results/benchmark.md
 """
 import argparse
-import os
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'benchmark.py'
 
 
@@ -42,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='seconds of pause before timing each model and '
                         'backend in each round, so the spinning threads of '
                         'the one timed before go idle (default: '
-                        'SETTLE_SECONDS of mmpose_ext.inference.benchmark)')
+                        'SETTLE_SECONDS of kd_bench.inference_benchmark)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
@@ -51,14 +47,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore')
-    from mmpose_ext.apis import exit_on_user_error
-    from mmpose_ext.inference.benchmark import (SETTLE_SECONDS,
-                                                parse_model_arg,
-                                                render_markdown,
-                                                run_benchmark, write_report)
+    from kd_bench.inference_benchmark import (SETTLE_SECONDS,
+                                              parse_model_arg,
+                                              render_markdown, run_benchmark,
+                                              write_report)
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.sources import read_image
+    setup_env()
     with exit_on_user_error(PROG):
         image = None
         if args.image:

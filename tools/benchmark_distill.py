@@ -32,10 +32,11 @@ def main(argv=None):
     parser.add_argument('--out', default='results/distill_cost.md')
     args = parser.parse_args(argv)
 
-    from mmpose_ext.apis import exit_on_user_error, load_config
+    from kd_bench.training_cost import format_costs, measure_training_cost
+    from mmpose_ext.apis import exit_on_user_error, load_config, setup_env
     from mmpose_ext.fileio import atomic_write
     from mmpose_ext.synthetic import generate_benchmark
-    from mmpose_ext.training_cost import format_costs, measure_training_cost
+    setup_env()
     if not osp.isfile(osp.join(args.data_root, 'manifest.json')):
         generate_benchmark(args.data_root, num_train=64, num_val=8)
     results = {}

@@ -13,11 +13,7 @@ unless ``--out`` says otherwise. A killed run resumes at the view it was
 writing.
 """
 import argparse
-import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'cache_teachers.py'
 
 
@@ -42,12 +38,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     from mmpose.utils import register_all_modules
 
-    from mmpose_ext.apis import exit_on_user_error, load_config
+    from mmpose_ext.apis import exit_on_user_error, load_config, setup_env
     from mmpose_ext.teacher_cache import TeacherCacheError, make_teacher_cache
     register_all_modules(init_default_scope=True)
+    setup_env()
     with exit_on_user_error(PROG):
         cfg = load_config(args.config, args.cfg_options)
         out = args.out or cfg.model.get('teacher_cache')

@@ -10,12 +10,8 @@ val (or train) pipeline cuts from its data; its parity check is the keypoint
 distance from float32 in crop pixels.
 """
 import argparse
-import os
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'export_onnx.py'
 
 
@@ -45,11 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
     warnings.filterwarnings('ignore', category=FutureWarning)
-    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.onnx_export import export_student
     from mmpose_ext.inference.sample_images import astronaut
+    setup_env()
     if args.int8:
         return _export_int8(args)
     with exit_on_user_error(PROG):

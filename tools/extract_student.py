@@ -7,8 +7,9 @@ def main(argv=None):
     parser.add_argument('checkpoint', help='distillation checkpoint')
     parser.add_argument('out', help='where to write the student checkpoint')
     args = parser.parse_args(argv)
-    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.models.student_export import extract_student
+    setup_env()
     with exit_on_user_error('extract_student.py'):
         print(extract_student(args.checkpoint, args.out))
 

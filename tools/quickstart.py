@@ -44,9 +44,10 @@ def main(argv=None):
     if args.only and not args.train_teachers:
         parser.error('--only goes with --train-teachers')
 
+    from kd_bench.quickstart import Quickstart, QuickstartSettings
+    from kd_bench.quickstart.pipeline import QuickstartError, remove_previous
+    from mmpose_ext.apis import setup_env
     from mmpose_ext.paths import REPO_ROOT
-    from mmpose_ext.quickstart import Quickstart, QuickstartSettings
-    from mmpose_ext.quickstart.pipeline import QuickstartError, remove_previous
     given = dict(seeds=args.seeds, num_train=args.num_train,
                  num_val=args.num_val, max_iters=args.max_iters,
                  pretrain_iters=args.pretrain_iters,
@@ -57,6 +58,7 @@ def main(argv=None):
     settings = QuickstartSettings(
         train_teachers=args.train_teachers, only=args.only,
         **{k: v for k, v in given.items() if v is not None})
+    setup_env()
     if args.fresh:
         remove_previous(settings)
     try:

@@ -14,12 +14,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from mmpose_ext.apis.config_keys import warn_unread_keys
+from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
+from mmpose_ext.config_keys import read_config, warn_unread_keys
 from mmpose_ext.engine.tensorboard import use_tensorboard
-from mmpose_ext.paths import REPO_ROOT
 
 # The environment variable holding the process rank, by launcher; read
 # before MMEngine sets up the process group.
@@ -62,25 +62,6 @@ class StrictLoadRunner(Runner):
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
-
-
-def _read_config(config: str) -> Config:
-    if not osp.isfile(config):
-        raise FileNotFoundError(
-            f'config file {config!r} does not exist (configs live under '
-            f'{osp.join(REPO_ROOT, "configs")})')
-    return Config.fromfile(config)
-
-
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is absent and a
-    warning for each top-level key nothing reads
-    (:func:`~mmpose_ext.apis.config_keys.warn_unread_keys`)."""
-    cfg = _read_config(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    warn_unread_keys(cfg)
-    return cfg
 
 
 def _default_work_dir(config: str) -> str:
@@ -138,7 +119,7 @@ def train_cfg(config: str,
     keeping the config's settings; ``cfg_options`` can then set them
     (``tensorboard.histogram_interval=100``).
     """
-    cfg = _read_config(config)
+    cfg = read_config(config)
     cfg.launcher = launcher
     if no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -180,7 +161,7 @@ def test_cfg(config: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     read_checkpoint(checkpoint)  # a file without weights stops here
-    cfg = _read_config(config)
+    cfg = read_config(config)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
@@ -252,8 +233,9 @@ def run_train(cfg: Config) -> Runner:
     dir is locked for the run (by the first process of a
     distributed run): a second training there stops with
     :class:`~mmpose_ext.apis.work_dir_lock.WorkDirLockedError` before it
-    writes anything.
+    writes anything. Calls :func:`~mmpose_ext.apis.setup_env` first.
     """
+    setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_checkpoints(cfg)
     use_tensorboard(cfg)
@@ -268,7 +250,9 @@ def run_train(cfg: Config) -> Runner:
 
 
 def run_test(cfg: Config) -> dict:
-    """Evaluate ``cfg.load_from`` on the test set; returns the metrics."""
+    """Evaluate ``cfg.load_from`` on the test set; returns the metrics.
+    Calls :func:`~mmpose_ext.apis.setup_env` first."""
+    setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     _start_cpu_distributed(cfg)
     runner = build_runner(cfg)

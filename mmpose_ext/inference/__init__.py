@@ -1,5 +1,6 @@
-"""Inference of the union-skeleton student: a demo, ONNX export, a batched
-ONNX Runtime estimator and a latency benchmark.
+"""Inference of the union-skeleton student: a demo, ONNX export and a
+batched ONNX Runtime estimator (the latency benchmark that measures them is
+:mod:`kd_bench.inference_benchmark`, outside the library).
 
 Pre- and post-processing (:mod:`.preprocess`, :mod:`.simcc`) are plain numpy
 and the ONNX Runtime path (:class:`.OrtPoseEstimator`) runs no torch code; the

@@ -6,21 +6,40 @@ the installed package's metafiles, and if its weights are not already in
 torch's hub cache the error says which file to fetch and where to put it.
 """
 import os.path as osp
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .errors import ModelFileNotFoundError, UnsupportedInputError
 
 
+def metafile_models(scope: str) -> Tuple[str, List[dict]]:
+    """The folder holding the installed package ``scope``'s configs, and the
+    model entries of its metafiles.
+
+    Reads the model index that OpenMMLab packages install for MIM
+    (``<package>/.mim/model-index.yml``, importing one ``metafile.yml`` per
+    config folder) with MMEngine's public file helpers.
+    """
+    from mmengine.fileio import load
+    from mmengine.utils import get_installed_path
+    root = osp.join(get_installed_path(scope), '.mim')
+    index = osp.join(root, 'model-index.yml')
+    if not osp.isfile(index):
+        return root, []
+    models = []
+    for metafile in load(index).get('Import', []):
+        models.extend(load(osp.join(root, metafile)).get('Models', []))
+    return root, models
+
+
 def find_model_in_metafiles(name: str, scope: str) -> Optional[dict]:
     """The metafile entry (``Name``, ``Config``, ``Weights``...) of ``name``
     or one of its aliases in package ``scope``, with ``Config`` made
     absolute; ``None`` if unknown."""
-    from mmengine.infer import BaseInferencer
-    root = BaseInferencer._get_repo_or_mim_dir(scope)
+    root, models = metafile_models(scope)
     wanted = name.lower()
-    for entry in BaseInferencer._get_models_from_metafile(root):
+    for entry in models:
         aliases = entry.get('Alias', [])
         aliases = [aliases] if isinstance(aliases, str) else aliases
         if wanted in [entry['Name'].lower()] + [a.lower() for a in aliases]:

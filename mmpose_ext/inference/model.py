@@ -14,8 +14,8 @@ from typing import Optional, Union
 from mmengine.config import Config
 from torch import nn
 
-from mmpose_ext.apis import load_config
 from mmpose_ext.checkpoint import load_weights
+from mmpose_ext.config_keys import load_config
 
 DISTILLER_TYPES = ('MultiTeacherDistiller', )
 

@@ -1,38 +1,52 @@
-"""Draw poses on a BGR image with the links and colours of
-:mod:`mmpose_ext.skeletons`."""
-from typing import List, Tuple
+"""Draw poses with MMPose's own ``PoseLocalVisualizer``, in the joint colours
+and links of the skeleton's dataset metainfo: the union's
+(``configs/_base_/datasets/coco_mpii.py``), or MMPose's COCO and MPII files.
+"""
+import functools
 
-import cv2
 import numpy as np
 
 from mmpose_ext import skeletons
+from mmpose_ext.paths import UNION_METAINFO_FILE
 
 from .result import PoseResult
 
+# As MMPose's visualiser draws boxes ('green'), in BGR.
 BBOX_COLOR = (0, 255, 0)
+# Metainfo files by skeleton; relative ones are MMPose's own.
+METAINFO_FILES = dict(union=UNION_METAINFO_FILE,
+                      coco='configs/_base_/datasets/coco.py',
+                      mpii='configs/_base_/datasets/mpii.py')
 
 
-def _bgr(rgb: List[int]) -> Tuple[int, int, int]:
-    return int(rgb[2]), int(rgb[1]), int(rgb[0])
+@functools.lru_cache(maxsize=None)
+def skeleton_metainfo(skeleton: str) -> dict:
+    """The parsed dataset metainfo MMPose's visualiser draws ``skeleton``
+    with; its joints are in the order of :mod:`mmpose_ext.skeletons`."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    if skeleton not in METAINFO_FILES:
+        raise ValueError(f'no metainfo to draw skeleton {skeleton!r}; '
+                         f'choose from {sorted(METAINFO_FILES)}')
+    meta = parse_pose_metainfo(dict(from_file=METAINFO_FILES[skeleton]))
+    names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
+    if tuple(names) != tuple(skeletons.keypoint_names(skeleton)):
+        raise ValueError(
+            f'{METAINFO_FILES[skeleton]} lists the {skeleton} joints in '
+            'another order than mmpose_ext/skeletons.py')
+    return meta
 
 
-def joint_colors(skeleton: str) -> List[Tuple[int, int, int]]:
-    """BGR colour of each joint: by side (``left_``/``right_``/centre)."""
-    colors = []
-    for name in skeletons.keypoint_names(skeleton):
-        side = name.split('_')[0] if name.startswith(('left_', 'right_')) \
-            else 'center'
-        colors.append(_bgr(skeletons.SIDE_COLORS[side]))
-    return colors
-
-
-def link_colors(skeleton: str) -> List[Tuple[int, int, Tuple[int, int, int]]]:
-    """``(joint_a, joint_b, BGR colour)`` of each union link ``skeleton``
-    has both ends of, in the order of :func:`skeletons.links`."""
-    order = skeletons.keypoint_names(skeleton)
-    return [(order.index(a), order.index(b), _bgr(skeletons.SIDE_COLORS[side]))
-            for a, b, side in skeletons.UNION_LINKS
-            if a in order and b in order]
+def _visualizer(skeleton: str, radius: int, thickness: int):
+    """One MMPose visualiser per skeleton and drawing size, kept by MMEngine
+    under its name like every visualiser."""
+    from mmpose.visualization import PoseLocalVisualizer
+    name = f'mmpose_ext.draw_poses:{skeleton}:{radius}:{thickness}'
+    if PoseLocalVisualizer.check_instance_created(name):
+        return PoseLocalVisualizer.get_instance(name)
+    visualizer = PoseLocalVisualizer.get_instance(
+        name, radius=radius, line_width=thickness)
+    visualizer.set_dataset_meta(skeleton_metainfo(skeleton))
+    return visualizer
 
 
 def draw_poses(image: np.ndarray,
@@ -41,7 +55,8 @@ def draw_poses(image: np.ndarray,
                radius: int = 4,
                thickness: int = 2,
                draw_bbox: bool = True) -> np.ndarray:
-    """A copy of ``image`` with each person's box, links and joints.
+    """A copy of ``image`` with each person's box, links and joints, drawn
+    by MMPose's ``PoseLocalVisualizer``.
 
     Args:
         image (np.ndarray): BGR image.
@@ -53,26 +68,20 @@ def draw_poses(image: np.ndarray,
         draw_bbox (bool): draw the person boxes.
 
     Returns:
-        np.ndarray: the drawing.
+        np.ndarray: the BGR drawing.
     """
-    canvas = image.copy()
+    from mmengine.structures import InstanceData
+    from mmpose.structures import PoseDataSample
     if result.skeleton is None:
         raise ValueError('draw_poses needs a result with a known skeleton')
-    links = link_colors(result.skeleton)
-    colors = joint_colors(result.skeleton)
-    for kpts, scores, box in zip(result.keypoints, result.scores,
-                                 result.bboxes):
-        if draw_bbox:
-            x1, y1, x2, y2 = (int(round(v)) for v in box)
-            cv2.rectangle(canvas, (x1, y1), (x2, y2), BBOX_COLOR,
-                          max(1, thickness // 2))
-        visible = scores >= kpt_thr
-        points = [(int(round(x)), int(round(y))) for x, y in kpts]
-        for a, b, color in links:
-            if visible[a] and visible[b]:
-                cv2.line(canvas, points[a], points[b], color, thickness,
-                         cv2.LINE_AA)
-        for point, color, shown in zip(points, colors, visible):
-            if shown:
-                cv2.circle(canvas, point, radius, color, -1, cv2.LINE_AA)
-    return canvas
+    sample = PoseDataSample()
+    # MMPose's visualiser reads the scores from keypoints_visible, as its
+    # pose estimators fill it.
+    sample.pred_instances = InstanceData(
+        keypoints=np.asarray(result.keypoints, np.float32),
+        keypoints_visible=np.asarray(result.scores, np.float32),
+        bboxes=np.asarray(result.bboxes, np.float32).reshape(-1, 4))
+    drawing = _visualizer(result.skeleton, radius, thickness).add_datasample(
+        'poses', np.ascontiguousarray(image[..., ::-1]), sample,
+        draw_gt=False, draw_bbox=draw_bbox, kpt_thr=kpt_thr)
+    return np.ascontiguousarray(drawing[..., ::-1])

@@ -7,6 +7,14 @@ mmpose's ``CocoDataset`` and ``MpiiDataset`` read, plus the full 21-joint
 truth of the validation images of both, so that a student trained on both
 can be scored on every joint. Entry point: :func:`generate_benchmark`.
 
+Why it is part of the library and not of the ``kd_bench`` harnesses: it is
+data for the method, used like a dataset by several independent callers
+(``tools/make_synthetic.py``, the quick start and the training-cost
+benchmark in ``kd_bench``, and the tests), and it is the only data on which
+a union student can be scored on the joints a dataset does not label
+(:class:`~mmpose_ext.evaluation.FullTruthPCKh` reads its full truth). It
+depends only on the library's skeletons and file writing.
+
 Modules, one concept each: ``shapes`` (2D outlines), ``body`` (skeleton
 geometry and pose sampling), ``appearance`` and ``textures`` (fills),
 ``background`` and ``occluders`` (what is not a person), ``render``

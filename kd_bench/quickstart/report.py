@@ -10,6 +10,9 @@ import numpy as np
 from mmpose_ext import skeletons
 from mmpose_ext.fileio import atomic_output, atomic_write
 
+from ..portable import portable
+from .stages import MODEL_TITLES
+
 # (column title, metric key)
 OWN_METRICS = (
     ('COCO-style AP (17 joints)', 'coco/AP'),
@@ -67,7 +70,6 @@ def _fmt(values: np.ndarray, signed: bool = False) -> str:
 
 def results_table(runs: Sequence[Dict[str, Dict]]) -> str:
     """Markdown table, mean ± sample std over seeds where several."""
-    from mmpose_ext.quickstart.pipeline import MODEL_TITLES
     header = ('| model | ' + ' | '.join(c for c, _ in COLUMNS) +
               ' | iterations | train time (s) |')
     lines = [header, '|' + '---|' * (len(COLUMNS) + 3)]
@@ -178,7 +180,6 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from mmpose_ext.quickstart.pipeline import MODEL_TITLES
     fig, axes = plt.subplots(1, len(COLUMNS), figsize=(4.2 * len(COLUMNS),
                                                       3.8))
     teacher_keys = {'teacher_coco': ('coco/AP', 'coco/AP'),
@@ -299,20 +300,6 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
     return path
 
 
-def _portable(runs: Sequence[Dict[str, Dict]]) -> list:
-    """The records with paths relative to the repository (results are
-    committed; absolute paths of the machine that made them mean nothing
-    elsewhere)."""
-    from mmpose_ext.paths import REPO_ROOT
-
-    def rel(value):
-        if isinstance(value, str) and osp.isabs(value):
-            return osp.relpath(value, REPO_ROOT)
-        return value
-    return [{name: {k: rel(v) for k, v in record.items()}
-             for name, record in run.items()} for run in runs]
-
-
 def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
     """Write ``results.md``, ``results.json``, ``curves.png``,
     ``joints.png`` and ``predictions.png`` into ``settings.out_dir``;
@@ -357,7 +344,7 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
     ])
     paths = [osp.join(out, 'results.md'), osp.join(out, 'results.json')]
     atomic_write(paths[0], text.encode())
-    atomic_write(paths[1], json.dumps(_portable(runs), indent=1).encode())
+    atomic_write(paths[1], json.dumps(portable(runs), indent=1).encode())
     paths.append(plot_curves(runs, osp.join(out, 'curves.png')))
     paths.append(plot_joints(runs, osp.join(out, 'joints.png')))
     paths.append(draw_predictions(runs, settings.data_root,

@@ -32,11 +32,17 @@ import numpy as np
 import torch
 from mmengine.logging import MMLogger
 
-from .files import atomic_output, write_json
-from .ort_pose import OrtPoseEstimator
-from .preprocess import top_down_affine
-from .simcc import crop_to_image
-from .spec import PoseModelSpec
+from mmpose_ext.apis import load_config, run_test, test_cfg
+from mmpose_ext.inference.files import atomic_output, write_json
+from mmpose_ext.inference.model import init_pose_model, student_config
+from mmpose_ext.inference.onnx_export import SimCCNetwork, export_onnx
+from mmpose_ext.inference.ort_pose import OrtPoseEstimator
+from mmpose_ext.inference.preprocess import top_down_affine
+from mmpose_ext.inference.sample_images import stick_figures
+from mmpose_ext.inference.simcc import crop_to_image
+from mmpose_ext.inference.spec import PoseModelSpec
+
+from .portable import portable
 
 RANDOM = 'random'
 # Goal: student ONNX Runtime latency per crop at most this times the
@@ -171,7 +177,6 @@ def complexity(model: torch.nn.Module,
     """Parameters and FLOPs of the network on one crop."""
     from mmengine.analysis import get_model_complexity_info
 
-    from .onnx_export import SimCCNetwork
     w, h = spec.input_size
     network = SimCCNetwork(model, spec, normalize=False).eval()
     # The analyser warns about every operator it does not count (norms,
@@ -267,9 +272,6 @@ def evaluate_accuracy(config: str, checkpoint: str, dataset_config: str,
     evaluator of ``dataset_config``, through :func:`mmpose_ext.apis.run_test`
     (which loads a distillation checkpoint's student into the student).
     """
-    from mmpose_ext.apis import load_config, run_test, test_cfg
-
-    from .model import student_config
     cfg = student_config(test_cfg(config, checkpoint, work_dir=work_dir))
     data = load_config(dataset_config)
     cfg.test_dataloader = data.test_dataloader
@@ -300,8 +302,6 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
         work_dir (str): where the ONNX file (and random checkpoint) go.
         seed (int): seed of the random weights.
     """
-    from .model import init_pose_model
-    from .onnx_export import export_onnx
     name = osp.splitext(osp.basename(config))[0]
     os.makedirs(work_dir, exist_ok=True)
     torch.manual_seed(seed)
@@ -449,7 +449,6 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
     Returns:
         dict: ``machine``, ``setup`` and per-model ``models`` figures.
     """
-    from .sample_images import stick_figures
     if image is None:
         image, boxes = stick_figures(num_people)
         image_name = f'generated: {num_people} stick figures'
@@ -608,7 +607,10 @@ def render_markdown(report: dict) -> str:
 
 
 def write_report(report: dict, out: str) -> Tuple[str, str]:
-    """Write ``out`` (Markdown) and the JSON beside it, atomically."""
+    """Write ``out`` (Markdown) and the JSON beside it, atomically, with
+    paths relative to the repository (:func:`kd_bench.portable.portable`).
+    """
+    report = portable(report)
     json_file = osp.splitext(out)[0] + '.json'
     write_json(json_file, report)
     with atomic_output(out) as tmp:

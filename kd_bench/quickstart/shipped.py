@@ -16,6 +16,9 @@ from mmpose_ext.fileio import atomic_torch_save, atomic_write, sha256_file
 from mmpose_ext.paths import REPO_ROOT
 from mmpose_ext.teacher_zoo import MANIFEST
 
+from .report import validation_curve
+from .stages import PRETRAINED, PRETRAINED_DIR, QUICKSTART_CONFIGS
+
 MANIFEST_KEY = 'quickstart'
 RETRAIN = 'python tools/quickstart.py --train-teachers'
 
@@ -27,7 +30,6 @@ class ShippedModelError(RuntimeError):
 def manifest_path(pretrained_dir: str) -> str:
     """``teachers/manifest.json`` for the shipped folder, else a
     ``manifest.json`` inside ``pretrained_dir``."""
-    from mmpose_ext.quickstart.pipeline import PRETRAINED_DIR
     if osp.normpath(pretrained_dir) == osp.normpath(PRETRAINED_DIR):
         return MANIFEST
     return osp.join(pretrained_dir, 'manifest.json')
@@ -53,7 +55,6 @@ def verify(pretrained_dir: str) -> None:
         ShippedModelError: a file is missing, unlisted, or its sha256
             differs; the message says how to restore or retrain it.
     """
-    from mmpose_ext.quickstart.pipeline import PRETRAINED
     listed = entries(pretrained_dir)
     manifest = manifest_path(pretrained_dir)
     for name in PRETRAINED.values():
@@ -87,7 +88,6 @@ CURVE_KEYS = ('coco/AP', 'PCK', 'full/coco/PCKh_unlabelled',
 
 
 def _val_curve(record: dict) -> list:
-    from mmpose_ext.quickstart.report import validation_curve
     points: Dict[int, dict] = {}
     for key in CURVE_KEYS:
         for step, value in validation_curve(record, key):
@@ -98,7 +98,6 @@ def _val_curve(record: dict) -> list:
 def publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
     """Write slim copies of the trained pre-trained models into
     ``pretrained_dir`` and list them in its manifest; returns the paths."""
-    from mmpose_ext.quickstart.pipeline import PRETRAINED, QUICKSTART_CONFIGS
     manifest = manifest_path(pretrained_dir)
     listed = entries(pretrained_dir)
     paths = []

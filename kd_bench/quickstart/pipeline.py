@@ -35,32 +35,15 @@ from mmpose.registry import HOOKS
 from mmpose_ext.apis import run_test, run_train
 from mmpose_ext.fileio import atomic_write
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
+from mmpose_ext.synthetic import generate_benchmark
 
-QUICKSTART_CONFIGS = {
-    'teacher_coco': 'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
-    'teacher_mpii': 'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
-    'student_init': 'rtmpose-t-init_quickstart_synthetic-coco-mpii-64x48.py',
-    'baseline': 'rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
-    'distilled': 'distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
-    'oracle': 'oracle_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
-}
-MODEL_TITLES = {
-    'teacher_coco': 'COCO-style teacher (RTMPose-s widths, 17 joints)',
-    'teacher_mpii': 'MPII-style teacher (RTMPose-s widths, 16 joints)',
-    'student_init': 'shared initialisation (RTMPose-t, labels only)',
-    'baseline': 'student, labels only (RTMPose-t, 21 joints)',
-    'distilled': 'student, distilled (RTMPose-t, 21 joints)',
-    'oracle': 'oracle: student on the full 21-joint truth (upper bound)',
-}
-# Trained once, for long, and shipped (teachers/quickstart/); the file each
-# is published as, and the teacher name the distillation config gives it.
-PRETRAINED = {'teacher_coco': 'coco', 'teacher_mpii': 'mpii',
-              'student_init': 'student_init'}
-TEACHERS = ('teacher_coco', 'teacher_mpii')
-# Each teacher's skeleton, which is also the style it is trained on.
-TEACHER_SKELETONS = {'teacher_coco': 'coco', 'teacher_mpii': 'mpii'}
-STUDENTS = ('baseline', 'distilled', 'oracle')
-PRETRAINED_DIR = osp.join(REPO_ROOT, 'teachers', 'quickstart')
+from . import shipped
+from .report import write_report
+from .stages import (MODEL_TITLES, PRETRAINED, PRETRAINED_DIR,
+                     QUICKSTART_CONFIGS, STUDENTS, TEACHER_SKELETONS,
+                     TEACHERS)
+
+
 DONE = 'quickstart_done.json'
 # Progress goes to the terminal even while a stage's own output (MMEngine's
 # and pycocotools' prints) is sent to that stage's console.log.
@@ -206,7 +189,6 @@ class Quickstart:
 
     # stages ---------------------------------------------------------------
     def generate_data(self) -> dict:
-        from mmpose_ext.synthetic import generate_benchmark
         s = self.settings
         self.say(f'[1/4] synthetic benchmark: {s.num_train} train + '
                  f'{s.num_val} val images per style -> {s.data_root}')
@@ -261,7 +243,6 @@ class Quickstart:
         """The teachers and the shared initialisation: shipped and verified,
         or trained (``train_teachers``) and published. Teachers are
         evaluated; returns a record per pre-trained model."""
-        from mmpose_ext.quickstart import shipped
         s = self.settings
         if s.train_teachers:
             names = list(s.only) or list(PRETRAINED)
@@ -337,7 +318,6 @@ class Quickstart:
         return records
 
     def run(self) -> List[Dict[str, Dict]]:
-        from mmpose_ext.quickstart.report import write_report
         self._start = time.time()
         self.generate_data()
         pretrained = self.pretrained()

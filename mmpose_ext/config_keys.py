@@ -1,4 +1,8 @@
-"""Warn about top-level config keys that nothing reads.
+"""Read config files: a clear error when one is absent, and a warning for
+each top-level key that nothing reads.
+
+Below :mod:`mmpose_ext.apis` and :mod:`mmpose_ext.inference`, which both
+read configs through :func:`load_config`.
 
 MMEngine's runner reads a fixed set of top-level keys and ignores the rest,
 so a misspelled one (``load_form = 'epoch_10.pth'``) is silently dropped.
@@ -27,6 +31,8 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmpose_ext.paths import REPO_ROOT
+
 # Top-level keys MMEngine's runner reads besides its constructor's
 # arguments (``Runner.wrap_model``, ``Runner.train``, ``Runner.resume``...).
 RUNNER_EXTRA_KEYS = frozenset({
@@ -37,7 +43,7 @@ RUNNER_EXTRA_KEYS = frozenset({
 # Top-level keys this project's code reads.
 PROJECT_KEYS = frozenset({
     'union_data_root',  # mmpose_ext.data_check, tools/check_data.py
-    'qs_root',  # mmpose_ext.quickstart
+    'qs_root',  # kd_bench.quickstart
     'tensorboard',  # mmpose_ext.engine.tensorboard, tools/train.py
 })
 # How alike (difflib ratio, and length) a key must be to a read key to be
@@ -138,3 +144,24 @@ def warn_unread_keys(cfg: Config) -> Dict[str, Optional[str]]:
             f"MMEngine's runner nor mmpose_ext{hint} It has no effect.",
             UnreadConfigKeyWarning, stacklevel=2)
     return found
+
+
+def read_config(config: str) -> Config:
+    """``Config.fromfile``, naming the missing file and where configs live.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(
+            f'config file {config!r} does not exist (configs live under '
+            f'{osp.join(REPO_ROOT, "configs")})')
+    return Config.fromfile(config)
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file, with a clear error when it is absent and a
+    warning for each top-level key nothing reads (:func:`warn_unread_keys`).
+    """
+    cfg = read_config(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    warn_unread_keys(cfg)
+    return cfg

@@ -1,0 +1,12 @@
+"""The quick start: the whole method on the synthetic full-truth benchmark,
+from data to the report in ``results/quickstart/``
+(``tools/quickstart.py``).
+
+:mod:`.stages` names the models and their configs, :mod:`.pipeline` trains
+and evaluates them, :mod:`.report` writes the tables and figures, and
+:mod:`.shipped` checks and publishes the pre-trained models in
+``teachers/quickstart/``.
+"""
+from .pipeline import Quickstart, QuickstartSettings, quickstart_config
+
+__all__ = ['Quickstart', 'QuickstartSettings', 'quickstart_config']

@@ -1,3 +1,0 @@
-from .pipeline import Quickstart, QuickstartSettings, quickstart_config
-
-__all__ = ['Quickstart', 'QuickstartSettings', 'quickstart_config']
