@@ -11,11 +11,13 @@ from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
 from mmpose_ext import skeletons
-from mmpose_ext.datasets.pipelines import without_teacher_crops
+from mmpose_ext.apis import load_config
+from mmpose_ext.datasets.pipelines import (teacher_crops_from_model,
+                                           without_teacher_crops)
 from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
                                simcc_kd_loss)
 from mmpose_ext.models.teachers import teacher_autocast_dtype
-from tiny_configs import tiny_distill_cfg, tiny_teachers
+from tiny_configs import DISTILL_CFG, tiny_distill_cfg, tiny_teachers
 
 register_all_modules(init_default_scope=True)
 
@@ -195,13 +197,62 @@ def test_three_teachers_each_get_their_own_term(tiny):
     teachers = tiny_teachers(cfg.model.student, sizes=dict(
         coco=(64, 96), mpii=(96, 96), crowdpose=(64, 64)))
     cfg.model.teachers = teachers
-    cfg.train_dataloader.dataset.pipeline = [
-        dict(step, teachers=teachers) if step['type'] == 'TeacherCrops' else
-        step for step in cfg.train_dataloader.dataset.pipeline]
+    _crops_from_model(cfg)
     model = _build(cfg)
     losses = model(**_batch(cfg, model), mode='loss')
     assert {'loss_kd_coco', 'loss_kd_mpii', 'loss_kd_crowdpose'} <= set(losses)
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def _crops_from_model(cfg):
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'TeacherCrops':
+            step.teachers = None
+    teacher_crops_from_model(cfg)
+
+
+def test_cfg_options_on_model_teachers_reach_every_pipelines_crops():
+    cfg = load_config(DISTILL_CFG, {
+        'model.teachers.1.config':
+        'teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py'})
+    switch, = [h for h in cfg.custom_hooks if 'switch_pipeline' in h]
+    for pipeline in (cfg.train_dataloader.dataset.pipeline,
+                     switch.switch_pipeline):
+        crops, = [s for s in pipeline if s['type'] == 'TeacherCrops']
+        assert [(t['name'], tuple(t['input_size']))
+                for t in crops.teachers] == [('coco', (192, 256)),
+                                             ('mpii', (192, 256))]
+
+
+def test_teacher_input_size_is_read_from_its_config_head(tiny):
+    cfg = copy.deepcopy(tiny)
+    for teacher in cfg.model.teachers:
+        teacher.pop('input_size')
+    model = _build(cfg)
+    assert [s.input_size for s in model.teacher_specs] == [(64, 96),
+                                                           (96, 96)]
+
+
+def test_crops_of_another_size_than_the_teacher_takes_are_refused(tiny):
+    cfg = copy.deepcopy(tiny)
+    model = _build(cfg)
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'TeacherCrops':
+            step.teachers = [dict(name='coco', input_size=(96, 96)),
+                             dict(name='mpii', input_size=(96, 96))]
+    with pytest.raises(TeacherConfigError,
+                       match=r"teacher 'coco' takes \(64, 96\) crops but the "
+                       r'train pipeline cut \[\(96, 96\)\]'):
+        model(**_batch(cfg, model), mode='loss')
+
+
+def test_an_old_declaration_key_names_its_new_name(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[0]['checkpoint_sha256'] = 'd8dd5ca4'
+    with pytest.raises(TeacherConfigError,
+                       match='`checkpoint_sha256` is now called '
+                       '`checkpoint_hash_prefix`'):
+        _build(cfg)
 
 
 def test_feature_distillation_adds_a_term_per_teacher(tiny):
@@ -270,15 +321,18 @@ def test_teacher_checkpoint_that_does_not_fit_names_teacher_and_keys(
     assert 'head' in str(err.value)
 
 
-def test_teacher_checkpoint_with_wrong_sha256_is_refused(tiny, tmp_path):
+def test_teacher_checkpoint_with_another_hash_prefix_is_refused(tiny,
+                                                                 tmp_path):
     cfg = copy.deepcopy(tiny)
     model = _build(cfg)
     path = str(tmp_path / 'coco.pth')
     torch.save(dict(state_dict=model.teachers[0].state_dict()), path)
-    cfg.model.teachers[0].update(checkpoint=path, checkpoint_sha256='0' * 8)
-    with pytest.raises(TeacherConfigError, match='sha256'):
+    cfg.model.teachers[0].update(checkpoint=path,
+                                 checkpoint_hash_prefix='0' * 8)
+    with pytest.raises(TeacherConfigError,
+                       match='does not start with checkpoint_hash_prefix'):
         _build(cfg)
-    cfg.model.teachers[0]['checkpoint_sha256'] = None
+    cfg.model.teachers[0]['checkpoint_hash_prefix'] = None
     loaded = _build(cfg).teachers[0]
     for key, value in model.teachers[0].state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value)

@@ -388,9 +388,17 @@ class MultiTeacherDistiller(BaseModel):
         if 'teacher_crops' not in metas[0]:
             raise KeyError(
                 'the training samples carry no teacher crops: the train '
-                'pipeline needs TeacherCrops(teachers=...) before '
+                'pipeline needs TeacherCrops before '
                 'TopdownAffine and PackDistillInputs as its last step')
         crops = [m['teacher_crops'][spec.name] for m in metas]
+        cut = {tuple(int(v) for v in c['input_size']) for c in crops}
+        if cut != {spec.input_size}:
+            raise TeacherConfigError(
+                f'teacher {spec.name!r} takes {spec.input_size} crops but the '
+                f'train pipeline cut {sorted(cut)}: its TeacherCrops lists '
+                'other teachers than model.teachers; leave out its teachers= '
+                'so that they are taken from model.teachers '
+                '(mmpose_ext.datasets.pipelines.teacher_crops_from_model)')
 
         def stack(key, source):
             return np.stack([np.asarray(s[key], np.float32).reshape(2)
