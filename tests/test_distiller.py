@@ -416,3 +416,33 @@ def test_teacher_dtype_must_be_known(tiny):
     ('float16', torch.float16)])
 def test_explicit_teacher_dtypes(choice, expected):
     assert teacher_autocast_dtype(choice, torch.device('cpu')) == expected
+
+
+@MODELS.register_module()
+class HalfSimCCKDLoss(torch.nn.Module):
+    """An alternative KD loss, for the test below."""
+
+    def forward(self, student, teacher, mask, beta, temperature):
+        return 0.5 * simcc_kd_loss(student, teacher, mask, beta, temperature)
+
+
+def test_kd_loss_is_picked_by_config_per_distiller_or_teacher(tiny):
+    batch_model = _build(tiny)
+    batch = _batch(tiny, batch_model)
+    default = batch_model(**batch, mode='loss')
+    cfg = copy.deepcopy(tiny)
+    cfg.model.kd_loss = dict(type='HalfSimCCKDLoss')
+    halved = _build(cfg)(**batch, mode='loss')
+    cfg.model.teachers[1]['kd_loss'] = dict(type='SimCCKDLoss')
+    mixed = _build(cfg)(**batch, mode='loss')
+    for name, expected in (('coco', 0.5), ('mpii', 0.5)):
+        assert halved[f'loss_kd_{name}'].item() == pytest.approx(
+            expected * default[f'loss_kd_{name}'].item(), rel=1e-6)
+    assert mixed['loss_kd_coco'].item() == halved['loss_kd_coco'].item()
+    assert mixed['loss_kd_mpii'].item() == default['loss_kd_mpii'].item()
+
+
+def test_loss_modules_add_nothing_to_the_state_dict(tiny):
+    model = _build(tiny)
+    assert not any(k.startswith(('kd_losses', 'feature_losses'))
+                   for k in model.state_dict())

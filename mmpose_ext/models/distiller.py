@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from mmpose_ext import skeletons
 from mmpose_ext.datasets.replay import REPLAY_KEY
 from mmpose_ext.fileio import sha256_file
+from mmpose_ext.models import losses  # noqa: F401  (registers the defaults)
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
@@ -22,44 +23,6 @@ from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
                                         teacher_autocast_dtype)
 from mmpose_ext.teacher_cache import (TeacherCache, TeacherOutputs,
                                       teacher_entries, teacher_signature)
-
-
-def simcc_kd_loss(student: Tuple[Tensor, Tensor],
-                  teacher: Tuple[Tensor, Tensor], mask: Tensor, beta: float,
-                  temperature: float) -> Tensor:
-    """KL divergence from teacher to student SimCC distributions.
-
-    In the units of RTMPose's own ``KLDiscretLoss`` (pointwise KL averaged
-    over the bins of an axis, summed over axes and samples, divided by the
-    number of joints ``K``), so that a KD weight of 1 weighs like the ground
-    truth term::
-
-        T^2 / K * sum_{b, k} mask[b, k] * (mean_i KL_x[b, k, i]
-                                           + mean_j KL_y[b, k, j])
-
-    with ``KL_a = q_a * (log q_a - log_softmax(beta * s_a / T))``.
-
-    Args:
-        student (tuple[Tensor, Tensor]): ``(B, K, Nx)``, ``(B, K, Ny)``
-            student logits.
-        teacher (tuple[Tensor, Tensor]): teacher distributions ``q`` over the
-            same bins (already at temperature ``T``).
-        mask (Tensor): ``(B, K)`` 1 where the joint is distilled.
-        beta (float): logit scale of the SimCC softmax (RTMPose's
-            ``KLDiscretLoss.beta``).
-        temperature (float): distillation temperature ``T``.
-
-    Returns:
-        Tensor: scalar loss (0 when the mask is empty).
-    """
-    per_joint = 0.
-    for logits, target in zip(student, teacher):
-        log_p = F.log_softmax(logits * (beta / temperature), dim=-1)
-        kl = target * (torch.log(target.clamp_min(1e-12)) - log_p)
-        per_joint = per_joint + kl.mean(-1)
-    num_joints = mask.shape[1]
-    return temperature**2 * (per_joint * mask.to(per_joint.dtype)).sum() \
-        / num_joints
 
 
 class TeacherTargets(NamedTuple):
@@ -88,19 +51,21 @@ class MultiTeacherDistiller(BaseModel):
     The student (an RTMPose ``TopdownPoseEstimator``) predicts the union
     skeleton. It learns from the ground truth of each sample's own dataset
     (``loss_kpt``; joints the dataset does not label have weight 0) and from
-    every teacher (``loss_kd_<name>``) on the union joints that teacher knows,
-    on every sample, so an MPII teacher supplies head top and neck on COCO
-    images and a COCO teacher supplies face points on MPII images.
+    every teacher (``loss_kd_<name>``) on the union joints that teacher
+    knows, on every sample, so an MPII teacher supplies head top and neck on
+    COCO images and a COCO teacher supplies face points on MPII images.
 
     Each teacher sees its own crop of the person, cut at its own input size
     and aspect ratio by :class:`~mmpose_ext.datasets.TeacherCrops`; its SimCC
     distributions are carried into the student's crop frame through the
     geometric relation between the two crops
-    (:mod:`~mmpose_ext.models.simcc_geometry`) before the KL term
-    (:func:`simcc_kd_loss`). Optionally (``feature_weight > 0``) the
-    student's last backbone features, projected to the teacher's channels by
-    a 1x1 conv and sampled at the teacher's feature positions, are pulled to
-    the teacher's by MSE (``loss_fea_<name>``, as in DWPose).
+    (:mod:`~mmpose_ext.models.simcc_geometry`) before the KD term
+    (``kd_loss``, by default the KL divergence
+    :func:`~mmpose_ext.models.losses.simcc_kd_loss`). Optionally
+    (``feature_weight > 0``) the student's last backbone features, projected
+    to the teacher's channels by a 1x1 conv and sampled at the teacher's
+    feature positions, are pulled to the teacher's (``loss_fea_<name>``,
+    ``feature_loss``, by default MSE as in DWPose).
 
     Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
     batch per teacher (in bfloat16 and channels-last layout where that is
@@ -139,6 +104,12 @@ class MultiTeacherDistiller(BaseModel):
         teacher_channels_last (bool): run the teachers in channels-last
             memory layout, which oneDNN convolutions prefer on CPUs.
             Defaults to True.
+        kd_loss (dict): config of the KD loss in MMPose's ``MODELS``
+            registry (:mod:`~mmpose_ext.models.losses`), for teachers that
+            name none of their own. Defaults to ``SimCCKDLoss``
+            (:func:`~mmpose_ext.models.losses.simcc_kd_loss`).
+        feature_loss (dict): config of the feature loss, likewise. Defaults
+            to ``MaskedFeatureMSELoss``.
         teacher_cache (str, optional): folder of cached teacher outputs;
             needs a :class:`~mmpose_ext.datasets.ReplayDataset` train set
             and no feature distillation. Defaults to None (teachers run on
@@ -158,6 +129,8 @@ class MultiTeacherDistiller(BaseModel):
                  beta: float = 10.,
                  teacher_dtype: str = 'auto',
                  teacher_channels_last: bool = True,
+                 kd_loss: dict = dict(type='SimCCKDLoss'),
+                 feature_loss: dict = dict(type='MaskedFeatureMSELoss'),
                  teacher_cache: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
@@ -191,6 +164,15 @@ class MultiTeacherDistiller(BaseModel):
                 self._student_channels(), self._teacher_channels(teacher), 1)
             for spec, teacher in zip(self.teacher_specs, self.teachers)
             if spec.feature_weight > 0
+        })
+        # Loss modules hold no weights: nothing enters the state dict.
+        self.kd_losses = nn.ModuleDict({
+            spec.name: MODELS.build(spec.kd_loss or kd_loss)
+            for spec in self.teacher_specs
+        })
+        self.feature_losses = nn.ModuleDict({
+            spec.name: MODELS.build(spec.feature_loss or feature_loss)
+            for spec in self.teacher_specs if spec.feature_weight > 0
         })
         self.cache = None
         if teacher_cache:
@@ -280,9 +262,9 @@ class MultiTeacherDistiller(BaseModel):
                                             student_x.shape[-1],
                                             student_y.shape[-1],
                                             inputs.device)
-            kd = simcc_kd_loss((student_x, student_y),
-                               (targets.x, targets.y), targets.mask,
-                               self.beta, spec.temperature)
+            kd = self.kd_losses[spec.name](
+                (student_x, student_y), (targets.x, targets.y), targets.mask,
+                self.beta, spec.temperature)
             losses[f'loss_kd_{spec.name}'] = \
                 spec.loss_weight * self.kd_scale * kd
             if spec.feature_weight > 0:
@@ -461,5 +443,4 @@ class MultiTeacherDistiller(BaseModel):
         sampled = F.grid_sample(
             projected, grid.to(projected.dtype), align_corners=False)
         inside = ((grid.abs() <= 1).all(-1)).to(sampled.dtype)[:, None]
-        err = (sampled - teacher_feat.to(sampled.dtype))**2 * inside
-        return err.sum() / (inside.sum() * sampled.shape[1]).clamp_min(1.)
+        return self.feature_losses[spec.name](sampled, teacher_feat, inside)

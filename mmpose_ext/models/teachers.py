@@ -52,6 +52,10 @@ class TeacherSpec:
             this.
         feature_weight (float): weight of DWPose-style feature distillation;
             0 turns it off.
+        kd_loss (dict, optional): this teacher's KD loss config
+            (``MODELS`` registry); defaults to the distiller's ``kd_loss``.
+        feature_loss (dict, optional): this teacher's feature loss config;
+            defaults to the distiller's ``feature_loss``.
     """
 
     name: str
@@ -65,6 +69,8 @@ class TeacherSpec:
     temperature: float = 1.0
     conf_thr: Optional[float] = None
     feature_weight: float = 0.0
+    kd_loss: Optional[dict] = None
+    feature_loss: Optional[dict] = None
     union_indices: Tuple[int, ...] = field(init=False)
 
     @property
