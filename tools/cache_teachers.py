@@ -45,8 +45,9 @@ def main(argv=None) -> None:
     os.environ.setdefault('OMP_NUM_THREADS', '2')
     from mmpose.utils import register_all_modules
 
+    from kd_bench.teacher_cache_writer import make_teacher_cache
     from mmpose_ext.apis import exit_on_user_error, load_config
-    from mmpose_ext.teacher_cache import TeacherCacheError, make_teacher_cache
+    from mmpose_ext.teacher_cache import TeacherCacheError
     register_all_modules(init_default_scope=True)
     with exit_on_user_error(PROG):
         cfg = load_config(args.config, args.cfg_options)
