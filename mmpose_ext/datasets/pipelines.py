@@ -14,6 +14,8 @@ call it.
 import copy
 from typing import Any, List, Sequence, Tuple
 
+from mmpose_ext.models.teachers import teacher_input_size
+
 # What a distillation pipeline adds to the student's: TeacherCrops right
 # before the student's TopdownAffine, and PackDistillInputs in place of
 # PackPoseInputs to carry the teachers' crops along.
@@ -77,8 +79,9 @@ def _teacher_crops_steps(node: Any) -> List[dict]:
 
 
 def teacher_crops_from_model(cfg) -> None:
-    """Give every ``TeacherCrops`` step of ``cfg`` without ``teachers`` the
-    name and crop size of each teacher in ``cfg.model.teachers``, in place.
+    """Give every ``TeacherCrops`` step of ``cfg`` (a ``Config`` or dict)
+    without ``teachers`` the name and crop size of each teacher in
+    ``cfg.model.teachers``, in place.
 
     The crop size is the teacher config's ``head.input_size``, checked
     against a declared ``input_size``
@@ -86,9 +89,8 @@ def teacher_crops_from_model(cfg) -> None:
     their teachers are left as they are (the distiller refuses crops of
     another size than its teachers take).
     """
-    from mmpose_ext.models.teachers import teacher_input_size
-    steps = [step for step in _teacher_crops_steps(cfg._cfg_dict if hasattr(
-        cfg, '_cfg_dict') else cfg) if step.get('teachers') is None]
+    steps = [step for step in _teacher_crops_steps(list(cfg.values()))
+             if step.get('teachers') is None]
     if not steps:
         return
     teachers = (cfg.get('model') or {}).get('teachers')
