@@ -6,6 +6,7 @@ makes MMEngine checkpoints load safely under torch's ``weights_only`` default.
 """
 from mmpose_ext import checkpoint as _checkpoint
 from mmpose_ext import datasets, engine, evaluation, models, skeletons  # noqa
+from mmpose_ext import compression  # noqa
 
 _checkpoint.install()
 

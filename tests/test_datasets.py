@@ -357,3 +357,27 @@ def test_source_declared_union_keeps_all_21_labelled_joints(tmp_path):
     assert np.array_equal(visible[:, 0] > 0, labels[:, 2] > 0)
     assert np.allclose(sample['keypoints'][0][labels[:, 2] > 0],
                        labels[labels[:, 2] > 0, :2])
+
+
+def test_mpii_format_union_source_keeps_all_21_labelled_joints(tmp_path):
+    from mmpose_ext.datasets.union_dataset import UNION_METAINFO
+    from mmpose_ext.synthetic import generate_benchmark
+    generate_benchmark(tmp_path, seed=0, num_train=2, num_val=1,
+                       image_size=(112, 96))
+    dataset = DATASETS.build(dict(
+        type='UnionPoseDataset',
+        datasets=[dict(type='MpiiDataset', data_root=f'{tmp_path}/mpii/',
+                       data_mode='topdown',
+                       ann_file='annotations/union_train.json',
+                       data_prefix=dict(img='images/'),
+                       metainfo=UNION_METAINFO, skeleton='union')],
+        pipeline=[]))
+    with open(tmp_path / 'mpii' / 'annotations' / 'union_train.json') as f:
+        entry = json.load(f)[0]
+    sample = dataset[0]
+    labelled = np.array(entry['joints_vis']) > 0
+    assert sample['keypoints'].shape == (1, 21, 2)
+    visible = np.asarray(sample['keypoints_visible'][0]).reshape(21, -1)
+    assert np.array_equal(visible[:, 0] > 0, labelled)
+    assert np.allclose(sample['keypoints'][0][labelled],
+                       np.array(entry['joints'])[labelled])

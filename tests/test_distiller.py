@@ -123,6 +123,36 @@ def test_kd_touches_only_the_union_joints_a_teacher_knows(tiny):
     assert (grad[known] > 0).any()
 
 
+def test_unlabelled_teachers_distil_only_joints_without_ground_truth(tiny):
+    cfg = copy.deepcopy(tiny)
+    for teacher in cfg.model.teachers:
+        teacher['joints'] = 'unlabelled'
+    model = _build(cfg)
+    batch = _batch(cfg, model)
+    out = {}
+
+    def keep(_, __, output):
+        out['x'] = output[0]
+        output[0].retain_grad()
+
+    handle = model.student.head.register_forward_hook(keep)
+    losses = model.loss(batch['inputs'], batch['data_samples'])
+    handle.remove()
+    (losses['loss_kd_coco'] + losses['loss_kd_mpii']).backward()
+    grad = out['x'].grad.abs().sum(2)  # (B, K)
+    weights = torch.cat([d.gt_instance_labels.keypoint_weights
+                         for d in batch['data_samples']])
+    assert (grad[weights > 0] == 0).all()
+    assert (grad[weights <= 0] > 0).any()
+
+
+def test_teacher_joints_choice_must_be_known(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[0]['joints'] = 'labelled'
+    with pytest.raises(TeacherConfigError, match="joints must be 'all' or"):
+        _build(cfg)
+
+
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
     model = _build(tiny)
     model.train()

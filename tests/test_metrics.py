@@ -229,3 +229,33 @@ def test_full_truth_pckh_scores_each_unlabelled_joint(tmp_path):
     for joint in ('upper_neck', 'thorax', 'pelvis'):
         assert scores[f'coco/PCKh_{joint}'] == 100.
     assert 0 < scores['coco/PCKh_unlabelled'] < 100
+
+
+def test_full_truth_pckh_scores_a_teacher_on_the_joints_it_has(tmp_path):
+    from mmpose_ext.evaluation import FullTruthPCKh
+    from mmpose_ext.synthetic import generate_benchmark
+    generate_benchmark(tmp_path, seed=0, num_train=1, num_val=3,
+                       image_size=(112, 96))
+    ann_file = tmp_path / 'mpii' / 'annotations' / 'full_truth_val.json'
+    metric = FullTruthPCKh(
+        dict(mpii=dict(ann_file=str(ann_file), sample_id='mpii_index')),
+        skeleton='coco')
+    with open(ann_file) as f:
+        anns = json.load(f)['annotations']
+    coco = skeletons.joint_indices('union', skeletons.COCO_KEYPOINTS)
+    nose = skeletons.COCO_KEYPOINTS.index('nose')
+    samples = []
+    for ann in anns:
+        kpts = np.array(ann['keypoints'], float).reshape(21, 3)[coco, :2]
+        kpts[nose] += 10 * ann['head_size']  # only the nose is wrong
+        samples.append(dict(dataset_name='mpii', id=ann['mpii_index'],
+                            pred_instances=dict(keypoints=kpts[None])))
+    metric.process({}, samples)
+    scores = metric.compute_metrics(metric.results)
+    # the joints MPII labels and COCO has (shoulders to ankles) are right;
+    # head top, neck, thorax and pelvis are not scored at all
+    assert scores['mpii/PCKh_labelled'] == 100.
+    assert scores['mpii/PCKh_nose'] == 0.
+    for joint in ('left_eye', 'right_eye', 'left_ear', 'right_ear'):
+        assert scores[f'mpii/PCKh_{joint}'] == 100.
+    assert 0 < scores['mpii/PCKh_unlabelled'] < 100

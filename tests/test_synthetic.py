@@ -219,16 +219,21 @@ def test_oracle_union_labels_are_the_coco_style_plus_the_other_joints(
 
 def test_oracle_union_labels_of_the_mpii_style_label_the_face(bench):
     entries, union = load(bench, 'mpii_train'), load(bench, 'mpii_union_train')
-    assert len(union['annotations']) == len(entries)
+    assert len(union) == len(entries)
     face = [UNION_KEYPOINTS.index(n) for n in UNION_KEYPOINTS
             if n not in MPII_KEYPOINTS]
-    for entry, full in zip(entries, union['annotations']):
-        full_kpts = np.array(full['keypoints']).reshape(21, 3)
-        mpii = convert_keypoints(full_kpts, 'union', 'mpii')
+    for entry, full in zip(entries, union):
+        # the same people cut from the same centres and scales
+        assert [full[k] for k in ('image', 'center', 'scale')] == \
+            [entry[k] for k in ('image', 'center', 'scale')]
+        joints = np.concatenate([np.array(full['joints']),
+                                 np.array(full['joints_vis'])[:, None]], 1)
+        mpii = convert_keypoints(joints, 'union', 'mpii')
         assert np.array_equal(np.array(entry['joints_vis']) == 1,
                               mpii[:, 2] > 0)
-    assert any(np.array(a['keypoints']).reshape(21, 3)[face, 2].any()
-               for a in union['annotations'])
+        assert np.array_equal(np.array(entry['joints'])[mpii[:, 2] > 0],
+                              mpii[mpii[:, 2] > 0, :2])
+    assert any(np.array(e['joints_vis'])[face].any() for e in union)
 
 
 def test_mpii_gt_mat_is_the_one_based_mpii_json(bench):

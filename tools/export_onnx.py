@@ -3,6 +3,11 @@
 The graph takes ``input`` (N, 3, H, W) float32 BGR pixel values 0-255 and
 normalises inside; it returns ``simcc_x`` and ``simcc_y``. The checkpoint may
 be a plain student checkpoint or a distillation checkpoint.
+
+With ``--int8`` the float32 graph is kept as ``OUT.fp32.onnx`` and OUT is its
+ONNX Runtime static int8 quantisation, calibrated on crops that the config's
+val (or train) pipeline cuts from its data; its parity check is the keypoint
+distance from float32 in crop pixels.
 """
 import argparse
 import os
@@ -24,6 +29,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset')
     parser.add_argument('--tolerance', type=float, default=1e-4,
                         help='largest allowed SimCC difference from PyTorch')
+    parser.add_argument('--int8', action='store_true',
+                        help='quantise to int8 (ONNX Runtime static, QDQ)')
+    parser.add_argument('--calib-split', default='val',
+                        choices=('val', 'train'),
+                        help='int8: the dataloader whose data and pipeline '
+                        'give the calibration crops')
+    parser.add_argument('--calib-crops', type=int, default=32,
+                        help='int8: number of calibration crops')
+    parser.add_argument('--pixel-tolerance', type=float, default=2.0,
+                        help='int8: largest allowed mean keypoint distance '
+                        'from float32, in crop pixels')
     return parser.parse_args(argv)
 
 
@@ -34,6 +50,8 @@ def main(argv=None) -> None:
     from mmpose_ext.apis import exit_on_user_error
     from mmpose_ext.inference.onnx_export import export_student
     from mmpose_ext.inference.sample_images import astronaut
+    if args.int8:
+        return _export_int8(args)
     with exit_on_user_error(PROG):
         report = export_student(args.config, args.checkpoint, args.out,
                                 images=[astronaut()], opset=args.opset,
@@ -46,6 +64,24 @@ def main(argv=None) -> None:
     print(f'parity max abs diff of SimCC outputs vs PyTorch: random crops '
           f'{report.max_abs_diff_random:.3g}, astronaut crops '
           f'{report.max_abs_diff_real:.3g} (required < {args.tolerance:g})')
+
+
+def _export_int8(args: argparse.Namespace) -> None:
+    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.compression.int8 import export_int8_student
+    from mmpose_ext.inference.sample_images import astronaut
+    with exit_on_user_error(PROG):
+        report = export_int8_student(
+            args.config, args.checkpoint, args.out, images=[astronaut()],
+            split=args.calib_split, num_crops=args.calib_crops,
+            pixel_tolerance=args.pixel_tolerance, opset=args.opset)
+    parity = report.float_report.max_abs_diff_real
+    print(f'exported {report.float_file} (float32, SimCC parity vs PyTorch '
+          f'{parity:.3g}) and {report.onnx_file} (int8, calibrated on '
+          f'{report.num_calibration} {args.calib_split} crops)')
+    print(f'int8 parity: keypoints {report.mean_pixel_error:.2f} px mean, '
+          f'{report.max_pixel_error:.1f} px max from float32 (crop pixels; '
+          f'required mean <= {args.pixel_tolerance:g})')
 
 
 if __name__ == '__main__':

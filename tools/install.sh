@@ -2,7 +2,8 @@
 # Installs the project into ./.venv (created when absent, reused when present).
 #
 # The stack is the real one: torch + torchvision, mmcv 2.1.0 compiled with its
-# ops, mmengine, mmpose 1.3.2, mmdet 3.3.0, pycocotools, xtcocotools, onnxruntime.
+# ops, mmengine, mmpose 1.3.2, mmdet 3.3.0, pycocotools, xtcocotools, onnxruntime,
+# tensorboard.
 # mmcv has no binary wheels on PyPI, so it is compiled once (8-10 minutes on two
 # cores) and the wheel is kept under $MMCV_WHEEL_CACHE for later installs.
 #

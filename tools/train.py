@@ -17,6 +17,10 @@ def parse_args(argv=None):
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the batch size')
+    parser.add_argument(
+        '--tensorboard', action='store_true',
+        help='also log to TensorBoard (tensorboard --logdir WORK_DIR); '
+        'histograms with --cfg-options tensorboard.histogram_interval=N')
     add_runner_arguments(parser)
     return parse_runner_args(parser, argv)
 
@@ -31,7 +35,7 @@ def main(argv=None):
             auto_scale_lr=args.auto_scale_lr, show=args.show,
             show_dir=args.show_dir, interval=args.interval,
             wait_time=args.wait_time, cfg_options=args.cfg_options,
-            launcher=args.launcher)
+            launcher=args.launcher, tensorboard=args.tensorboard)
         run_train(cfg)
 
 

@@ -16,13 +16,15 @@ teachers = [
         config='configs/quickstart/'
         'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
         checkpoint='teachers/quickstart/coco.pth',
-        skeleton='coco'),
+        skeleton='coco',
+        joints='unlabelled'),
     dict(
         name='mpii',
         config='configs/quickstart/'
         'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
         checkpoint='teachers/quickstart/mpii.pth',
-        skeleton='mpii'),
+        skeleton='mpii',
+        joints='unlabelled'),
 ]
 # TeacherCrops takes the teachers' crop sizes from model.teachers.
 train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,

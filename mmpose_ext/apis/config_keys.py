@@ -38,6 +38,7 @@ RUNNER_EXTRA_KEYS = frozenset({
 PROJECT_KEYS = frozenset({
     'union_data_root',  # mmpose_ext.data_check, tools/check_data.py
     'qs_root',  # mmpose_ext.quickstart
+    'tensorboard',  # mmpose_ext.engine.tensorboard, tools/train.py
 })
 # How alike (difflib ratio, and length) a key must be to a read key to be
 # taken for a misspelling of it; ``qs_default_hooks`` is a helper, not one.

@@ -19,6 +19,7 @@ from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
+from mmpose_ext.engine.tensorboard import use_tensorboard
 from mmpose_ext.paths import REPO_ROOT
 
 # The environment variable holding the process rank, by launcher; read
@@ -129,11 +130,15 @@ def train_cfg(config: str,
               interval: int = 1,
               wait_time: float = 1,
               cfg_options: Optional[dict] = None,
-              launcher: str = 'none') -> Config:
+              launcher: str = 'none',
+              tensorboard: bool = False) -> Config:
     """The training config with MMPose's ``tools/train.py`` options applied.
 
     ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
-    path resumes from that checkpoint.
+    path resumes from that checkpoint. ``tensorboard`` turns the config
+    switch ``tensorboard`` on (:mod:`mmpose_ext.engine.tensorboard`),
+    keeping the config's settings; ``cfg_options`` can then set them
+    (``tensorboard.histogram_interval=100``).
     """
     cfg = _read_config(config)
     cfg.launcher = launcher
@@ -154,6 +159,9 @@ def train_cfg(config: str,
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     _enable_visualization(cfg, show, show_dir, interval, wait_time)
+    if tensorboard:  # on, with the config's settings if it has any
+        settings = cfg.get('tensorboard')
+        cfg.tensorboard = settings if isinstance(settings, dict) else {}
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     warn_unread_keys(cfg)
@@ -243,14 +251,17 @@ def build_runner(cfg: Config) -> Runner:
 def run_train(cfg: Config) -> Runner:
     """Train with MMEngine's runner; returns the runner after training.
 
-    Checkpoints are saved atomically (:func:`use_atomic_checkpoints`), and
-    the work dir is locked for the run (by the first process of a
+    Checkpoints are saved atomically (:func:`use_atomic_checkpoints`),
+    the config switch ``tensorboard`` adds TensorBoard logging
+    (:func:`~mmpose_ext.engine.tensorboard.use_tensorboard`), and the work
+    dir is locked for the run (by the first process of a
     distributed run): a second training there stops with
     :class:`~mmpose_ext.apis.work_dir_lock.WorkDirLockedError` before it
     writes anything.
     """
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_checkpoints(cfg)
+    use_tensorboard(cfg)
     lock = (work_dir_lock(cfg.work_dir)
             if _is_first_process(cfg.get('launcher', 'none')) else
             contextlib.nullcontext())

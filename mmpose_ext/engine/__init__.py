@@ -3,9 +3,12 @@ from .cpu_amp import CPUAmpOptimWrapper
 from .cpu_ddp import CPUDistributedDataParallel
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
+from .tensorboard import (TensorboardConfigError, TensorboardHook,
+                          use_tensorboard)
 
 __all__ = [
     'AtomicCheckpointHook', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
     'KDWeightScheduleHook', 'kd_weight_factor', 'NonFiniteLossHook',
-    'NonFiniteLossError'
+    'NonFiniteLossError', 'TensorboardConfigError', 'TensorboardHook',
+    'use_tensorboard'
 ]

@@ -29,12 +29,19 @@ class FullTruthPCKh(BaseMetric):
     A joint counts where the full truth marks it (visibility > 0) and is
     correct when its distance is at most ``thr * head_size``.
 
+    Predictions of a single-dataset model (``skeleton='coco'``, say: a
+    teacher) are scored on the union joints that skeleton has, so that a
+    teacher's face points on MPII-style images land in the same
+    ``mpii/PCKh_unlabelled`` group as a union student's.
+
     Args:
         full_truth (dict[str, dict]): per dataset name, ``ann_file`` (COCO
             format, 21 union keypoints and ``head_size`` per annotation) and
             ``sample_id``: the annotation key that equals the sample's
             ``id`` (``'id'`` for COCO, ``'mpii_index'`` for MPII).
         thr (float): PCKh threshold. Defaults to 0.5.
+        skeleton (str): skeleton of the predictions. Defaults to
+            ``'union'``.
         prefix (str, optional): metric name prefix. Defaults to ``'full'``.
     """
 
@@ -43,10 +50,13 @@ class FullTruthPCKh(BaseMetric):
     def __init__(self,
                  full_truth: Dict[str, dict],
                  thr: float = 0.5,
+                 skeleton: str = 'union',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.thr = thr
+        self.pred_indices = skeletons.to_union_indices(skeleton)
+        self.known = skeletons.union_mask(skeleton)
         self.truth: Dict[str, dict] = {}
         for source, spec in full_truth.items():
             skeletons.union_mask(source)  # unknown names fail here
@@ -62,10 +72,13 @@ class FullTruthPCKh(BaseMetric):
             if truth is None:
                 continue
             kpts = np.asarray(truth['keypoints'], np.float64).reshape(-1, 3)
-            pred = np.asarray(sample['pred_instances']['keypoints'])[0]
+            pred = np.full((len(self.known), 2), np.inf)
+            pred[self.pred_indices] = np.asarray(
+                sample['pred_instances']['keypoints'])[0]
             self.results.append(dict(
                 source=source, dist=np.linalg.norm(pred - kpts[:, :2], axis=1),
-                valid=kpts[:, 2] > 0, head_size=float(truth['head_size'])))
+                valid=(kpts[:, 2] > 0) & self.known,
+                head_size=float(truth['head_size'])))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         by_source = defaultdict(list)
@@ -83,7 +96,7 @@ class FullTruthPCKh(BaseMetric):
                 mask = valid & group
                 metrics[f'{source}/PCKh_{name}'] = float(
                     100. * correct[mask].sum() / max(mask.sum(), 1))
-            for j in np.flatnonzero(~labelled[0]):
+            for j in np.flatnonzero(~labelled[0] & self.known):
                 joint = skeletons.UNION_KEYPOINTS[j]
                 metrics[f'{source}/PCKh_{joint}'] = float(
                     100. * correct[:, j].sum() / max(valid[:, j].sum(), 1))

@@ -240,8 +240,12 @@ class MultiTeacherDistiller(BaseModel):
                                             student_x.shape[-1],
                                             student_y.shape[-1],
                                             inputs.device)
+            mask = targets.mask
+            if spec.joints == 'unlabelled':
+                mask = mask & (self._gt_weights(data_samples)[
+                    :, spec.union_indices] <= 0)
             kd = self.kd_losses[spec.name](
-                (student_x, student_y), (targets.x, targets.y), targets.mask,
+                (student_x, student_y), (targets.x, targets.y), mask,
                 self.beta, spec.temperature)
             losses[f'loss_kd_{spec.name}'] = \
                 spec.loss_weight * self.kd_scale * kd
@@ -256,6 +260,12 @@ class MultiTeacherDistiller(BaseModel):
                     device=inputs.device)
         return losses
 
+    @staticmethod
+    def _gt_weights(data_samples: list) -> Tensor:
+        """``(B, K)`` ground-truth keypoint weights of the samples."""
+        return torch.cat([d.gt_instance_labels.keypoint_weights
+                          for d in data_samples]).float()
+
     def _gt_loss(self, pred_x: Tensor, pred_y: Tensor,
                  data_samples: list) -> Dict[str, Tensor]:
         """The student head's own SimCC loss on the samples' ground truth."""
@@ -263,7 +273,7 @@ class MultiTeacherDistiller(BaseModel):
         labels = [d.gt_instance_labels for d in data_samples]
         gt_x = torch.cat([lb.keypoint_x_labels for lb in labels])
         gt_y = torch.cat([lb.keypoint_y_labels for lb in labels])
-        weights = torch.cat([lb.keypoint_weights for lb in labels]).float()
+        weights = self._gt_weights(data_samples)
         loss = head.loss_module((pred_x, pred_y), (gt_x, gt_y), weights)
         _, acc, _ = simcc_pck_accuracy(
             output=to_numpy((pred_x.float(), pred_y.float())),

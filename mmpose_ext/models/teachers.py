@@ -52,6 +52,10 @@ class TeacherSpec:
             this.
         feature_weight (float): weight of DWPose-style feature distillation;
             0 turns it off.
+        joints (str): which of the teacher's joints it distils on a sample:
+            ``'all'``, or ``'unlabelled'``: only those the sample's ground
+            truth gives no weight (e.g. the COCO teacher's face points on an
+            MPII image), so that labelled joints learn from the labels alone.
         kd_loss (dict, optional): this teacher's KD loss config
             (``MODELS`` registry); defaults to the distiller's ``kd_loss``.
         feature_loss (dict, optional): this teacher's feature loss config;
@@ -69,6 +73,7 @@ class TeacherSpec:
     temperature: float = 1.0
     conf_thr: Optional[float] = None
     feature_weight: float = 0.0
+    joints: str = 'all'
     kd_loss: Optional[dict] = None
     feature_loss: Optional[dict] = None
     union_indices: Tuple[int, ...] = field(init=False)
@@ -97,6 +102,10 @@ class TeacherSpec:
             raise TeacherConfigError(
                 f'teacher {self.name!r}: a union joint is named twice in its '
                 'keypoints')
+        if self.joints not in ('all', 'unlabelled'):
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: joints must be \'all\' or '
+                f'\'unlabelled\', got {self.joints!r}')
         if self.temperature <= 0:
             raise TeacherConfigError(
                 f'teacher {self.name!r}: temperature must be > 0, got '

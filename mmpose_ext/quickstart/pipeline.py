@@ -57,6 +57,8 @@ MODEL_TITLES = {
 PRETRAINED = {'teacher_coco': 'coco', 'teacher_mpii': 'mpii',
               'student_init': 'student_init'}
 TEACHERS = ('teacher_coco', 'teacher_mpii')
+# Each teacher's skeleton, which is also the style it is trained on.
+TEACHER_SKELETONS = {'teacher_coco': 'coco', 'teacher_mpii': 'mpii'}
 STUDENTS = ('baseline', 'distilled', 'oracle')
 PRETRAINED_DIR = osp.join(REPO_ROOT, 'teachers', 'quickstart')
 DONE = 'quickstart_done.json'
@@ -299,9 +301,33 @@ class Quickstart:
                     continue
                 self.say(f'      evaluating {MODEL_TITLES[name]}')
                 result = self.evaluate(name, 0, path, work_dir)
+                result['metrics'].update(
+                    self.evaluate_cross(name, path, work_dir))
                 atomic_write(done, json.dumps(result, indent=1).encode())
                 records[name].update(result)
         return records
+
+    def evaluate_cross(self, name: str, checkpoint: str,
+                       work_dir: str) -> Dict[str, float]:
+        """Teacher ``name``'s PCKh on the other style's validation images,
+        on the joints that style does not label: what it can teach there.
+
+        Without flip test, as the distiller runs teachers.
+        """
+        skeleton = TEACHER_SKELETONS[name]
+        other, = set(TEACHER_SKELETONS.values()) - {skeleton}
+        cfg = quickstart_config(name, self.settings, 0,
+                                osp.join(work_dir, 'cross'))
+        cfg.load_from = checkpoint
+        cfg.model.test_cfg.flip_test = False
+        cfg.test_dataloader.dataset = dict(cfg[f'qs_{other}_val'],
+                                           pipeline=cfg.val_pipeline)
+        cfg.test_evaluator = dict(
+            type='FullTruthPCKh',
+            full_truth={other: cfg.qs_full_truth[other]},
+            skeleton=skeleton)
+        with _console_log(work_dir):
+            return {k: float(v) for k, v in run_test(cfg).items()}
 
     def run_seed(self, seed: int) -> Dict[str, Dict]:
         records = {}

@@ -22,6 +22,10 @@ CROSS_METRICS = (
      'full/mpii/PCKh_unlabelled'),
 )
 COLUMNS = OWN_METRICS + CROSS_METRICS
+# The teacher that knows each cross group's joints (scored on the other
+# style's images: see Quickstart.evaluate_cross).
+CROSS_TEACHERS = {'full/coco/PCKh_unlabelled': 'teacher_mpii',
+                  'full/mpii/PCKh_unlabelled': 'teacher_coco'}
 ORDER = ('teacher_coco', 'teacher_mpii', 'baseline', 'distilled', 'oracle')
 STUDENT_LABELS = {'baseline': 'labels only', 'distilled': 'distilled',
                   'oracle': 'oracle (full truth)'}
@@ -31,6 +35,8 @@ CROSS_GAIN_GOAL = 10.0
 OWN_LOSS_LIMIT = 1.0
 GAP_CLOSED_GOAL = 0.5
 SATURATION_LIMIT = 80.0
+MODEL_TITLES_SHORT = {'teacher_coco': 'COCO-style teacher',
+                      'teacher_mpii': 'MPII-style teacher'}
 
 
 def _metric(record: Dict, key: str) -> Optional[float]:
@@ -118,6 +124,18 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
             f'{GAP_CLOSED_GOAL * 100:.0f} %): '
             f'**{"met" if gap.mean() >= GAP_CLOSED_GOAL else "not met"}**.')
     for title, key in CROSS_METRICS:
+        teacher = _values(runs, CROSS_TEACHERS[key], key)
+        if not len(teacher):
+            continue
+        base = _values(runs, 'baseline', key)
+        lead = teacher.mean() - base.mean()
+        out.append(
+            f'- what there is to teach, {title}: the '
+            f'{MODEL_TITLES_SHORT[CROSS_TEACHERS[key]]} scores '
+            f'{_fmt(teacher[:1])} on these joints of these images, the '
+            f'label-only student {_fmt(base)}: the teacher is '
+            f'{abs(lead):.1f} points {"above" if lead > 0 else "below"} it.')
+    for title, key in CROSS_METRICS:
         base = _values(runs, 'baseline', key)
         out.append(
             f'- not saturated, {title}: labels only {_fmt(base)} (must stay '
@@ -192,7 +210,8 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
 
 def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     """Cross PCKh per union joint (the joints an image's own dataset does
-    not label) for the three students, mean over seeds."""
+    not label) for the three students and the teacher that knows the joint,
+    mean over seeds."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -202,13 +221,21 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
         for j in np.flatnonzero(unlabelled):
             groups.append((source, skeletons.UNION_KEYPOINTS[j]))
     fig, ax = plt.subplots(figsize=(10, 3.8))
-    width = 0.27
+    width = 0.2
     x = np.arange(len(groups))
+
+    def mean(name, source, joint):
+        values = _values(runs, name, f'full/{source}/PCKh_{joint}')
+        return values.mean() if len(values) else np.nan
+
+    # the teacher that knows each group's joints, then the three students
+    teacher = [mean(CROSS_TEACHERS[f'full/{s}/PCKh_unlabelled'], s, j)
+               for s, j in groups]
+    ax.bar(x - 1.5 * width, teacher, width, label='the teacher of those '
+           'joints', color='0.6')
     for i, name in enumerate(('baseline', 'distilled', 'oracle')):
-        means = [np.mean(_values(runs, name, f'full/{s}/PCKh_{j}') if
-                         len(_values(runs, name, f'full/{s}/PCKh_{j}'))
-                         else [np.nan]) for s, j in groups]
-        ax.bar(x + (i - 1) * width, means, width, label=STUDENT_LABELS[name],
+        ax.bar(x + (i - 0.5) * width, [mean(name, s, j) for s, j in groups],
+               width, label=STUDENT_LABELS[name],
                color=f'C{ORDER.index(name)}')
     ax.set_xticks(x, [f'{j}\n({s}-style)' for s, j in groups], fontsize=7)
     ax.set(ylabel='PCKh@0.5', ylim=(0, 100),
@@ -304,7 +331,9 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         'COCO-style AP on the 17 COCO joints (x100), MPII-style PCKh@0.5 on '
         'the 16 MPII joints, and cross-dataset PCKh@0.5 on the joints an '
         "image's own dataset does not label, scored against the full "
-        'truth. Teachers know only their own joints (n/a elsewhere). '
+        "truth. A teacher's cross cell is its PCKh on the other style's "
+        'images, on the joints it knows there (without flip test, as the '
+        'distiller runs it): what it has to teach. '
         'Values are mean ± sample std over seeds where there are several.',
         '',
         'The teachers and the students\' shared initialisation (the union '

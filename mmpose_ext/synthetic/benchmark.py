@@ -14,7 +14,7 @@ Folder layout (``out_dir``)::
     mpii/annotations/mpii_val.json
     mpii/annotations/mpii_gt_val.mat            head boxes for PCKh
     mpii/annotations/full_truth_val.json        21 union joints + head_size
-    mpii/annotations/union_train.json           21 union joints (oracle only)
+    mpii/annotations/union_train.json           MPII json, 21 union joints (oracle)
     manifest.json                               written last
 
 Every image is a pure function of ``(seed, style, split, index)`` and the
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 GENERATOR = 'mmpose_ext.synthetic'
 # Bump when the same parameters would render different images or labels.
-VERSION = '1.2.0'
+VERSION = '1.3.0'
 SPLITS: Tuple[str, ...] = ('train', 'val')
 MANIFEST = 'manifest.json'
 JPEG_QUALITY = 92
@@ -211,8 +211,10 @@ def _annotation_files(style: str, records: Dict[str, List[ImageRecord]]
     files[f'{MPII_ANNOTATIONS}/mpii_gt_val.mat'] = build_gt_mat(records['val'])
     files[f'{MPII_ANNOTATIONS}/full_truth_val.json'] = json_bytes(build_coco(
         records['val'], 'union', full_truth=True, index_key='mpii_index'))
+    # MPII format, so that the oracle's MPII-style crops are cut from the
+    # same centres and scales as every other model's
     files[f'{MPII_ANNOTATIONS}/union_train.json'] = json_bytes(
-        build_coco(records['train'], 'union'))
+        build_mpii_json(records['train'], 'union'))
     return files
 
 

@@ -49,16 +49,18 @@ MMPOSE_CENTRE_SHIFT = 15. / PIXEL_STD
 MAT_HEADER = b'MATLAB 5.0 MAT-file, written by mmpose_ext.synthetic'
 
 
-def _mpii_joints(person: PersonTruth):
-    xy = convert_keypoints(person.keypoints, 'union', 'mpii')
-    labelled = convert_keypoints(person.visibility, 'union', 'mpii',
+def _mpii_joints(person: PersonTruth, skeleton: str = 'mpii'):
+    xy = convert_keypoints(person.keypoints, 'union', skeleton)
+    labelled = convert_keypoints(person.visibility, 'union', skeleton,
                                  axis=-1) != NOT_LABELLED
     return xy, labelled
 
 
-def mpii_entry(file_name: str, person: PersonTruth) -> dict:
-    """One person as an entry of an MMPose MPII json."""
-    xy, labelled = _mpii_joints(person)
+def mpii_entry(file_name: str, person: PersonTruth,
+               skeleton: str = 'mpii') -> dict:
+    """One person as an entry of an MMPose MPII json, with the joints of
+    ``skeleton`` (``'union'``: all 21, for the oracle's labels)."""
+    xy, labelled = _mpii_joints(person, skeleton)
     x1, y1, x2, y2 = person.body_box
     size = max(x2 - x1, y2 - y1) * SCALE_MARGIN
     # mmpose's MpiiDataset moves the centre down by 15/200 of the scale;
@@ -75,9 +77,11 @@ def mpii_entry(file_name: str, person: PersonTruth) -> dict:
     }
 
 
-def build_mpii_json(images: Sequence[ImageRecord]) -> List[dict]:
-    """Every person of ``images``, in order, as an MMPose MPII json list."""
-    return [mpii_entry(image.file_name, person)
+def build_mpii_json(images: Sequence[ImageRecord],
+                    skeleton: str = 'mpii') -> List[dict]:
+    """Every person of ``images``, in order, as an MMPose MPII json list
+    with the joints of ``skeleton``."""
+    return [mpii_entry(image.file_name, person, skeleton)
             for image in images for person in image.people]
 
 

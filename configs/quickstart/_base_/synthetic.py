@@ -55,11 +55,8 @@ qs_coco_oracle_train = dict(
     metainfo=qs_union_metainfo,
     skeleton='union')
 qs_mpii_oracle_train = dict(
-    type='CocoDataset',
-    data_root=qs_root + 'mpii/',
-    data_mode='topdown',
+    qs_mpii_train,
     ann_file='annotations/union_train.json',
-    data_prefix=dict(img='images/'),
     metainfo=qs_union_metainfo,
     skeleton='union')
 qs_coco_val = dict(
@@ -77,19 +74,18 @@ qs_coco_metric = dict(
     type='CocoMetric',
     ann_file=qs_root + 'coco/annotations/person_keypoints_val.json')
 qs_mpii_metric = dict(type='MpiiPCKAccuracy', norm_item='head')
+qs_full_truth = dict(
+    coco=dict(
+        ann_file=qs_root + 'coco/annotations/full_truth_val.json',
+        sample_id='id'),
+    mpii=dict(
+        ann_file=qs_root + 'mpii/annotations/full_truth_val.json',
+        sample_id='mpii_index'))
 qs_union_evaluator = [
     dict(
         type='PerSourceMetric',
         sources=dict(coco=qs_coco_metric, mpii=qs_mpii_metric)),
-    dict(
-        type='FullTruthPCKh',
-        full_truth=dict(
-            coco=dict(
-                ann_file=qs_root + 'coco/annotations/full_truth_val.json',
-                sample_id='id'),
-            mpii=dict(
-                ann_file=qs_root + 'mpii/annotations/full_truth_val.json',
-                sample_id='mpii_index'))),
+    dict(type='FullTruthPCKh', full_truth=qs_full_truth),
 ]
 
 # Schedule: a fixed number of iterations per model (datasets differ in

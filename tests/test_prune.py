@@ -1,0 +1,304 @@
+"""Pruning a tiny union student: magnitude and channel, rebuilt from config +
+recorded widths, fine-tuned with the distiller, exported, and bad input."""
+import importlib.util
+import os.path as osp
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from conftest import write_coco_mpii
+from mmpose_ext.apis import load_config, run_train
+from mmpose_ext.checkpoint import (CheckpointMismatchError, read_checkpoint,
+                                   safe_torch_load)
+from mmpose_ext.compression import (CompressionError, PrunedWidthsError,
+                                    channel_prune, layer_widths,
+                                    prune_checkpoint, read_pruning_meta,
+                                    weight_sparsity)
+from mmpose_ext.inference.model import init_pose_model
+from mmpose_ext.paths import REPO_ROOT
+from tiny_configs import STUDENT_SIZE, tiny_distill_cfg
+
+RATIOS = dict(magnitude=0.5, channel=0.25)
+# The stages' output convolutions of RTMPose-t's CSPNeXt (P5).
+STAGE_OUTPUTS = ('backbone.stem.0.conv', 'backbone.stage1.1.final_conv.conv',
+                 'backbone.stage2.1.final_conv.conv',
+                 'backbone.stage3.1.final_conv.conv',
+                 'backbone.stage4.2.final_conv.conv')
+
+
+def _tool(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _exit_message(capsys, main, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    # one line, after whatever warnings the libraries printed
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f'{main.__module__}.py: error: '), err
+    return err
+
+
+def _outputs(model, seed=0):
+    torch.manual_seed(seed)
+    inputs = torch.randn(2, 3, STUDENT_SIZE[1], STUDENT_SIZE[0])
+    with torch.no_grad():
+        return model(inputs, None, mode='tensor')
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """A tiny distillation config on test data, and its random student saved
+    as a plain and as a distillation checkpoint."""
+    root = tmp_path_factory.mktemp('prune')
+    data = write_coco_mpii(root / 'data')
+    config = str(root / 'distill.py')
+    tiny_distill_cfg(str(data), str(root / 'work')).dump(config)
+    torch.manual_seed(0)
+    state = init_pose_model(config).state_dict()
+    plain, distill = str(root / 'student.pth'), str(root / 'distill.pth')
+    torch.save(dict(state_dict=state), plain)
+    torch.save(dict(state_dict={
+        **{f'student.{k}': v for k, v in state.items()},
+        'projectors.coco.weight': torch.zeros(1)}), distill)
+    return SimpleNamespace(root=root, data=data, config=config, plain=plain,
+                           distill=distill)
+
+
+@pytest.fixture(scope='module')
+def pruned(tiny):
+    """Each method's report, pruned from the plain checkpoint."""
+    return {method: prune_checkpoint(
+        tiny.config, tiny.plain, method, ratio,
+        str(tiny.root / method / 'pruned.pth'))
+        for method, ratio in RATIOS.items()}
+
+
+def test_magnitude_pruning_zeroes_the_ratio_of_weights_in_place(
+        tiny, pruned):
+    report = pruned['magnitude']
+    assert report.sparsity_before < 0.01
+    assert report.sparsity_after == pytest.approx(0.5, abs=1e-3)
+    assert report.params_after == report.params_before
+    assert report.compressed_after < report.compressed_before
+    model = init_pose_model(report.config_file, report.out_file)
+    assert weight_sparsity(model) == pytest.approx(0.5, abs=1e-3)
+    # permanent: plain weights, no masks or weight_orig in the checkpoint
+    original = safe_torch_load(tiny.plain)['state_dict']
+    assert set(read_checkpoint(report.out_file)['state_dict']) == \
+        set(original)
+
+
+def test_channel_pruning_cuts_the_ratio_of_backbone_channels(tiny, pruned):
+    report = pruned['channel']
+    before = layer_widths(init_pose_model(tiny.config))
+    after = read_pruning_meta(report.out_file)['widths']
+    for name in STAGE_OUTPUTS:
+        assert after[name]['out_channels'] == \
+            before[name]['out_channels'] * 3 // 4, name
+    assert all(after[n]['out_channels'] <= before[n]['out_channels']
+               for n in before if 'out_channels' in before[n])
+    assert report.params_after < 0.8 * report.params_before
+    assert report.flops_after < 0.8 * report.flops_before
+
+
+def test_channel_pruning_keeps_the_head_but_its_input(tiny, pruned):
+    before = layer_widths(init_pose_model(tiny.config))
+    after = read_pruning_meta(pruned['channel'].out_file)['widths']
+    final = dict(before['head.final_layer'], in_channels=after[
+        STAGE_OUTPUTS[-1]]['out_channels'])
+    assert after['head.final_layer'] == final
+    assert after['head.final_layer']['out_channels'] == 21
+    assert {n: w for n, w in after.items() if n.startswith('head.')
+            and n != 'head.final_layer'} == \
+        {n: w for n, w in before.items() if n.startswith('head.')
+         and n != 'head.final_layer'}
+    model = init_pose_model(pruned['channel'].config_file,
+                            pruned['channel'].out_file)
+    assert model.head.in_channels == final['in_channels']
+
+
+@pytest.mark.parametrize('method', list(RATIOS))
+def test_pruned_model_forward_keeps_the_output_shapes(tiny, pruned, method):
+    report = pruned[method]
+    original = _outputs(init_pose_model(tiny.config, tiny.plain))
+    outputs = _outputs(init_pose_model(report.config_file, report.out_file))
+    assert [o.shape for o in outputs] == [o.shape for o in original]
+    assert all(torch.isfinite(o).all() for o in outputs)
+
+
+def test_pruned_checkpoint_reloads_the_pruned_network_exactly(tiny, pruned):
+    # The file holds tensors and plain meta only: the safe loader reads it.
+    checkpoint = safe_torch_load(pruned['channel'].out_file)
+    assert checkpoint['meta']['pruning']['method'] == 'channel'
+    in_memory = channel_prune(init_pose_model(tiny.config, tiny.plain),
+                              RATIOS['channel'])
+    reloaded = init_pose_model(pruned['channel'].config_file,
+                               pruned['channel'].out_file)
+    assert layer_widths(reloaded) == layer_widths(in_memory)
+    for ours, theirs in zip(_outputs(reloaded), _outputs(in_memory)):
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_distillation_checkpoint_prunes_like_its_student(tiny, pruned):
+    report = prune_checkpoint(tiny.config, tiny.distill, 'channel',
+                              RATIOS['channel'],
+                              str(tiny.root / 'from_distill.pth'))
+    assert read_pruning_meta(report.out_file)['widths'] == \
+        read_pruning_meta(pruned['channel'].out_file)['widths']
+
+
+def _fine_tune(config_file, work_dir):
+    cfg = load_config(config_file)
+    cfg.work_dir = str(work_dir)
+    return run_train(cfg)
+
+
+def test_channel_pruned_student_fine_tunes_with_the_distiller_and_prunes_again(
+        tiny, pruned):
+    report = pruned['channel']
+    assert load_config(report.config_file).model.type == \
+        'MultiTeacherDistiller'
+    runner = _fine_tune(report.config_file, tiny.root / 'ft_channel')
+    assert runner.iter > 0
+    tuned = osp.join(runner.work_dir, 'epoch_1.pth')
+    start = safe_torch_load(report.out_file)['state_dict']
+    end = safe_torch_load(tuned)['state_dict']
+    assert any(not torch.equal(v, end[f'student.{k}'])
+               for k, v in start.items() if k.startswith('backbone'))
+    # round 2: the fine-tuned distillation checkpoint under the pruned config
+    second = prune_checkpoint(report.config_file, tuned, 'channel', 0.25,
+                              str(tiny.root / 'round2' / 'pruned.pth'))
+    widths = read_pruning_meta(second.out_file)
+    assert [r['method'] for r in widths['history']] == ['channel', 'channel']
+    stem = widths['widths'][STAGE_OUTPUTS[0]]['out_channels']
+    assert stem == int(9 * (1 - 0.25))  # torch-pruning keeps floor(n(1-r))
+    assert [o.shape for o in _outputs(init_pose_model(
+        second.config_file, second.out_file))] == \
+        [o.shape for o in _outputs(init_pose_model(tiny.config))]
+
+
+def test_magnitude_pruned_student_keeps_its_zeros_while_fine_tuning(
+        tiny, pruned):
+    report = pruned['magnitude']
+    hooks = [h['type'] for h in load_config(report.config_file).custom_hooks]
+    assert 'KeepSparsityHook' in hooks
+    runner = _fine_tune(report.config_file, tiny.root / 'ft_magnitude')
+    tuned = init_pose_model(report.config_file,
+                            osp.join(runner.work_dir, 'epoch_1.pth'))
+    assert weight_sparsity(tuned) >= 0.5 - 1e-3
+
+
+def test_pruned_student_exports_to_onnx(pruned, tmp_path):
+    from mmpose_ext.inference.onnx_export import export_student
+    from mmpose_ext.inference.sample_images import astronaut
+    report = pruned['channel']
+    exported = export_student(report.config_file, report.out_file,
+                              str(tmp_path / 'pruned.onnx'),
+                              images=[astronaut()])
+    assert exported.max_abs_diff_real < 1e-4
+
+
+def test_prune_cli_prints_sparsity_compressed_size_and_latency_caveat(
+        tiny, capsys):
+    out = str(tiny.root / 'cli' / 'pruned.pth')
+    _tool('prune').main([tiny.config, tiny.plain, '--method', 'magnitude',
+                         '--ratio', '0.2', '--out', out])
+    printed = capsys.readouterr().out
+    assert 'weight sparsity 0.0% -> 20.0%' in printed
+    assert 'compressed (zlib)' in printed
+    assert 'latency is unchanged' in printed
+    assert osp.isfile(out) and osp.isfile(out[:-4] + '.py')
+
+
+@pytest.mark.parametrize('ratio', ['0', '1', '-0.5', '1.5', 'half'])
+def test_ratio_outside_zero_one_is_refused(tiny, ratio, capsys):
+    err = _exit_message(capsys, _tool('prune').main, [
+        tiny.config, tiny.plain, '--method', 'channel', '--ratio', ratio,
+        '--out', str(tiny.root / 'never.pth')])
+    assert f"pruning ratio '{ratio}' is outside (0, 1)" in err
+    with pytest.raises(CompressionError, match='outside'):
+        prune_checkpoint(tiny.config, tiny.plain, 'channel', 1.0,
+                         str(tiny.root / 'never.pth'))
+    assert not osp.exists(tiny.root / 'never.pth')
+
+
+def test_unknown_method_is_refused(tiny, capsys):
+    err = _exit_message(capsys, _tool('prune').main, [
+        tiny.config, tiny.plain, '--method', 'lottery', '--ratio', '0.5',
+        '--out', str(tiny.root / 'never.pth')])
+    assert "unknown pruning method 'lottery'" in err
+    with pytest.raises(CompressionError, match="unknown pruning method "
+                       "'lottery': choose one of magnitude, channel"):
+        prune_checkpoint(tiny.config, tiny.plain, 'lottery', 0.5,
+                         str(tiny.root / 'never.pth'))
+
+
+def test_checkpoint_of_another_architecture_is_refused(
+        tiny, student_checkpoints, capsys):
+    # a full-size RTMPose-t (256x192 head) for the tiny 64x64 config
+    err = _exit_message(capsys, _tool('prune').main, [
+        tiny.config, student_checkpoints['plain'], '--method', 'channel',
+        '--ratio', '0.5', '--out', str(tiny.root / 'never.pth')])
+    assert 'does not fit the model' in err and 'head.' in err
+    with pytest.raises(CheckpointMismatchError):
+        prune_checkpoint(tiny.config, student_checkpoints['plain'],
+                         'magnitude', 0.5, str(tiny.root / 'never.pth'))
+
+
+def test_pruned_widths_that_do_not_fit_the_config_are_refused(
+        tiny, pruned, tmp_path, capsys):
+    # the channel-pruned t widths under the RTMPose-s tiny student
+    cfg = load_config(pruned['channel'].config_file)
+    cfg.model.student.backbone.update(deepen_factor=0.33, widen_factor=0.5)
+    config = str(tmp_path / 'other.py')
+    cfg.dump(config)
+    with pytest.raises(PrunedWidthsError, match='do not fit the model'):
+        init_pose_model(config)
+    err = _exit_message(capsys, _tool('export_onnx').main, [
+        config, pruned['channel'].out_file, str(tmp_path / 'x.onnx')])
+    assert 'do not fit the model of the config' in err
+    assert 'layers of the config with no recorded widths' in err  # deeper
+    assert 'tools/prune.py writes it next to the pruned checkpoint' in err
+
+
+def test_pruned_widths_fit_the_same_config_with_sync_batchnorm(
+        pruned, tmp_path):
+    # The real configs train with SyncBN, which inference turns into
+    # _BatchNormXd: both are the batch norms the widths were recorded for.
+    cfg = load_config(pruned['channel'].config_file)
+    cfg.model.student.backbone.norm_cfg = dict(type='SyncBN')
+    config = str(tmp_path / 'sync_bn.py')
+    cfg.dump(config)
+    model = init_pose_model(config, pruned['channel'].out_file)
+    assert layer_widths(model) == read_pruning_meta(
+        pruned['channel'].out_file)['widths']
+
+
+def test_unpruned_checkpoint_as_pruned_checkpoint_is_refused(tiny, tmp_path):
+    cfg = load_config(tiny.config)
+    cfg.model.student.update(type='PrunedTopdownPoseEstimator',
+                             pruned_checkpoint=tiny.plain)
+    config = str(tmp_path / 'not_pruned.py')
+    cfg.dump(config)
+    with pytest.raises(PrunedWidthsError, match='records no layer widths'):
+        init_pose_model(config)
+
+
+@pytest.mark.parametrize('config', [
+    'prune/distill_rtmpose-t-pruned_quickstart_synthetic-coco-mpii-64x48.py',
+    'prune/rtmpose-t-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
+    'prune/rtmpose-s-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'
+])
+def test_prune_configs_fine_tune_a_pruned_student_with_the_distiller(config):
+    cfg = load_config(osp.join(REPO_ROOT, 'configs', config))
+    assert cfg.model.type == 'MultiTeacherDistiller'
+    assert cfg.model.student.type == 'PrunedTopdownPoseEstimator'
+    assert cfg.model.student.pruned_checkpoint.startswith('work_dirs/prune/')
+    assert 'KeepSparsityHook' in [h['type'] for h in cfg.custom_hooks]

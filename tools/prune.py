@@ -1,0 +1,66 @@
+"""Prune a student pose model: global magnitude (L1) or structured channels.
+
+Writes PRUNED (.pth: weights plus the layer widths in meta.pruning) and next
+to it PRUNED with .py: a config that rebuilds the pruned model from CONFIG.
+Fine-tune it with tools/train.py on that config (or a configs/prune/ one);
+prune again by passing that config and the fine-tuned checkpoint.
+"""
+import argparse
+import os.path as osp
+import sys
+import warnings
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+PROG = 'prune.py'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROG,
+                                     description=__doc__.split('\n')[0])
+    parser.add_argument('config',
+                        help='student, distillation or pruned config')
+    parser.add_argument('checkpoint',
+                        help='plain or distillation checkpoint (.pth)')
+    # --method and --ratio are checked by prune_checkpoint, so a bad value
+    # stops with one line that says what is wrong, not with the usage.
+    parser.add_argument('--method', required=True,
+                        metavar='{magnitude,channel}',
+                        help='magnitude: zero weights (smaller zip, same '
+                        'latency); channel: remove channels (fewer FLOPs)')
+    parser.add_argument('--ratio', required=True,
+                        help='fraction in (0, 1) of weights or channels to '
+                        'remove')
+    parser.add_argument('--out', required=True,
+                        help='the pruned checkpoint to write (.pth)')
+    return parser.parse_args(argv)
+
+
+def _mib(n: int) -> str:
+    return f'{n / 2**20:.2f} MiB'
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    warnings.filterwarnings('ignore', category=FutureWarning)
+    from mmpose_ext.apis import exit_on_user_error
+    from mmpose_ext.compression import prune_checkpoint
+    with exit_on_user_error(PROG):
+        r = prune_checkpoint(args.config, args.checkpoint, args.method,
+                             args.ratio, args.out)
+    print(f'{r.method} pruning {r.ratio:g}: wrote {r.out_file} '
+          f'({_mib(r.file_size)}) and {r.config_file}')
+    print(f'params {r.params_before:,} -> {r.params_after:,}; weight '
+          f'sparsity {r.sparsity_before:.1%} -> {r.sparsity_after:.1%}; '
+          f'compressed (zlib) {_mib(r.compressed_before)} -> '
+          f'{_mib(r.compressed_after)}')
+    if r.method == 'magnitude':
+        print('note: zeroed weights shrink the compressed file only; dense '
+              'kernels cost the same, so latency is unchanged')
+    else:
+        print(f'MACs per crop {r.flops_before:,} -> {r.flops_after:,} '
+              f'({r.flops_after / r.flops_before:.2f}x)')
+    print(f'fine-tune: tools/train.py {r.config_file}')
+
+
+if __name__ == '__main__':
+    main()
