@@ -21,7 +21,7 @@ from mmpose.utils import register_all_modules
 
 from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.models.teachers import teacher_autocast_dtype
-from mmpose_ext.teacher_cache import make_teacher_cache
+from kd_bench.teacher_cache_writer import make_teacher_cache
 
 def _pipeline_seconds(dataset, num_images: int) -> float:
     """Seconds to load and transform ``num_images`` samples, one process."""

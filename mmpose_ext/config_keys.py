@@ -157,11 +157,15 @@ def read_config(config: str) -> Config:
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file, with a clear error when it is absent and a
+    """Read a config file, with a clear error when it is absent, its
+    teacher crops taken from ``model.teachers``
+    (:func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`) and a
     warning for each top-level key nothing reads (:func:`warn_unread_keys`).
     """
+    from mmpose_ext.datasets.pipelines import teacher_crops_from_model
     cfg = read_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    teacher_crops_from_model(cfg)
     warn_unread_keys(cfg)
     return cfg

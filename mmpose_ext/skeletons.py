@@ -6,43 +6,82 @@ skeleton. Configs, datasets, the distiller and the metrics all take their
 mappings from here by skeleton name (``'coco'``, ``'mpii'``, ``'crowdpose'``,
 ``'union'``); nothing restates a mapping by hand.
 
-The union skeleton is COCO's 17 keypoints, in COCO order, followed by the four
-joints MPII labels and COCO does not: pelvis, thorax, upper_neck, head_top.
-Every other skeleton is written as the union names of its joints, in the
-dataset's own order, so a mapping is derived by name and cannot disagree with
-the skeleton it maps.
+COCO's, MPII's and CrowdPose's joints are read from MMPose's own metainfo files
+(``configs/_base_/datasets/*.py`` in the installed mmpose) through
+``parse_pose_metainfo``. The union skeleton is COCO's 17 keypoints, in COCO
+order, followed by the four joints MPII labels and COCO does not, in MPII
+order: pelvis, thorax, upper_neck, head_top. Its MMPose dataset info
+(``configs/_base_/datasets/coco_mpii.py``) is built here too, by
+:func:`union_dataset_info`. Every skeleton is written as the union names of
+its joints, in the dataset's own order, so a mapping is derived by name and
+cannot disagree with the skeleton it maps.
 """
 from __future__ import annotations
 
+import functools
+import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
+import mmpose
 import numpy as np
+from mmengine.config import Config
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-COCO_KEYPOINTS: Tuple[str, ...] = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-    'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-    'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
 
-UNION_KEYPOINTS: Tuple[str, ...] = COCO_KEYPOINTS + (
-    'pelvis', 'thorax', 'upper_neck', 'head_top')
+def _mmpose_dataset_info_file(name: str) -> str:
+    """MMPose's metainfo file ``configs/_base_/datasets/<name>.py``: in the
+    package (``.mim``) when installed, in the source tree when editable."""
+    package = osp.dirname(mmpose.__file__)
+    for root in (osp.join(package, '.mim'), osp.dirname(package)):
+        path = osp.join(root, 'configs', '_base_', 'datasets', f'{name}.py')
+        if osp.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f'MMPose\'s metainfo file configs/_base_/datasets/{name}.py is in '
+        f'neither {package}/.mim nor the mmpose source tree: reinstall mmpose')
+
+
+# The MMPose dataset-info file of each upstream skeleton.
+METAINFO_FILES: Dict[str, str] = {
+    name: _mmpose_dataset_info_file(name)
+    for name in ('coco', 'mpii', 'crowdpose')
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _upstream_dataset_info(skeleton: str) -> dict:
+    """The dataset info of an upstream skeleton, as MMPose writes it."""
+    return Config.fromfile(METAINFO_FILES[skeleton]).dataset_info.to_dict()
+
+
+def _upstream_keypoints(skeleton: str,
+                        renames: Dict[str, str] = None) -> Tuple[str, ...]:
+    """Joint names of an upstream skeleton in its order, as union names."""
+    parsed = parse_pose_metainfo(_upstream_dataset_info(skeleton))
+    names = [parsed['keypoint_id2name'][i]
+             for i in range(parsed['num_keypoints'])]
+    return tuple((renames or {}).get(n, n) for n in names)
+
+
+COCO_KEYPOINTS: Tuple[str, ...] = _upstream_keypoints('coco')
 
 # MPII's 16 joints in the order of its annotation files (mpii_train.json,
 # mpii_gt_val.mat): r_ankle, r_knee, r_hip, l_hip, l_knee, l_ankle, pelvis,
 # thorax, upper_neck, head_top, r_wrist, r_elbow, r_shoulder, l_shoulder,
-# l_elbow, l_wrist. MPII's hips are taken to be COCO's hips.
-MPII_KEYPOINTS: Tuple[str, ...] = (
-    'right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee',
-    'left_ankle', 'pelvis', 'thorax', 'upper_neck', 'head_top',
-    'right_wrist', 'right_elbow', 'right_shoulder', 'left_shoulder',
-    'left_elbow', 'left_wrist')
+# l_elbow, l_wrist. MPII's hips are taken to be COCO's hips (same names).
+MPII_KEYPOINTS: Tuple[str, ...] = _upstream_keypoints('mpii')
+
+# Joints that only the union adds to COCO: what a COCO-labelled image never
+# labels and an MPII teacher must supply.
+MPII_ONLY_KEYPOINTS: Tuple[str, ...] = tuple(
+    n for n in MPII_KEYPOINTS if n not in COCO_KEYPOINTS)
+
+UNION_KEYPOINTS: Tuple[str, ...] = COCO_KEYPOINTS + MPII_ONLY_KEYPOINTS
 
 # CrowdPose's 14 joints; its 'top_head' is MPII's head top and its 'neck' is
 # taken to be MPII's upper neck (both mark the top of the neck, under the chin).
-CROWDPOSE_KEYPOINTS: Tuple[str, ...] = (
-    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-    'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
-    'right_knee', 'left_ankle', 'right_ankle', 'head_top', 'upper_neck')
+CROWDPOSE_KEYPOINTS: Tuple[str, ...] = _upstream_keypoints(
+    'crowdpose', renames=dict(top_head='head_top', neck='upper_neck'))
 
 SKELETONS: Dict[str, Tuple[str, ...]] = {
     'union': UNION_KEYPOINTS,
@@ -50,22 +89,6 @@ SKELETONS: Dict[str, Tuple[str, ...]] = {
     'mpii': MPII_KEYPOINTS,
     'crowdpose': CROWDPOSE_KEYPOINTS,
 }
-
-# The MMPose dataset-info file of each skeleton. Upstream files are found by
-# mmpose's parse_pose_metainfo inside the installed package; the union's lives
-# in this repository.
-METAINFO_FILES: Dict[str, str] = {
-    'coco': 'configs/_base_/datasets/coco.py',
-    'mpii': 'configs/_base_/datasets/mpii.py',
-    'crowdpose': 'configs/_base_/datasets/crowdpose.py',
-}
-
-# Joints that only the union adds to COCO: what a COCO-labelled image never
-# labels and an MPII teacher must supply.
-MPII_ONLY_KEYPOINTS: Tuple[str, ...] = tuple(
-    n for n in MPII_KEYPOINTS if n not in COCO_KEYPOINTS)
-COCO_ONLY_KEYPOINTS: Tuple[str, ...] = tuple(
-    n for n in COCO_KEYPOINTS if n not in MPII_KEYPOINTS)
 
 # Lines drawn between union joints (by name), with the colour group of each.
 UNION_LINKS: Tuple[Tuple[str, str, str], ...] = (
@@ -89,6 +112,57 @@ UNION_LINKS: Tuple[Tuple[str, str, str], ...] = (
 )
 SIDE_COLORS: Dict[str, List[int]] = {
     'left': [0, 255, 0], 'right': [255, 128, 0], 'center': [51, 153, 255]}
+
+
+# OKS sigmas of the union joints COCO does not define (COCO's 17 are COCO's):
+#   pelvis 0.066: Halpe-26 'hip' (mid-hip) sigma, HalpeCOCOAPI cocoeval.py;
+#   thorax 0.079: no dataset defines one; the shoulder sigma, since the
+#     thorax lies between the shoulders and is located about as well;
+#   upper_neck 0.026: Halpe-26 'neck' sigma;
+#   head_top 0.026: Halpe-26 'head' sigma.
+# (MPII's own file gives all four 0.026, "adapted from COCO".)
+MPII_ONLY_SIGMAS: Dict[str, float] = dict(
+    pelvis=0.066, thorax=0.079, upper_neck=0.026, head_top=0.026)
+
+
+def _side(name: str) -> str:
+    return next((s for s in ('left', 'right') if name.startswith(s + '_')),
+                'center')
+
+
+def union_dataset_info() -> dict:
+    """The union skeleton's MMPose dataset info (``dataset_info`` of
+    ``configs/_base_/datasets/coco_mpii.py``).
+
+    Each joint keeps the body part (``type``), mirror joint (``swap``) and
+    RTMPose joint weight of the dataset it comes from (COCO for COCO's 17,
+    MPII for the other four); OKS sigmas are COCO's and
+    :data:`MPII_ONLY_SIGMAS`; colours follow the joint's side
+    (:data:`SIDE_COLORS`), links are :data:`UNION_LINKS`.
+    """
+    sources = [_upstream_dataset_info(name) for name in ('coco', 'mpii')]
+    keypoint_info, joint_weights, sigmas = {}, [], []
+    for index, name in enumerate(UNION_KEYPOINTS):
+        source = sources[0] if name in COCO_KEYPOINTS else sources[1]
+        (own_id, own), = [(i, k) for i, k in source['keypoint_info'].items()
+                          if k['name'] == name]
+        keypoint_info[index] = dict(
+            name=name, id=index, color=list(SIDE_COLORS[_side(name)]),
+            type=own['type'], swap=own['swap'])
+        joint_weights.append(source['joint_weights'][own_id])
+        sigmas.append(sources[0]['sigmas'][own_id] if source is sources[0]
+                      else MPII_ONLY_SIGMAS[name])
+    skeleton_info = {
+        index: dict(link=(a, b), id=index, color=list(SIDE_COLORS[side]))
+        for index, (a, b, side) in enumerate(UNION_LINKS)
+    }
+    return dict(
+        dataset_name='coco_mpii',
+        paper_info=[source['paper_info'] for source in sources],
+        keypoint_info=keypoint_info,
+        skeleton_info=skeleton_info,
+        joint_weights=joint_weights,
+        sigmas=sigmas)
 
 
 def _check_name(skeleton: str) -> Tuple[str, ...]:
@@ -133,12 +207,6 @@ def mapping(source: str, target: str) -> List[Tuple[int, int]]:
 def to_union_indices(source: str) -> np.ndarray:
     """Union index of each ``source`` joint, in source order."""
     return np.array([t for _, t in mapping(source, 'union')], dtype=np.int64)
-
-
-def from_union_indices(target: str) -> np.ndarray:
-    """Union index of each ``target`` joint: ``union_kpts[idx]`` gives them
-    in ``target`` order."""
-    return to_union_indices(target)
 
 
 def union_mask(source: str) -> np.ndarray:

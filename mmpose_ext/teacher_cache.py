@@ -1,5 +1,10 @@
 """Teachers' SimCC outputs computed once, offline, and read back in training.
 
+This module is the reader, what training uses
+(:class:`CachedTeacherOutputs`, the distiller's output source with a cache);
+the writer is a harness, ``kd_bench/teacher_cache_writer.py``, behind
+``tools/cache_teachers.py``.
+
 Distillation spends most of a training step in the teachers' forward passes.
 With a cache, they run once per augmented view of every sample
 (``tools/cache_teachers.py``), and training reads their outputs instead,
@@ -13,8 +18,8 @@ largest logits with their bins, and the log-sum-exp of all scaled logits.
 The KD distribution ``q = softmax(scale * logits)`` (``scale = beta / T``) is
 exact on the stored bins; the remaining mass, ``1 - sum(q_topk)``, is spread
 evenly over the other bins. How much of ``q``'s mass that misplaces grows
-with the temperature; caching refuses ``topk`` bins that misplace more than
-1% of it (:func:`check_truncation`) and says how many would do.
+with the temperature; the writer refuses ``topk`` bins that misplace more
+than 1% of it and says how many would do.
 
 A sample is served from the cache only when its view was cached and the
 teacher crop it was cut with equals the cached one (centre and scale); any
@@ -37,26 +42,21 @@ Layout of a cache folder::
 import json
 import os
 import os.path as osp
-import re
-import shutil
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from mmpose_ext.fileio import atomic_write
+from mmpose_ext.datasets.replay import REPLAY_KEY
+from mmpose_ext.fileio import sha256_file
+from mmpose_ext.models.teacher_outputs import (LiveTeacherOutputs,
+                                               TeacherBatch, TeacherOutputs)
+from mmpose_ext.models.teachers import TeacherSpec
 
 CACHE_VERSION = 2  # 2: teachers keyed on their checkpoint's sha256
 CACHE_FILE = 'cache.json'
 AXES = ('x', 'y')
-# The most of a KD target's probability mass (total variation, mean over a
-# batch's joints) a cache may put on other bins than the teacher does. With
-# the topk this asks for, the cached KD loss stays within 1% of the live one
-# (tests/test_teacher_cache.py); 16 bins were measured 0.7-12% off at
-# temperatures 2 and 4, and misplace 4-5% of the shipped quick-start
-# teachers' targets already at temperature 1.
-MAX_TRUNCATION_ERROR = 0.01
 # A cached crop is the sample's crop if centre and scale agree this closely
 # (pixels); replayed augmentation reproduces them bit for bit.
 CROP_TOLERANCE = 1e-3
@@ -102,96 +102,6 @@ def entry_name(teacher: str, *parts: str) -> str:
     return '_'.join((teacher, ) + parts)
 
 
-def teacher_entries(teacher: str, centers: np.ndarray, scales: np.ndarray,
-                    logits_x: Tensor, logits_y: Tensor, scale: float,
-                    topk: int) -> Dict[str, np.ndarray]:
-    """What a view stores of one teacher on a batch: its crops and its
-    sparse outputs (:func:`sparse_simcc`).
-
-    Raises:
-        TeacherCacheError: ``topk`` bins keep the KD targets less accurately
-            than :data:`MAX_TRUNCATION_ERROR` at this ``scale``.
-    """
-    entries = {
-        entry_name(teacher, 'center'): np.asarray(centers, np.float32),
-        entry_name(teacher, 'scale'): np.asarray(scales, np.float32)
-    }
-    check_truncation(teacher, dict(x=logits_x, y=logits_y), scale, topk)
-    for axis, logits in zip(AXES, (logits_x, logits_y)):
-        for part, value in sparse_simcc(logits, scale, topk).items():
-            entries[entry_name(teacher, axis, part)] = value
-    return entries
-
-
-def truncation_error(logits: Tensor, scale: float, topk: int) -> Tensor:
-    """``(N, K)`` total variation distance between the KD target
-    ``softmax(scale * logits)`` and its sparse form with ``topk`` bins
-    (:func:`dense_distribution`): the share of the target's mass the cache
-    puts on the wrong bins."""
-    q = torch.softmax(logits.float() * scale, -1)
-    rest = q.sort(-1, descending=True).values[..., topk:]
-    if rest.shape[-1] == 0:
-        return q.new_zeros(q.shape[:-1])
-    fill = rest.sum(-1, keepdim=True) / rest.shape[-1]
-    return 0.5 * (rest - fill).abs().sum(-1)
-
-
-def bins_needed(logits: Tensor, scale: float, topk: int,
-                limit: float = MAX_TRUNCATION_ERROR) -> int:
-    """The least of ``2 * topk``, ``4 * topk``... (and all bins) whose mean
-    :func:`truncation_error` is within ``limit``."""
-    num_bins = logits.shape[-1]
-    k = topk
-    while k < num_bins:
-        k = min(2 * k, num_bins)
-        if truncation_error(logits, scale, k).mean() <= limit:
-            break
-    return k
-
-
-def check_truncation(teacher: str, logits: Dict[str, Tensor], scale: float,
-                     topk: int) -> None:
-    """Refuse to cache ``topk`` bins of a teacher whose KD targets they keep
-    less accurately than :data:`MAX_TRUNCATION_ERROR` (on average over the
-    batch's joints), and say how many bins would do.
-
-    A higher temperature flattens the targets, and less certain teachers
-    (the quick start's, at 64x48) spread them wider: 16 bins are not always
-    enough, even at temperature 1.
-
-    Args:
-        teacher (str): the teacher's name, for the message.
-        logits (dict[str, Tensor]): ``(N, K, bins)`` logits per axis.
-        scale (float): the KD softmax scale, ``beta / temperature``.
-        topk (int): bins to be cached per joint.
-    """
-    errors = {axis: float(truncation_error(value, scale, topk).mean())
-              for axis, value in logits.items()}
-    axis = max(errors, key=errors.get)
-    if errors[axis] <= MAX_TRUNCATION_ERROR:
-        return
-    # Half the limit on this batch leaves room for the batches after it.
-    needed = max(bins_needed(value, scale, topk, MAX_TRUNCATION_ERROR / 2)
-                 for value in logits.values())
-    raise TeacherCacheError(
-        f'teacher {teacher!r}: {topk} bins per joint keep its KD targets on '
-        f'the {axis} axis only to within {errors[axis]:.1%} of their mass at '
-        f'softmax scale {scale:g} (beta / temperature); a cache allows '
-        f'{MAX_TRUNCATION_ERROR:.0%}. Cache more bins (--topk {needed}) or '
-        'distil at a lower temperature')
-
-
-def sparse_simcc(logits: Tensor, scale: float,
-                 topk: int) -> Dict[str, np.ndarray]:
-    """The ``topk`` largest logits of ``(N, K, bins)`` SimCC logits, their
-    bins, and the log-sum-exp of ``scale * logits`` over all bins."""
-    k = min(topk, logits.shape[-1])
-    values, bins = logits.float().topk(k, dim=-1)
-    lse = torch.logsumexp(logits.float() * scale, dim=-1)
-    return dict(bins=bins.to(torch.int16).cpu().numpy(),
-                logits=values.cpu().numpy(), lse=lse.cpu().numpy())
-
-
 def dense_distribution(bins: Tensor, logits: Tensor, lse: Tensor,
                        num_bins: int, scale: float) -> Tensor:
     """``softmax(scale * logits)`` over ``num_bins`` from its sparse form:
@@ -202,44 +112,6 @@ def dense_distribution(bins: Tensor, logits: Tensor, lse: Tensor,
     fill = rest / others if others > 0 else torch.zeros_like(rest)
     dense = fill.expand(*bins.shape[:-1], num_bins).clone()
     return dense.scatter_(-1, bins.long(), top)
-
-
-class TeacherOutputs:
-    """Teacher-frame outputs of a batch that the KD targets are made from.
-
-    Attributes:
-        prob_x, prob_y (Tensor): ``(B, K, bins)`` ``softmax(scale * logits)``.
-        peak_x, peak_y (Tensor): ``(B, K)`` bin of the largest logit.
-        max_x, max_y (Tensor): ``(B, K)`` largest logit.
-    """
-
-    def __init__(self, prob_x: Tensor, prob_y: Tensor, peak_x: Tensor,
-                 peak_y: Tensor, max_x: Tensor, max_y: Tensor) -> None:
-        self.prob_x, self.prob_y = prob_x, prob_y
-        self.peak_x, self.peak_y = peak_x, peak_y
-        self.max_x, self.max_y = max_x, max_y
-
-    @classmethod
-    def from_logits(cls, x: Tensor, y: Tensor,
-                    scale: float) -> 'TeacherOutputs':
-        max_x, peak_x = x.max(-1)
-        max_y, peak_y = y.max(-1)
-        return cls(torch.softmax(x * scale, -1), torch.softmax(y * scale, -1),
-                   peak_x, peak_y, max_x, max_y)
-
-    @classmethod
-    def merge(cls, parts: Sequence[Tuple[Tensor, 'TeacherOutputs']],
-              size: int) -> 'TeacherOutputs':
-        """One batch of ``size`` from parts covering the given rows."""
-        fields = ('prob_x', 'prob_y', 'peak_x', 'peak_y', 'max_x', 'max_y')
-        merged = []
-        for name in fields:
-            first = getattr(parts[0][1], name)
-            out = first.new_zeros((size, ) + tuple(first.shape[1:]))
-            for rows, part in parts:
-                out[rows] = getattr(part, name)
-            merged.append(out)
-        return cls(*merged)
 
 
 class TeacherCache:
@@ -408,142 +280,70 @@ def complete_views(root: str) -> List[int]:
     return views
 
 
-_TEMPORARY_VIEW = re.compile(r'^view_\d+\.tmp-(\d+)$')
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
-
-
-def remove_dead_writers_views(root: str) -> List[str]:
-    """Remove the temporary view folders (``view_XXXX.tmp-PID``) of writers
-    that no longer run, as a killed ``cache_teachers.py`` leaves them.
-    Folders of running processes are left alone (another writer may be
-    filling them).
-
-    Returns:
-        list[str]: the folders removed.
+def cache_signatures(specs: Sequence[TeacherSpec],
+                     teachers: Sequence[nn.Module],
+                     beta: float) -> List[dict]:
+    """What each teacher's cached outputs must have been made with
+    (:func:`teacher_signature`), for a distiller's teachers and KD ``beta``.
     """
-    removed = []
-    for entry in sorted(os.listdir(root)):
-        match = _TEMPORARY_VIEW.match(entry)
-        if match and not _process_alive(int(match.group(1))):
-            shutil.rmtree(osp.join(root, entry), ignore_errors=True)
-            removed.append(osp.join(root, entry))
-    return removed
+    signatures = []
+    for spec, teacher in zip(specs, teachers):
+        ratio = teacher.head.simcc_split_ratio
+        bins = tuple(int(s * ratio) for s in spec.input_size)
+        path = spec.checkpoint_path
+        signatures.append(teacher_signature(
+            spec.name, path, sha256_file(path) if path else None,
+            beta / spec.temperature, teacher.head.out_channels, bins))
+    return signatures
 
 
-def write_view(root: str, view: int, arrays: Dict[str, np.ndarray]) -> str:
-    """Write one view's arrays into a temporary folder, then rename it into
-    place, so a view folder is always complete."""
-    final = view_dir(root, view)
-    tmp = f'{final}.tmp-{os.getpid()}'
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    for key, value in arrays.items():
-        np.save(osp.join(tmp, f'{key}.npy'), value)
-    with open(osp.join(tmp, 'done'), 'w') as f:
-        f.write('complete\n')
-    if osp.isdir(final):  # an earlier incomplete copy without 'done'
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    return final
+class CachedTeacherOutputs:
+    """Teacher outputs read from a cache where it holds the sample's view
+    and teacher crop, computed by the teachers for the other samples.
 
-
-def write_cache_meta(root: str, meta: dict) -> None:
-    """Create ``cache.json``, or check that an existing one says the same.
-    """
-    existing = read_cache_meta(root)
-    if existing is not None:
-        if existing != meta:
-            raise TeacherCacheError(
-                f'teacher cache {root!r} was made with other settings '
-                f'({existing}); this run has {meta}: give another --out '
-                'folder or delete that one')
-        return
-    atomic_write(osp.join(root, CACHE_FILE),
-                 json.dumps(meta, indent=1).encode())
-
-
-def make_teacher_cache(cfg,
-                       out_dir: str,
-                       num_views: int,
-                       topk: int = 64,
-                       batch_size: int = 32,
-                       num_workers: int = 0,
-                       log=print) -> List[int]:
-    """Run the teachers of a distillation config on ``num_views`` replayed
-    views of its whole training set and store their outputs.
-
-    Views already complete in ``out_dir`` are kept (a killed run resumes at
-    the view it was writing).
+    Called as :class:`~mmpose_ext.models.teacher_outputs.LiveTeacherOutputs`
+    is; the samples' metainfo must carry their replay key
+    (:class:`~mmpose_ext.datasets.ReplayDataset`).
 
     Args:
-        cfg (Config): distillation config whose train dataset is a
-            :class:`~mmpose_ext.datasets.ReplayDataset`.
-        out_dir (str): the cache folder.
-        num_views (int): views ``0 .. num_views - 1``.
-        topk (int): logits kept per joint and axis.
-        batch_size (int): samples per teacher forward.
-        num_workers (int): data-loading worker processes.
-        log (callable): progress messages.
-
-    Returns:
-        list[int]: the views written by this call.
+        cache (TeacherCache): the opened cache.
+        live (LiveTeacherOutputs): runs the teachers on the samples the
+            cache lacks.
     """
-    import copy
 
-    from mmengine.dataset import pseudo_collate
-    from mmpose.registry import DATASETS, MODELS
-    from torch.utils.data import DataLoader
+    def __init__(self, cache: TeacherCache, live: LiveTeacherOutputs) -> None:
+        self.cache = cache
+        self.live = live
 
-    from mmpose_ext.datasets.replay import ReplayDataset
-    if num_views < 1 or topk < 1:
-        raise TeacherCacheError(f'num_views ({num_views}) and topk ({topk}) '
-                                'must be at least 1')
-    model_cfg = copy.deepcopy(cfg.model)
-    if model_cfg.get('type') != 'MultiTeacherDistiller':
-        raise TeacherCacheError(
-            f'{cfg.filename}: model is {model_cfg.get("type")!r}; teacher '
-            'caches are made from a MultiTeacherDistiller config')
-    model_cfg['teacher_cache'] = None
-    model = MODELS.build(model_cfg).eval()
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    if not isinstance(dataset, ReplayDataset):
-        raise TeacherCacheError(
-            f'{cfg.filename}: the train dataset is '
-            f'{type(dataset).__name__}, whose augmentation cannot be '
-            'replayed; wrap it: train_dataloader.dataset = '
-            'dict(type="ReplayDataset", dataset=...) and sampler = '
-            'dict(type="ViewSampler", num_views=N)')
-    write_cache_meta(out_dir, dict(
-        version=CACHE_VERSION, teachers=model.cache_signatures(), topk=topk,
-        dataset_size=len(dataset), seed=dataset.seed))
-    for folder in remove_dead_writers_views(out_dir):
-        log(f'removed {folder}, left by a killed run')
-    done = set(complete_views(out_dir))
-    written = []
-    for view in range(num_views):
-        if view in done:
-            log(f'view {view}: already cached')
-            continue
-        loader = DataLoader(dataset, batch_size=batch_size,
-                            sampler=[(view, i) for i in range(len(dataset))],
-                            num_workers=num_workers,
-                            collate_fn=pseudo_collate)
-        parts: Dict[str, List[np.ndarray]] = {}
-        for batch in loader:
-            for key, value in model.teacher_cache_entries(
-                    batch['data_samples'], topk).items():
-                parts.setdefault(key, []).append(value)
-        write_view(out_dir, view,
-                   {k: np.concatenate(v) for k, v in parts.items()})
-        log(f'view {view}: {len(dataset)} samples cached')
-        written.append(view)
-    return written
+    @torch.no_grad()
+    def __call__(self, spec: TeacherSpec, teacher: nn.Module,
+                 metas: List[dict], crop_centers: np.ndarray,
+                 crop_scales: np.ndarray,
+                 device: torch.device) -> TeacherBatch:
+        hits = self.cache.lookup(spec.name,
+                                 [m.get(REPLAY_KEY) for m in metas],
+                                 crop_centers, crop_scales)
+        parts = []
+        features = None
+        live = np.flatnonzero(~hits)
+        if len(live):
+            ran = self.live(spec, teacher, [metas[i] for i in live],
+                            crop_centers[live], crop_scales[live], device)
+            features = ran.features
+            parts.append((torch.as_tensor(live, device=device), ran.outputs))
+        cached = np.flatnonzero(hits)
+        if len(cached):
+            parts.append((torch.as_tensor(cached, device=device),
+                          self.cache.outputs(
+                              spec.name,
+                              [metas[i][REPLAY_KEY] for i in cached],
+                              device)))
+        if len(parts) == 1 and len(parts[0][0]) == len(metas):
+            outputs = parts[0][1]
+        else:
+            outputs = TeacherOutputs.merge(parts, len(metas))
+        # Features only when the teacher ran on every sample.
+        return TeacherBatch(outputs, None if len(cached) else features,
+                            int(hits.sum()))

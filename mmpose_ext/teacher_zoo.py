@@ -1,16 +1,25 @@
-"""Fetch and verify the teacher checkpoints listed in teachers/manifest.json."""
+"""Fetch and verify the teacher checkpoints listed in teachers/manifest.json.
+
+Each entry names a checkpoint by URL, file name and ``hash_prefix``: the
+leading hex digits of the file's sha256, which OpenMMLab writes into its file
+names (``...-d8dd5ca4_20230127.pth``). Downloads go through
+``torch.hub.download_url_to_file``, which checks that prefix and moves the
+file into place only when it is complete.
+"""
 import json
 import os
 import os.path as osp
-import shutil
+import socket
 import urllib.error
-import urllib.request
 from typing import Dict, List, Optional, Sequence
 
-from mmpose_ext.fileio import atomic_output, sha256_file
+from torch.hub import download_url_to_file
+
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.paths import REPO_ROOT
 
 MANIFEST = osp.join(REPO_ROOT, 'teachers', 'manifest.json')
+MANIFEST_KEYS = ('name', 'file', 'url', 'hash_prefix')
 
 
 class TeacherFetchError(RuntimeError):
@@ -21,19 +30,23 @@ def load_manifest(path: str = MANIFEST) -> List[dict]:
     with open(path) as f:
         entries = json.load(f)['teachers']
     for entry in entries:
-        missing = {'name', 'file', 'url', 'sha256'} - set(entry)
+        missing = set(MANIFEST_KEYS) - set(entry)
         if missing:
             raise ValueError(f'{path}: teacher entry {entry.get("name")!r} '
                              f'lacks {sorted(missing)}')
     return entries
 
 
-def _download(url: str, dest: str, timeout: float) -> None:
-    """Download into place only when complete, so a kill never leaves a
-    truncated checkpoint under the final name."""
-    with atomic_output(dest) as tmp, open(tmp, 'wb') as out, \
-            urllib.request.urlopen(url, timeout=timeout) as response:
-        shutil.copyfileobj(response, out)
+def _download(url: str, dest: str, hash_prefix: str, timeout: float) -> None:
+    """torch.hub's download, with a socket timeout (it has none of its own).
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        download_url_to_file(url, dest, hash_prefix=hash_prefix,
+                             progress=False)
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def fetch_teachers(names: Optional[Sequence[str]] = None,
@@ -47,7 +60,8 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
 
     Raises:
         TeacherFetchError: a download failed (the message says where to put
-            the file by hand) or a file's sha256 does not match.
+            the file by hand) or a file's sha256 does not start with its
+            ``hash_prefix``.
     """
     entries = load_manifest(manifest)
     known = [e['name'] for e in entries]
@@ -61,21 +75,26 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
         if names and entry['name'] not in names:
             continue
         path = osp.join(dest_dir, entry['file'])
+        prefix = entry['hash_prefix'].lower()
         if not osp.isfile(path):
             try:
-                _download(entry['url'], path, timeout)
+                _download(entry['url'], path, prefix, timeout)
             except (urllib.error.URLError, OSError) as err:
                 raise TeacherFetchError(
                     f'could not download teacher {entry["name"]!r} from '
                     f'{entry["url"]} ({getattr(err, "reason", err)}). '
                     f'Without internet, download it elsewhere and put it '
                     f'at {path}') from None
-        digest = sha256_file(path)
-        # the manifest may hold the full digest or its leading digits
-        if not digest.startswith(entry['sha256'].lower()):
+            except RuntimeError as err:  # torch.hub: "invalid hash value"
+                raise TeacherFetchError(
+                    f'{entry["url"]}: {err}; the download is corrupt or not '
+                    f'the official checkpoint (manifest hash_prefix '
+                    f'{prefix}). Nothing was written to {path}.') from None
+        digest = sha256_file(path)  # also a file put there by hand
+        if not digest.startswith(prefix):
             raise TeacherFetchError(
-                f'{path}: sha256 {digest} does not match the '
-                f'manifest ({entry["sha256"]}); the file is corrupt or not '
-                f'the official checkpoint. Delete it and fetch again.')
+                f'{path}: sha256 {digest} does not start with the '
+                f'manifest\'s hash_prefix {prefix}; the file is corrupt or '
+                'not the official checkpoint. Delete it and fetch again.')
         paths[entry['name']] = path
     return paths

@@ -11,11 +11,13 @@ from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
 from mmpose_ext import skeletons
-from mmpose_ext.datasets.pipelines import without_teacher_crops
+from mmpose_ext.apis import load_config
+from mmpose_ext.datasets.pipelines import (teacher_crops_from_model,
+                                           without_teacher_crops)
 from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
                                simcc_kd_loss)
 from mmpose_ext.models.teachers import teacher_autocast_dtype
-from tiny_configs import tiny_distill_cfg, tiny_teachers
+from tiny_configs import DISTILL_CFG, tiny_distill_cfg, tiny_teachers
 
 register_all_modules(init_default_scope=True)
 
@@ -225,13 +227,62 @@ def test_three_teachers_each_get_their_own_term(tiny):
     teachers = tiny_teachers(cfg.model.student, sizes=dict(
         coco=(64, 96), mpii=(96, 96), crowdpose=(64, 64)))
     cfg.model.teachers = teachers
-    cfg.train_dataloader.dataset.pipeline = [
-        dict(step, teachers=teachers) if step['type'] == 'TeacherCrops' else
-        step for step in cfg.train_dataloader.dataset.pipeline]
+    _crops_from_model(cfg)
     model = _build(cfg)
     losses = model(**_batch(cfg, model), mode='loss')
     assert {'loss_kd_coco', 'loss_kd_mpii', 'loss_kd_crowdpose'} <= set(losses)
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def _crops_from_model(cfg):
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'TeacherCrops':
+            step.teachers = None
+    teacher_crops_from_model(cfg)
+
+
+def test_cfg_options_on_model_teachers_reach_every_pipelines_crops():
+    cfg = load_config(DISTILL_CFG, {
+        'model.teachers.1.config':
+        'teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py'})
+    switch, = [h for h in cfg.custom_hooks if 'switch_pipeline' in h]
+    for pipeline in (cfg.train_dataloader.dataset.pipeline,
+                     switch.switch_pipeline):
+        crops, = [s for s in pipeline if s['type'] == 'TeacherCrops']
+        assert [(t['name'], tuple(t['input_size']))
+                for t in crops.teachers] == [('coco', (192, 256)),
+                                             ('mpii', (192, 256))]
+
+
+def test_teacher_input_size_is_read_from_its_config_head(tiny):
+    cfg = copy.deepcopy(tiny)
+    for teacher in cfg.model.teachers:
+        teacher.pop('input_size')
+    model = _build(cfg)
+    assert [s.input_size for s in model.teacher_specs] == [(64, 96),
+                                                           (96, 96)]
+
+
+def test_crops_of_another_size_than_the_teacher_takes_are_refused(tiny):
+    cfg = copy.deepcopy(tiny)
+    model = _build(cfg)
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'TeacherCrops':
+            step.teachers = [dict(name='coco', input_size=(96, 96)),
+                             dict(name='mpii', input_size=(96, 96))]
+    with pytest.raises(TeacherConfigError,
+                       match=r"teacher 'coco' takes \(64, 96\) crops but the "
+                       r'train pipeline cut \[\(96, 96\)\]'):
+        model(**_batch(cfg, model), mode='loss')
+
+
+def test_an_old_declaration_key_names_its_new_name(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[0]['checkpoint_sha256'] = 'd8dd5ca4'
+    with pytest.raises(TeacherConfigError,
+                       match='`checkpoint_sha256` is now called '
+                       '`checkpoint_hash_prefix`'):
+        _build(cfg)
 
 
 def test_feature_distillation_adds_a_term_per_teacher(tiny):
@@ -300,15 +351,18 @@ def test_teacher_checkpoint_that_does_not_fit_names_teacher_and_keys(
     assert 'head' in str(err.value)
 
 
-def test_teacher_checkpoint_with_wrong_sha256_is_refused(tiny, tmp_path):
+def test_teacher_checkpoint_with_another_hash_prefix_is_refused(tiny,
+                                                                 tmp_path):
     cfg = copy.deepcopy(tiny)
     model = _build(cfg)
     path = str(tmp_path / 'coco.pth')
     torch.save(dict(state_dict=model.teachers[0].state_dict()), path)
-    cfg.model.teachers[0].update(checkpoint=path, checkpoint_sha256='0' * 8)
-    with pytest.raises(TeacherConfigError, match='sha256'):
+    cfg.model.teachers[0].update(checkpoint=path,
+                                 checkpoint_hash_prefix='0' * 8)
+    with pytest.raises(TeacherConfigError,
+                       match='does not start with checkpoint_hash_prefix'):
         _build(cfg)
-    cfg.model.teachers[0]['checkpoint_sha256'] = None
+    cfg.model.teachers[0]['checkpoint_hash_prefix'] = None
     loaded = _build(cfg).teachers[0]
     for key, value in model.teachers[0].state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value)
@@ -392,3 +446,33 @@ def test_teacher_dtype_must_be_known(tiny):
     ('float16', torch.float16)])
 def test_explicit_teacher_dtypes(choice, expected):
     assert teacher_autocast_dtype(choice, torch.device('cpu')) == expected
+
+
+@MODELS.register_module()
+class HalfSimCCKDLoss(torch.nn.Module):
+    """An alternative KD loss, for the test below."""
+
+    def forward(self, student, teacher, mask, beta, temperature):
+        return 0.5 * simcc_kd_loss(student, teacher, mask, beta, temperature)
+
+
+def test_kd_loss_is_picked_by_config_per_distiller_or_teacher(tiny):
+    batch_model = _build(tiny)
+    batch = _batch(tiny, batch_model)
+    default = batch_model(**batch, mode='loss')
+    cfg = copy.deepcopy(tiny)
+    cfg.model.kd_loss = dict(type='HalfSimCCKDLoss')
+    halved = _build(cfg)(**batch, mode='loss')
+    cfg.model.teachers[1]['kd_loss'] = dict(type='SimCCKDLoss')
+    mixed = _build(cfg)(**batch, mode='loss')
+    for name, expected in (('coco', 0.5), ('mpii', 0.5)):
+        assert halved[f'loss_kd_{name}'].item() == pytest.approx(
+            expected * default[f'loss_kd_{name}'].item(), rel=1e-6)
+    assert mixed['loss_kd_coco'].item() == halved['loss_kd_coco'].item()
+    assert mixed['loss_kd_mpii'].item() == default['loss_kd_mpii'].item()
+
+
+def test_loss_modules_add_nothing_to_the_state_dict(tiny):
+    model = _build(tiny)
+    assert not any(k.startswith(('kd_losses', 'feature_losses'))
+                   for k in model.state_dict())

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from mmengine.config import Config
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from mmpose_ext import skeletons
 from mmpose_ext.paths import UNION_METAINFO_FILE
@@ -53,31 +54,45 @@ def test_flip_pairs_are_symmetric_and_mirror_left_and_right(skeleton):
                                                    and 'right' not in a)
 
 
-def test_union_dataset_info_agrees_with_skeletons_module():
+def test_union_joint_order_is_pinned():
+    # Checkpoints, teacher caches and results depend on this order.
+    assert skeletons.UNION_KEYPOINTS == (
+        'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+        'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+        'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+        'right_knee', 'left_ankle', 'right_ankle', 'pelvis', 'thorax',
+        'upper_neck', 'head_top')
+
+
+@pytest.mark.parametrize('skeleton', ['coco', 'mpii'])
+def test_dataset_skeletons_are_mmposes_own(skeleton):
+    upstream = parse_pose_metainfo(
+        dict(from_file=skeletons.METAINFO_FILES[skeleton]))
+    assert skeletons.keypoint_names(skeleton) == tuple(
+        upstream['keypoint_id2name'][i]
+        for i in range(upstream['num_keypoints']))
+
+
+def test_union_dataset_info_file_is_built_from_the_skeletons_module():
     info = Config.fromfile(UNION_METAINFO_FILE).dataset_info
-    kinfo = info['keypoint_info']
-    assert [kinfo[i]['name'] for i in range(len(kinfo))] == list(
+    assert info.to_dict() == skeletons.union_dataset_info()
+    union = parse_pose_metainfo(dict(from_file=UNION_METAINFO_FILE))
+    assert [union['keypoint_id2name'][i] for i in range(21)] == list(
         skeletons.UNION_KEYPOINTS)
-    flip = skeletons.flip_indices('union')
-    for i in range(len(kinfo)):
-        swap = kinfo[i]['swap']
-        expected = '' if flip[i] == i else skeletons.UNION_KEYPOINTS[flip[i]]
-        assert swap == expected
-    links = [tuple(v['link']) for v in info['skeleton_info'].values()]
-    assert links == [(a, b) for a, b, _ in skeletons.UNION_LINKS]
-    assert len(info['joint_weights']) == len(info['sigmas']) == 21
-    coco = Config.fromfile(
-        skeletons.METAINFO_FILES['coco'].replace(
-            'configs/', _mmpose_mim_configs())).dataset_info
-    assert info['sigmas'][:17] == coco['sigmas']
-    assert info['joint_weights'][:17] == coco['joint_weights']
+    assert union['flip_indices'] == skeletons.flip_indices('union')
+    assert union['skeleton_links'] == skeletons.links('union')
 
 
-def _mmpose_mim_configs():
-    import os.path as osp
-
-    import mmpose
-    return osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs') + '/'
+def test_union_dataset_info_keeps_cocos_weights_and_sigmas():
+    info = skeletons.union_dataset_info()
+    coco = parse_pose_metainfo(dict(from_file=skeletons.METAINFO_FILES['coco']))
+    np.testing.assert_array_equal(
+        np.float32(info['sigmas'][:17]), coco['sigmas'])
+    np.testing.assert_array_equal(
+        np.float32(info['joint_weights'][:17]),
+        coco['dataset_keypoint_weights'])
+    assert info['sigmas'][17:] == [0.066, 0.079, 0.026, 0.026]
+    assert info['joint_weights'][17:] == [1., 1., 1., 1.]
 
 
 def test_unknown_skeleton_and_joint_names_raise_clear_errors():

@@ -442,3 +442,11 @@ def test_command_line_tool_writes_the_benchmark(tmp_path, monkeypatch):
     runpy.run_path(str(script), run_name='__main__')
     manifest = json.loads((out / 'manifest.json').read_text())
     assert manifest['params']['difficulty'] == 0.3
+
+
+def test_convex_hull_runs_counter_clockwise_from_the_least_x_vertex():
+    from mmpose_ext.synthetic.shapes import convex_hull
+    points = np.array([[2, 2], [1, 0], [0, 2], [1, 1], [2, 0], [0, 0],
+                       [0, 0]], dtype=np.float64)  # inner, edge, repeated
+    np.testing.assert_array_equal(
+        convex_hull(points), [[0, 0], [2, 0], [2, 2], [0, 2]])

@@ -15,10 +15,12 @@ from mmpose.utils import register_all_modules
 
 from mmpose_ext.datasets import ReplayDataset, ViewSampler
 from mmpose_ext.models import TeacherConfigError
-from mmpose_ext.teacher_cache import (MAX_TRUNCATION_ERROR, TeacherCacheError,
-                                      bins_needed, complete_views,
-                                      dense_distribution, make_teacher_cache,
-                                      sparse_simcc, truncation_error)
+from kd_bench.teacher_cache_writer import (MAX_TRUNCATION_ERROR, bins_needed,
+                                           make_teacher_cache, sparse_simcc,
+                                           truncation_error)
+from mmpose_ext.models.teacher_outputs import LiveTeacherOutputs
+from mmpose_ext.teacher_cache import (CachedTeacherOutputs, TeacherCacheError,
+                                      complete_views, dense_distribution)
 from tiny_configs import tiny_distill_cfg
 
 register_all_modules(init_default_scope=True)
@@ -241,6 +243,15 @@ def test_samples_the_cache_lacks_go_through_the_teachers(replay_cfg,
             live[f'loss_kd_{name}'].item(), rel=1e-5)
 
 
+def test_the_output_source_is_chosen_when_the_distiller_is_built(
+        replay_cfg, tmp_path):
+    live = _build(replay_cfg)
+    assert isinstance(live.teacher_outputs, LiveTeacherOutputs)
+    cached = _build(replay_cfg, _cache(replay_cfg, tmp_path / 'cache'))
+    assert isinstance(cached.teacher_outputs, CachedTeacherOutputs)
+    assert cached.teacher_outputs.live is cached.live_outputs
+
+
 def test_a_cached_view_of_another_crop_is_not_served(replay_cfg, tmp_path):
     folder = _cache(replay_cfg, tmp_path / 'cache')
     model = _build(replay_cfg, folder)
@@ -248,9 +259,10 @@ def test_a_cached_view_of_another_crop_is_not_served(replay_cfg, tmp_path):
     meta = dataset[(0, 0)]['data_samples'].metainfo
     crop = meta['teacher_crops']['coco']
     center, scale = crop['center'][None], crop['scale'][None]
-    assert model.cache.lookup('coco', [(0, 0)], center, scale).all()
-    assert not model.cache.lookup('coco', [(0, 0)], center + 1, scale).any()
-    assert not model.cache.lookup('coco', [None], center, scale).any()
+    cache = model.teacher_outputs.cache
+    assert cache.lookup('coco', [(0, 0)], center, scale).all()
+    assert not cache.lookup('coco', [(0, 0)], center + 1, scale).any()
+    assert not cache.lookup('coco', [None], center, scale).any()
 
 
 # --- making the cache --------------------------------------------------------
@@ -357,7 +369,8 @@ def test_cache_of_the_same_weights_under_another_name_is_used(replay_cfg,
         renamed = str(tmp_path / f'{teacher["name"]}_teacher.pth')
         os.rename(teacher['checkpoint'], renamed)
         teacher['checkpoint'] = renamed
-    assert _build(replay_cfg, folder).cache is not None
+    assert isinstance(_build(replay_cfg, folder).teacher_outputs,
+                      CachedTeacherOutputs)
 
 
 def test_corrupt_cache_json_is_named_with_the_fix(replay_cfg, tmp_path):

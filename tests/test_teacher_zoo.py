@@ -10,7 +10,7 @@ from mmpose_ext.teacher_zoo import TeacherFetchError, fetch_teachers
 def _manifest(tmp_path, url, sha):
     path = tmp_path / 'manifest.json'
     path.write_text(json.dumps(dict(teachers=[dict(
-        name='coco', file='coco.pth', url=url, sha256=sha,
+        name='coco', file='coco.pth', url=url, hash_prefix=sha,
         config='teachers/configs/x.py')])))
     return str(path)
 
@@ -31,11 +31,23 @@ def test_fetch_downloads_and_verifies_the_sha256_prefix(tmp_path):
     assert [p.name for p in dest.iterdir()] == ['coco.pth']  # no temp left
 
 
-def test_a_file_with_another_sha256_is_refused(tmp_path):
+def test_a_download_with_another_hash_prefix_is_refused(tmp_path):
     src, _ = _source(tmp_path)
-    with pytest.raises(TeacherFetchError, match='does not match'):
+    dest = tmp_path / 'teachers'
+    with pytest.raises(TeacherFetchError, match='invalid hash value'):
         fetch_teachers(manifest=_manifest(tmp_path, src.as_uri(), '0' * 8),
-                       dest_dir=str(tmp_path / 'teachers'))
+                       dest_dir=str(dest))
+    assert list(dest.iterdir()) == []  # nothing left under any name
+
+
+def test_a_file_put_there_by_hand_is_checked_too(tmp_path):
+    dest = tmp_path / 'teachers'
+    dest.mkdir()
+    (dest / 'coco.pth').write_bytes(b'other weights')
+    with pytest.raises(TeacherFetchError, match="does not start with the "
+                       "manifest's hash_prefix 00000000"):
+        fetch_teachers(manifest=_manifest(tmp_path, 'file:///nowhere',
+                                          '0' * 8), dest_dir=str(dest))
 
 
 def test_offline_fetch_says_where_to_put_the_file(tmp_path):

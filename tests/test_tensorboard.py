@@ -13,9 +13,9 @@ from mmpose.utils import register_all_modules
 from tensorboard.backend.event_processing import event_accumulator
 
 from conftest import REPO, write_coco_mpii
+from kd_bench.teacher_cache_writer import make_teacher_cache
 from mmpose_ext.engine import (TensorboardConfigError, TensorboardHook,
                                use_tensorboard)
-from mmpose_ext.teacher_cache import make_teacher_cache
 from tiny_configs import tiny_distill_cfg
 
 ALL_BINS = 10_000  # an exact cache, whatever the tiny teachers predict

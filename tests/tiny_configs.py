@@ -3,7 +3,8 @@ import copy
 
 from mmengine.config import Config
 
-from mmpose_ext.datasets.pipelines import resize_pipeline
+from mmpose_ext.datasets.pipelines import (resize_pipeline,
+                                           teacher_crops_from_model)
 from mmpose_ext.paths import CONFIG_ROOT
 
 STUDENT_CFG = f'{CONFIG_ROOT}/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py'
@@ -88,11 +89,11 @@ def tiny_distill_cfg(data_root, work_dir, max_epochs=1, teachers=None):
                      teachers=teachers)
     codec = dict(cfg.codec, input_size=STUDENT_SIZE)
     cfg.train_dataloader.dataset.pipeline = resize_pipeline(
-        cfg.train_pipeline, STUDENT_SIZE, codec,
-        TeacherCrops=dict(teachers=teachers))
+        cfg.train_pipeline, STUDENT_SIZE, codec)
     cfg.val_dataloader.dataset.pipeline = resize_pipeline(
         cfg.val_pipeline, STUDENT_SIZE, codec)
     cfg.custom_hooks = [dict(type='KDWeightScheduleHook', schedule='linear')]
     _data(cfg, data_root)
     _schedule(cfg, work_dir, max_epochs)
+    teacher_crops_from_model(cfg)
     return cfg

@@ -40,8 +40,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from mmpose.utils import register_all_modules
 
+    from kd_bench.teacher_cache_writer import make_teacher_cache
     from mmpose_ext.apis import exit_on_user_error, load_config, setup_env
-    from mmpose_ext.teacher_cache import TeacherCacheError, make_teacher_cache
+    from mmpose_ext.teacher_cache import TeacherCacheError
     register_all_modules(init_default_scope=True)
     setup_env()
     with exit_on_user_error(PROG):

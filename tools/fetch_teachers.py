@@ -18,7 +18,7 @@ def main(argv=None):
         print(f'fetch_teachers.py: error: {err}', file=sys.stderr)
         sys.exit(2)
     for name, path in paths.items():
-        print(f'{name}: {path} (sha256 verified)')
+        print(f'{name}: {path} (sha256 hash prefix verified)')
 
 
 if __name__ == '__main__':

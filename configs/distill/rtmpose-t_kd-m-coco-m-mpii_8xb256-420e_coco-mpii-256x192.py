@@ -5,13 +5,16 @@
 _base_ = ['../rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py']
 from mmpose_ext.datasets.pipelines import with_teacher_crops  # noqa: E402
 
+# Each teacher's crop size is its config's model.head.input_size; the
+# pipelines' TeacherCrops steps take names and sizes from model.teachers
+# (mmpose_ext.datasets.pipelines.teacher_crops_from_model), so
+# --cfg-options model.teachers... reaches them too.
 teachers = [
     dict(
         name='coco',
         config='teachers/configs/rtmpose-m_8xb256-420e_coco-256x192.py',
         checkpoint='teachers/rtmpose-m_simcc-coco_pt-aic-coco_420e-256x192-d8dd5ca4_20230127.pth',
-        checkpoint_sha256='d8dd5ca4',
-        input_size=(192, 256),
+        checkpoint_hash_prefix='d8dd5ca4',
         skeleton='coco',
         loss_weight=1.0,
         temperature=1.0),
@@ -19,8 +22,7 @@ teachers = [
         name='mpii',
         config='teachers/configs/rtmpose-m_8xb64-210e_mpii-256x256.py',
         checkpoint='teachers/rtmpose-m_simcc-mpii_pt-aic-coco_210e-256x256-ec4dbec8_20230206.pth',
-        checkpoint_sha256='ec4dbec8',
-        input_size=(256, 256),
+        checkpoint_hash_prefix='ec4dbec8',
         skeleton='mpii',
         loss_weight=1.0,
         temperature=1.0),
@@ -38,9 +40,8 @@ model = dict(
 
 # Teachers see their own crops of each person: TeacherCrops cuts them right
 # before the student's TopdownAffine, PackDistillInputs carries them along.
-train_pipeline = with_teacher_crops(_base_.train_pipeline, teachers)
-train_pipeline_stage2 = with_teacher_crops(_base_.train_pipeline_stage2,
-                                           teachers)
+train_pipeline = with_teacher_crops(_base_.train_pipeline)
+train_pipeline_stage2 = with_teacher_crops(_base_.train_pipeline_stage2)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 custom_hooks = [
     dict(

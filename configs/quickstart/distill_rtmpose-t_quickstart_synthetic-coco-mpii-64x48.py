@@ -16,7 +16,6 @@ teachers = [
         config='configs/quickstart/'
         'teacher-coco_rtmpose-s_quickstart_synthetic-64x48.py',
         checkpoint='teachers/quickstart/coco.pth',
-        input_size=input_size,
         skeleton='coco',
         joints='unlabelled'),
     dict(
@@ -24,13 +23,12 @@ teachers = [
         config='configs/quickstart/'
         'teacher-mpii_rtmpose-s_quickstart_synthetic-64x64.py',
         checkpoint='teachers/quickstart/mpii.pth',
-        input_size=_base_.qs_mpii_input_size,
         skeleton='mpii',
         joints='unlabelled'),
 ]
-train_pipeline = resize_pipeline(
-    _base_.train_pipeline_stage2, input_size, codec,
-    TeacherCrops=dict(teachers=teachers))
+# TeacherCrops takes the teachers' crop sizes from model.teachers.
+train_pipeline = resize_pipeline(_base_.train_pipeline_stage2, input_size,
+                                 codec)
 val_pipeline = resize_pipeline(_base_.val_pipeline, input_size, codec)
 
 model = dict(

@@ -19,6 +19,7 @@ from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_weights,
                                    read_checkpoint)
 from mmpose_ext.config_keys import read_config, warn_unread_keys
+from mmpose_ext.datasets.pipelines import teacher_crops_from_model
 from mmpose_ext.engine.tensorboard import use_tensorboard
 
 # The environment variable holding the process rank, by launcher; read
@@ -218,7 +219,10 @@ def _start_cpu_distributed(cfg: Config) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """The config's ``runner_type``, else :class:`StrictLoadRunner`."""
+    """The config's ``runner_type``, else :class:`StrictLoadRunner`; the
+    pipelines' teacher crops are taken from ``model.teachers`` first
+    (:func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`)."""
+    teacher_crops_from_model(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return StrictLoadRunner.from_cfg(cfg)

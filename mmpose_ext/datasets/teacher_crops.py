@@ -1,5 +1,5 @@
 """Cut each teacher's own crop of the person the student is trained on."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -29,12 +29,21 @@ class TeacherCrops(BaseTransform):
 
     Args:
         teachers (Sequence[dict]): ``dict(name=..., input_size=(w, h))`` per
-            teacher, extra keys ignored (so the distiller's teacher list can
-            be passed as it is).
+            teacher, extra keys ignored. Distillation configs leave it out:
+            :func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`
+            fills it from ``model.teachers``.
         use_udp (bool): passed to ``TopdownAffine``. Defaults to False.
     """
 
-    def __init__(self, teachers: Sequence[dict], use_udp: bool = False):
+    def __init__(self, teachers: Optional[Sequence[dict]] = None,
+                 use_udp: bool = False):
+        if teachers is None:
+            raise ValueError(
+                'TeacherCrops has no teachers: they come from the config\'s '
+                'model.teachers through mmpose_ext.datasets.pipelines.'
+                'teacher_crops_from_model(cfg), which the project\'s tools '
+                'call (tools/train.py, tools/test.py, mmpose_ext.apis.'
+                'load_config); call it before building datasets yourself')
         self.affines: Dict[str, TopdownAffine] = {}
         for teacher in teachers:
             name, size = teacher['name'], tuple(teacher['input_size'])

@@ -1,7 +1,9 @@
-from .distiller import MultiTeacherDistiller, simcc_kd_loss
+from .distiller import MultiTeacherDistiller
+from .losses import MaskedFeatureMSELoss, SimCCKDLoss, simcc_kd_loss
 from .teachers import TeacherConfigError, TeacherSpec, build_teacher
 
 __all__ = [
-    'MultiTeacherDistiller', 'simcc_kd_loss', 'TeacherConfigError',
-    'TeacherSpec', 'build_teacher'
+    'MultiTeacherDistiller', 'simcc_kd_loss', 'SimCCKDLoss',
+    'MaskedFeatureMSELoss', 'TeacherConfigError', 'TeacherSpec',
+    'build_teacher'
 ]

@@ -1,65 +1,25 @@
 """Multi-teacher SimCC logit distillation into one union-skeleton student."""
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel, ImgDataPreprocessor
+from mmengine.model import BaseModel
 from mmpose.evaluation.functional import simcc_pck_accuracy
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor, nn
 
 from mmpose_ext import skeletons
-from mmpose_ext.datasets.replay import REPLAY_KEY
-from mmpose_ext.fileio import sha256_file
+from mmpose_ext.models import losses  # noqa: F401  (registers the defaults)
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
+from mmpose_ext.models.teacher_outputs import LiveTeacherOutputs
 from mmpose_ext.models.teachers import (TeacherConfigError, TeacherSpec,
                                         build_teacher, check_teacher_dtype,
-                                        parse_teacher_specs,
-                                        teacher_autocast,
-                                        teacher_autocast_dtype)
-from mmpose_ext.teacher_cache import (TeacherCache, TeacherOutputs,
-                                      teacher_entries, teacher_signature)
-
-
-def simcc_kd_loss(student: Tuple[Tensor, Tensor],
-                  teacher: Tuple[Tensor, Tensor], mask: Tensor, beta: float,
-                  temperature: float) -> Tensor:
-    """KL divergence from teacher to student SimCC distributions.
-
-    In the units of RTMPose's own ``KLDiscretLoss`` (pointwise KL averaged
-    over the bins of an axis, summed over axes and samples, divided by the
-    number of joints ``K``), so that a KD weight of 1 weighs like the ground
-    truth term::
-
-        T^2 / K * sum_{b, k} mask[b, k] * (mean_i KL_x[b, k, i]
-                                           + mean_j KL_y[b, k, j])
-
-    with ``KL_a = q_a * (log q_a - log_softmax(beta * s_a / T))``.
-
-    Args:
-        student (tuple[Tensor, Tensor]): ``(B, K, Nx)``, ``(B, K, Ny)``
-            student logits.
-        teacher (tuple[Tensor, Tensor]): teacher distributions ``q`` over the
-            same bins (already at temperature ``T``).
-        mask (Tensor): ``(B, K)`` 1 where the joint is distilled.
-        beta (float): logit scale of the SimCC softmax (RTMPose's
-            ``KLDiscretLoss.beta``).
-        temperature (float): distillation temperature ``T``.
-
-    Returns:
-        Tensor: scalar loss (0 when the mask is empty).
-    """
-    per_joint = 0.
-    for logits, target in zip(student, teacher):
-        log_p = F.log_softmax(logits * (beta / temperature), dim=-1)
-        kl = target * (torch.log(target.clamp_min(1e-12)) - log_p)
-        per_joint = per_joint + kl.mean(-1)
-    num_joints = mask.shape[1]
-    return temperature**2 * (per_joint * mask.to(per_joint.dtype)).sum() \
-        / num_joints
+                                        parse_teacher_specs)
+from mmpose_ext.teacher_cache import (CachedTeacherOutputs, TeacherCache,
+                                      cache_signatures)
 
 
 class TeacherTargets(NamedTuple):
@@ -88,19 +48,21 @@ class MultiTeacherDistiller(BaseModel):
     The student (an RTMPose ``TopdownPoseEstimator``) predicts the union
     skeleton. It learns from the ground truth of each sample's own dataset
     (``loss_kpt``; joints the dataset does not label have weight 0) and from
-    every teacher (``loss_kd_<name>``) on the union joints that teacher knows,
-    on every sample, so an MPII teacher supplies head top and neck on COCO
-    images and a COCO teacher supplies face points on MPII images.
+    every teacher (``loss_kd_<name>``) on the union joints that teacher
+    knows, on every sample, so an MPII teacher supplies head top and neck on
+    COCO images and a COCO teacher supplies face points on MPII images.
 
     Each teacher sees its own crop of the person, cut at its own input size
     and aspect ratio by :class:`~mmpose_ext.datasets.TeacherCrops`; its SimCC
     distributions are carried into the student's crop frame through the
     geometric relation between the two crops
-    (:mod:`~mmpose_ext.models.simcc_geometry`) before the KL term
-    (:func:`simcc_kd_loss`). Optionally (``feature_weight > 0``) the
-    student's last backbone features, projected to the teacher's channels by
-    a 1x1 conv and sampled at the teacher's feature positions, are pulled to
-    the teacher's by MSE (``loss_fea_<name>``, as in DWPose).
+    (:mod:`~mmpose_ext.models.simcc_geometry`) before the KD term
+    (``kd_loss``, by default the KL divergence
+    :func:`~mmpose_ext.models.losses.simcc_kd_loss`). Optionally
+    (``feature_weight > 0``) the student's last backbone features, projected
+    to the teacher's channels by a 1x1 conv and sampled at the teacher's
+    feature positions, are pulled to the teacher's (``loss_fea_<name>``,
+    ``feature_loss``, by default MSE as in DWPose).
 
     Teachers are frozen, kept in eval mode, run under ``torch.no_grad()`` one
     batch per teacher (in bfloat16 and channels-last layout where that is
@@ -114,11 +76,13 @@ class MultiTeacherDistiller(BaseModel):
     :class:`~mmpose_ext.engine.KDWeightScheduleHook` sets from the training
     progress. The runner sums the returned ``loss*`` terms once.
 
-    With ``teacher_cache``, teacher outputs made offline by
-    ``tools/cache_teachers.py`` (:mod:`~mmpose_ext.teacher_cache`) replace
-    the teachers' forward passes on every sample whose replayed view and
-    teacher crop the cache holds; other samples still go through the
-    teachers.
+    Teacher outputs come from one source picked at build time:
+    :class:`~mmpose_ext.models.teacher_outputs.LiveTeacherOutputs` runs the
+    teachers; with ``teacher_cache``,
+    :class:`~mmpose_ext.teacher_cache.CachedTeacherOutputs` reads outputs
+    made offline by ``tools/cache_teachers.py`` for every sample whose
+    replayed view and teacher crop the cache holds, and runs the teachers
+    for the others.
 
     Args:
         student (dict): config of the student ``TopdownPoseEstimator``; its
@@ -139,6 +103,12 @@ class MultiTeacherDistiller(BaseModel):
         teacher_channels_last (bool): run the teachers in channels-last
             memory layout, which oneDNN convolutions prefer on CPUs.
             Defaults to True.
+        kd_loss (dict): config of the KD loss in MMPose's ``MODELS``
+            registry (:mod:`~mmpose_ext.models.losses`), for teachers that
+            name none of their own. Defaults to ``SimCCKDLoss``
+            (:func:`~mmpose_ext.models.losses.simcc_kd_loss`).
+        feature_loss (dict): config of the feature loss, likewise. Defaults
+            to ``MaskedFeatureMSELoss``.
         teacher_cache (str, optional): folder of cached teacher outputs;
             needs a :class:`~mmpose_ext.datasets.ReplayDataset` train set
             and no feature distillation. Defaults to None (teachers run on
@@ -158,6 +128,8 @@ class MultiTeacherDistiller(BaseModel):
                  beta: float = 10.,
                  teacher_dtype: str = 'auto',
                  teacher_channels_last: bool = True,
+                 kd_loss: dict = dict(type='SimCCKDLoss'),
+                 feature_loss: dict = dict(type='MaskedFeatureMSELoss'),
                  teacher_cache: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
@@ -192,7 +164,20 @@ class MultiTeacherDistiller(BaseModel):
             for spec, teacher in zip(self.teacher_specs, self.teachers)
             if spec.feature_weight > 0
         })
-        self.cache = None
+        # Loss modules hold no weights: nothing enters the state dict.
+        self.kd_losses = nn.ModuleDict({
+            spec.name: MODELS.build(spec.kd_loss or kd_loss)
+            for spec in self.teacher_specs
+        })
+        self.feature_losses = nn.ModuleDict({
+            spec.name: MODELS.build(spec.feature_loss or feature_loss)
+            for spec in self.teacher_specs if spec.feature_weight > 0
+        })
+        # Where teacher outputs come from, chosen once: the teachers, or a
+        # cache with the teachers for the samples it lacks.
+        self.live_outputs = LiveTeacherOutputs(beta, self.teacher_dtype,
+                                               teacher_channels_last)
+        self.teacher_outputs = self.live_outputs
         if teacher_cache:
             uses_features = [s.name for s in self.teacher_specs
                              if s.feature_weight > 0]
@@ -201,36 +186,11 @@ class MultiTeacherDistiller(BaseModel):
                     f'teachers {uses_features} distil features, which a '
                     'teacher cache does not hold: set their feature_weight '
                     'to 0 or model.teacher_cache=None')
-            self.cache = TeacherCache(teacher_cache, self.cache_signatures())
-
-    def cache_signatures(self) -> List[dict]:
-        """What each teacher's cached outputs must have been made with."""
-        signatures = []
-        for spec, teacher in zip(self.teacher_specs, self.teachers):
-            ratio = teacher.head.simcc_split_ratio
-            bins = tuple(int(s * ratio) for s in spec.input_size)
-            path = spec.checkpoint_path
-            signatures.append(teacher_signature(
-                spec.name, path, sha256_file(path) if path else None,
-                self.beta / spec.temperature,
-                teacher.head.out_channels, bins))
-        return signatures
-
-    def teacher_cache_entries(self, data_samples: list,
-                              topk: int) -> Dict[str, np.ndarray]:
-        """Every teacher's sparse outputs and crop on packed samples, as
-        :mod:`~mmpose_ext.teacher_cache` stores them."""
-        metas = [d.metainfo for d in data_samples]
-        entries = {}
-        for spec, teacher in zip(self.teacher_specs, self.teachers):
-            crops = [m['teacher_crops'][spec.name] for m in metas]
-            tx, ty, _ = self._run_teacher(teacher,
-                                          self._teacher_images(spec, metas))
-            entries.update(teacher_entries(
-                spec.name, np.stack([c['center'] for c in crops]),
-                np.stack([c['scale'] for c in crops]), tx, ty,
-                self.beta / spec.temperature, topk))
-        return entries
+            self.teacher_outputs = CachedTeacherOutputs(
+                TeacherCache(teacher_cache, cache_signatures(
+                    self.teacher_specs, self.teachers, beta)),
+                self.live_outputs)
+        self.reports_cache_hits = bool(teacher_cache)
 
     def _student_channels(self) -> int:
         return self.student.head.in_channels
@@ -284,9 +244,9 @@ class MultiTeacherDistiller(BaseModel):
             if spec.joints == 'unlabelled':
                 mask = mask & (self._gt_weights(data_samples)[
                     :, spec.union_indices] <= 0)
-            kd = simcc_kd_loss((student_x, student_y),
-                               (targets.x, targets.y), mask,
-                               self.beta, spec.temperature)
+            kd = self.kd_losses[spec.name](
+                (student_x, student_y), (targets.x, targets.y), mask,
+                self.beta, spec.temperature)
             losses[f'loss_kd_{spec.name}'] = \
                 spec.loss_weight * self.kd_scale * kd
             if spec.feature_weight > 0:
@@ -294,7 +254,7 @@ class MultiTeacherDistiller(BaseModel):
                                          targets.relation)
                 losses[f'loss_fea_{spec.name}'] = \
                     spec.feature_weight * self.kd_scale * fea
-            if self.cache is not None:
+            if self.reports_cache_hits:
                 losses[f'cache_hit_{spec.name}'] = torch.tensor(
                     targets.cache_hits / len(data_samples),
                     device=inputs.device)
@@ -323,73 +283,6 @@ class MultiTeacherDistiller(BaseModel):
         return dict(loss_kpt=loss, acc_pose=torch.tensor(acc,
                                                         device=gt_x.device))
 
-    @torch.no_grad()
-    def _run_teacher(self, teacher: nn.Module, images: List[Tensor]):
-        # The teacher's own normalisation (mean, std, BGR->RGB): MMEngine's
-        # image preprocessing, without PoseDataPreprocessor's sample handling.
-        inputs = ImgDataPreprocessor.forward(teacher.data_preprocessor,
-                                             dict(inputs=images),
-                                             False)['inputs']
-        if self.teacher_channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        dtype = teacher_autocast_dtype(self.teacher_dtype, inputs.device)
-        with teacher_autocast(inputs.device, dtype):
-            feats = teacher.extract_feat(inputs)
-        # The head in the weights' precision: SimCC logits carry offsets of
-        # 5-10, which bfloat16 rounds in steps of 1/32-1/16, ten times that
-        # after beta; that moved KD losses by 1-4%. The head is 2% of an
-        # RTMPose-m teacher's FLOPs.
-        head_dtype = next(teacher.head.parameters()).dtype
-        with teacher_autocast(inputs.device, None):
-            simcc_x, simcc_y = teacher.head(
-                tuple(f.to(head_dtype) for f in feats))
-        return simcc_x.float(), simcc_y.float(), feats[-1].float()
-
-    @staticmethod
-    def _teacher_images(spec: TeacherSpec, metas: List[dict]) -> List[Tensor]:
-        return [
-            torch.from_numpy(np.ascontiguousarray(
-                m['teacher_inputs'][spec.name].transpose(2, 0, 1)))
-            for m in metas
-        ]
-
-    def _teacher_outputs(self, spec: TeacherSpec, teacher: nn.Module,
-                         metas: List[dict], crop_centers: np.ndarray,
-                         crop_scales: np.ndarray, device: torch.device
-                         ) -> Tuple[TeacherOutputs, Optional[Tensor], int]:
-        """The teacher's outputs in its own crop frame (``crop_centers``,
-        ``crop_scales``: ``(B, 2)`` of the samples' teacher crops): from the
-        cache where it holds them, else from the teacher; and its live
-        features (when every sample ran live) and the number of cache hits.
-        """
-        scale = self.beta / spec.temperature
-        hits = np.zeros(len(metas), bool)
-        if self.cache is not None:
-            hits = self.cache.lookup(spec.name,
-                                     [m.get(REPLAY_KEY) for m in metas],
-                                     crop_centers, crop_scales)
-        parts = []
-        features = None
-        live = np.flatnonzero(~hits)
-        if len(live):
-            images = self._teacher_images(spec, [metas[i] for i in live])
-            tx, ty, features = self._run_teacher(teacher, images)
-            parts.append((torch.as_tensor(live, device=device),
-                          TeacherOutputs.from_logits(tx, ty, scale)))
-        cached = np.flatnonzero(hits)
-        if len(cached):
-            parts.append((torch.as_tensor(cached, device=device),
-                          self.cache.outputs(
-                              spec.name,
-                              [metas[i][REPLAY_KEY] for i in cached],
-                              device)))
-        if len(parts) == 1 and len(parts[0][0]) == len(metas):
-            outputs = parts[0][1]
-        else:
-            outputs = TeacherOutputs.merge(parts, len(metas))
-        return outputs, (features if not len(cached) else None), \
-            int(hits.sum())
-
     def _teacher_targets(self, spec: TeacherSpec, teacher: nn.Module,
                          data_samples: list, student_nx: int, student_ny: int,
                          device: torch.device) -> TeacherTargets:
@@ -398,9 +291,17 @@ class MultiTeacherDistiller(BaseModel):
         if 'teacher_crops' not in metas[0]:
             raise KeyError(
                 'the training samples carry no teacher crops: the train '
-                'pipeline needs TeacherCrops(teachers=...) before '
+                'pipeline needs TeacherCrops before '
                 'TopdownAffine and PackDistillInputs as its last step')
         crops = [m['teacher_crops'][spec.name] for m in metas]
+        cut = {tuple(int(v) for v in c['input_size']) for c in crops}
+        if cut != {spec.input_size}:
+            raise TeacherConfigError(
+                f'teacher {spec.name!r} takes {spec.input_size} crops but the '
+                f'train pipeline cut {sorted(cut)}: its TeacherCrops lists '
+                'other teachers than model.teachers; leave out its teachers= '
+                'so that they are taken from model.teachers '
+                '(mmpose_ext.datasets.pipelines.teacher_crops_from_model)')
 
         def stack(key, source):
             return np.stack([np.asarray(s[key], np.float32).reshape(2)
@@ -412,7 +313,7 @@ class MultiTeacherDistiller(BaseModel):
         crop_centers = stack('center', crops)
         crop_scales = stack('scale', crops)
         with torch.no_grad():
-            out, features, hits = self._teacher_outputs(
+            out, features, hits = self.teacher_outputs(
                 spec, teacher, metas, crop_centers, crop_scales, device)
         student_size = tuple(metas[0]['input_size'])
         a, b = crop_axis_relation(
@@ -463,5 +364,4 @@ class MultiTeacherDistiller(BaseModel):
         sampled = F.grid_sample(
             projected, grid.to(projected.dtype), align_corners=False)
         inside = ((grid.abs() <= 1).all(-1)).to(sampled.dtype)[:, None]
-        err = (sampled - teacher_feat.to(sampled.dtype))**2 * inside
-        return err.sum() / (inside.sum() * sampled.shape[1]).clamp_min(1.)
+        return self.feature_losses[spec.name](sampled, teacher_feat, inside)

@@ -30,8 +30,10 @@ class TeacherSpec:
         name (str): unique name; its KD loss is logged as ``loss_kd_<name>``.
         config (str | dict): the teacher's MMPose config file or its model
             dict. Relative paths are read from the repository root.
-        input_size (tuple): ``(w, h)`` the teacher's crops are cut at; must
-            equal the teacher head's ``input_size``.
+        input_size (tuple, optional): ``(w, h)`` the teacher's crops are cut
+            at. Read from the teacher config's ``model.head.input_size``; a
+            declared one must equal it. Needed only for a config whose head
+            states none.
         skeleton (str): skeleton of the teacher's outputs (``'coco'``,
             ``'mpii'``...), mapped into the union by name through
             :mod:`mmpose_ext.skeletons`. Alternatively ``keypoints``.
@@ -40,9 +42,9 @@ class TeacherSpec:
             skeletons.
         checkpoint (str, optional): weights; ``None`` keeps the random
             initialisation (tests only).
-        checkpoint_sha256 (str, optional): refuse a checkpoint file whose
-            sha256 does not start with this (OpenMMLab file names carry the
-            first 8 hex digits).
+        checkpoint_hash_prefix (str, optional): refuse a checkpoint file
+            whose sha256 does not start with these hex digits (OpenMMLab file
+            names carry the first 8; ``teachers/manifest.json`` lists them).
         loss_weight (float): weight of the SimCC KD term.
         temperature (float): softmax temperature of the KD term.
         conf_thr (float, optional): distil only joints whose teacher score
@@ -54,20 +56,26 @@ class TeacherSpec:
             ``'all'``, or ``'unlabelled'``: only those the sample's ground
             truth gives no weight (e.g. the COCO teacher's face points on an
             MPII image), so that labelled joints learn from the labels alone.
+        kd_loss (dict, optional): this teacher's KD loss config
+            (``MODELS`` registry); defaults to the distiller's ``kd_loss``.
+        feature_loss (dict, optional): this teacher's feature loss config;
+            defaults to the distiller's ``feature_loss``.
     """
 
     name: str
     config: Union[str, dict]
-    input_size: Tuple[int, int]
+    input_size: Optional[Tuple[int, int]] = None
     skeleton: Optional[str] = None
     keypoints: Optional[Sequence[str]] = None
     checkpoint: Optional[str] = None
-    checkpoint_sha256: Optional[str] = None
+    checkpoint_hash_prefix: Optional[str] = None
     loss_weight: float = 1.0
     temperature: float = 1.0
     conf_thr: Optional[float] = None
     feature_weight: float = 0.0
     joints: str = 'all'
+    kd_loss: Optional[dict] = None
+    feature_loss: Optional[dict] = None
     union_indices: Tuple[int, ...] = field(init=False)
 
     @property
@@ -77,7 +85,8 @@ class TeacherSpec:
         return None if self.checkpoint is None else _resolve(self.checkpoint)
 
     def __post_init__(self):
-        self.input_size = tuple(int(v) for v in self.input_size)
+        self.input_size = teacher_input_size(self.name, self.config,
+                                             self.input_size)
         if (self.skeleton is None) == (self.keypoints is None):
             raise TeacherConfigError(
                 f'teacher {self.name!r}: give exactly one of `skeleton` '
@@ -103,12 +112,21 @@ class TeacherSpec:
                 f'{self.temperature}')
 
 
+# Declaration keys that were renamed: old name -> new name.
+RENAMED_KEYS = dict(checkpoint_sha256='checkpoint_hash_prefix')
+
+
 def parse_teacher_specs(teachers: Sequence[dict]) -> Tuple[TeacherSpec, ...]:
     if not teachers:
         raise TeacherConfigError('a distiller needs at least one teacher')
     specs, seen = [], set()
     for cfg in teachers:
         cfg = dict(cfg)
+        for old, new in RENAMED_KEYS.items():
+            if old in cfg:
+                raise TeacherConfigError(
+                    f'teacher {cfg.get("name")!r}: `{old}` is now called '
+                    f'`{new}`; rename it in the teacher declaration')
         try:
             spec = TeacherSpec(**cfg)
         except TypeError as err:
@@ -183,14 +201,40 @@ def _resolve(path: str) -> str:
     return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
 
 
-def _model_cfg(spec: TeacherSpec) -> dict:
-    if isinstance(spec.config, dict):
-        return Config(dict(model=spec.config)).model
-    path = _resolve(spec.config)
+def _model_cfg(name: str, config: Union[str, dict]) -> dict:
+    """The model dict of teacher ``name``'s ``config`` (file or dict)."""
+    if isinstance(config, dict):
+        return Config(dict(model=config)).model
+    path = _resolve(config)
     if not osp.isfile(path):
         raise TeacherConfigError(
-            f'teacher {spec.name!r}: config {spec.config!r} not found')
+            f'teacher {name!r}: config {config!r} not found')
     return Config.fromfile(path).model
+
+
+def teacher_input_size(name: str, config: Union[str, dict],
+                       declared: Optional[Sequence[int]] = None
+                       ) -> Tuple[int, int]:
+    """``(w, h)`` of teacher ``name``'s crops: its config's
+    ``model.head.input_size``, checked against a ``declared`` one.
+
+    Raises:
+        TeacherConfigError: the two differ, or neither is given.
+    """
+    head_size = _model_cfg(name, config).get('head', {}).get('input_size')
+    if head_size is None and declared is None:
+        raise TeacherConfigError(
+            f'teacher {name!r}: its config {config!r} has no '
+            'model.head.input_size; declare the teacher\'s input_size=(w, h)')
+    if head_size is not None and declared is not None and \
+            tuple(declared) != tuple(head_size):
+        raise TeacherConfigError(
+            f'teacher {name!r}: declared input_size {tuple(declared)} but '
+            f'its config {config!r} has head.input_size {tuple(head_size)}; '
+            'drop input_size from the declaration (it is read from the '
+            'config)')
+    return tuple(int(v) for v in (head_size if head_size is not None
+                                  else declared))
 
 
 def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
@@ -200,13 +244,14 @@ def _load_weights(spec: TeacherSpec, model: nn.Module) -> None:
             f'teacher {spec.name!r}: checkpoint {path!r} does not exist. '
             'Run `python tools/fetch_teachers.py` or place the file there '
             'by hand (teachers/manifest.json lists the URLs)')
-    if spec.checkpoint_sha256:
+    if spec.checkpoint_hash_prefix:
         digest = sha256_file(path)
-        if not digest.startswith(spec.checkpoint_sha256.lower()):
+        if not digest.startswith(spec.checkpoint_hash_prefix.lower()):
             raise TeacherConfigError(
-                f'teacher {spec.name!r}: sha256 of {path} is {digest}, '
-                f'expected {spec.checkpoint_sha256}...; the file is corrupt '
-                'or not the declared checkpoint')
+                f'teacher {spec.name!r}: sha256 of {path} is {digest}, which '
+                f'does not start with checkpoint_hash_prefix '
+                f'{spec.checkpoint_hash_prefix!r}; the file is corrupt or not '
+                'the declared checkpoint')
     try:
         load_weights(model, path, config=spec.config if isinstance(
             spec.config, str) else None)
@@ -225,7 +270,7 @@ def build_teacher(spec: TeacherSpec) -> nn.Module:
         TeacherConfigError: the head's joint count or input size differs from
             the declaration, or the checkpoint does not fit the config.
     """
-    model_cfg = _model_cfg(spec)
+    model_cfg = _model_cfg(spec.name, spec.config)
     backbone = model_cfg.get('backbone', {})
     if spec.checkpoint is not None:
         backbone.pop('init_cfg', None)  # weights come from the checkpoint

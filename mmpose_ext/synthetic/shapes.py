@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -44,26 +45,17 @@ def rotation_matrix(angle_deg: float) -> np.ndarray:
 
 
 def convex_hull(points: np.ndarray) -> np.ndarray:
-    """Convex hull of ``points`` (N, 2), counter-clockwise (Andrew's monotone
-    chain), without repeating the first point."""
+    """Convex hull of ``points`` (N, 2), counter-clockwise (as y-up axes
+    see it), starting at the vertex of least x (then y), without repeating
+    the first point: ``cv2.convexHull``'s vertices, taken from ``points`` in
+    float64 (OpenCV computes in float32)."""
     pts = np.unique(np.asarray(points, dtype=np.float64), axis=0)
     if len(pts) < 3:
         return pts
-
-    def half(seq: np.ndarray) -> list:
-        chain: list = []
-        for p in seq:
-            while len(chain) >= 2:
-                o, a = chain[-2], chain[-1]
-                if (a[0] - o[0]) * (p[1] - o[1]) - \
-                        (a[1] - o[1]) * (p[0] - o[0]) > 0:
-                    break
-                chain.pop()
-            chain.append(p)
-        return chain
-
-    lower, upper = half(pts), half(pts[::-1])
-    return np.array(lower[:-1] + upper[:-1])
+    hull = cv2.convexHull(pts.astype(np.float32), clockwise=False,
+                          returnPoints=False)[:, 0]
+    # np.unique sorted the points: the first is the hull's starting vertex.
+    return pts[np.roll(hull, -int(np.flatnonzero(hull == 0)[0]))]
 
 
 def circle_outline(centre: np.ndarray, radius: float,
