@@ -1,6 +1,5 @@
 """tools/check_data.py: every missing or malformed piece of data is listed."""
 import copy
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -12,8 +11,8 @@ from mmengine.config import Config
 from conftest import write_coco, write_mpii
 from mmpose_ext.data_check import check_data, repoint_data_root
 from mmpose_ext.datasets import DataConfigError
-from mmpose_ext.paths import REPO_ROOT
 from tiny_configs import STUDENT_CFG
+from tool_modules import load_tool
 
 
 @pytest.fixture(scope='module')
@@ -55,10 +54,7 @@ def strings(node):
 
 
 def run_cli(argv):
-    spec = importlib.util.spec_from_file_location(
-        'check_data_cli', osp.join(REPO_ROOT, 'tools', 'check_data.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('check_data')
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
     return exit_info.value.code

@@ -4,7 +4,6 @@ weights load strictly, a distillation checkpoint's student included.
 ``AtomicCheckpointHook`` saves them whole or not at all."""
 import argparse
 import errno
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -26,9 +25,10 @@ from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
                                    safe_torch_load)
 from mmpose_ext.engine import AtomicCheckpointHook
 from mmpose_ext.fileio import AtomicLocalBackend, atomic_output
-from mmpose_ext.paths import REPO_ROOT, UNION_METAINFO_FILE
+from mmpose_ext.paths import UNION_METAINFO_FILE
 from conftest import write_coco, write_mpii
 from tiny_configs import tiny_student_cfg
+from tool_modules import load_tool
 
 
 class ToyModel(BaseModel):
@@ -387,14 +387,6 @@ def test_resuming_from_weights_without_training_state_says_so(
 
 # --- through tools/test.py and tools/train.py --------------------------------
 
-def _cli(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def student(tmp_path_factory):
     """The tiny student's config file and its (random) weights, once for
@@ -435,7 +427,7 @@ def test_test_py_stops_on_a_checkpoint_of_another_model(student, tmp_path,
                                                         capsys):
     config, state = student
     ckpt = _teacher_like(state, str(tmp_path / 'teacher.pth'))
-    err = _exit_message(capsys, _cli('test').main, [config, ckpt])
+    err = _exit_message(capsys, load_tool('test').main, [config, ckpt])
     assert err.startswith(f"test.py: error: checkpoint '{ckpt}' does not fit "
                           f"the model of config '{config}': 2 shape-"
                           'mismatched keys (head.final_layer.weight')
@@ -446,7 +438,7 @@ def test_test_py_refuses_a_bare_tensor(student, tmp_path, capsys):
     config, _ = student
     ckpt = str(tmp_path / 'tensor.pth')
     torch.save(torch.zeros(3), ckpt)
-    err = _exit_message(capsys, _cli('test').main, [config, ckpt])
+    err = _exit_message(capsys, load_tool('test').main, [config, ckpt])
     assert err.startswith(f"test.py: error: '{ckpt}' is not a model "
                           'checkpoint: it holds a bare tensor of shape (3,)')
 
@@ -458,7 +450,7 @@ def test_test_py_evaluates_a_distillation_checkpoint_with_the_student_config(
     torch.save(dict(state_dict={
         **{f'student.{k}': v for k, v in state.items()},
         'projectors.coco.weight': torch.zeros(1)}), ckpt)
-    _cli('test').main([config, ckpt, '--work-dir', str(tmp_path / 'test')])
+    load_tool('test').main([config, ckpt, '--work-dir', str(tmp_path / 'test')])
 
 
 def test_train_py_resume_from_weights_without_training_state_says_so(
@@ -466,7 +458,7 @@ def test_train_py_resume_from_weights_without_training_state_says_so(
     config, state = student
     ckpt = str(tmp_path / 'weights.pth')
     torch.save(dict(state_dict=state), ckpt)
-    err = _exit_message(capsys, _cli('train').main,
+    err = _exit_message(capsys, load_tool('train').main,
                         [config, '--resume', ckpt])
     assert err.startswith(f"train.py: error: cannot resume from '{ckpt}': it "
                           'holds weights but no training state')
@@ -479,7 +471,7 @@ def test_train_py_resume_from_another_model_stops_with_its_keys(
     ckpt = str(tmp_path / 'teacher_run.pth')  # saved by a training run
     torch.save(dict(torch.load(path), meta=dict(epoch=1, iter=10),
                     message_hub=dict()), ckpt)
-    err = _exit_message(capsys, _cli('train').main,
+    err = _exit_message(capsys, load_tool('train').main,
                         [config, '--resume', ckpt])
     assert err.startswith(f"train.py: error: checkpoint '{ckpt}' does not fit "
                           'the model')

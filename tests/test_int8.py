@@ -1,7 +1,6 @@
 """int8 export of the shipped quick-start student: ONNX Runtime static
 quantisation calibrated on crops of test-made data, checked in keypoint
 pixels, run by the batched ORT estimator and the demo; and bad input."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -19,6 +18,7 @@ from mmpose_ext.inference import OrtPoseEstimator
 from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.paths import REPO_ROOT
+from tool_modules import load_tool
 
 # A trained model (random weights give flat logits whose argmax says nothing
 # about quantisation error): the quick start's label-only RTMPose-t, 64x48.
@@ -50,14 +50,6 @@ def int8_export(tmp_path_factory):
                                  str(root / 'student_int8.onnx'),
                                  images=[astronaut()], num_crops=NUM_CROPS)
     return config, report
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_calibration_crops_come_from_the_config_pipeline(int8_export):
@@ -129,7 +121,7 @@ def test_export_cli_int8_prints_the_pixel_parity(int8_export, tmp_path,
                                                  capsys):
     config, _ = int8_export
     out = str(tmp_path / 'cli_int8.onnx')
-    _tool('export_onnx').main([config, QS_CHECKPOINT, out, '--int8',
+    load_tool('export_onnx').main([config, QS_CHECKPOINT, out, '--int8',
                                '--calib-crops', '4'])
     printed = capsys.readouterr().out
     assert 'calibrated on 4 val crops' in printed
@@ -147,7 +139,7 @@ def test_int8_export_without_calibration_data_is_refused(tmp_path, capsys):
     cfg.dump(config)
     out = str(tmp_path / 'never.onnx')
     with pytest.raises(SystemExit) as exit_info:
-        _tool('export_onnx').main([config, QS_CHECKPOINT, out, '--int8'])
+        load_tool('export_onnx').main([config, QS_CHECKPOINT, out, '--int8'])
     assert exit_info.value.code == 2
     # one line, after whatever warnings the libraries printed
     err = capsys.readouterr().err.strip().splitlines()[-1]

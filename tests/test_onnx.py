@@ -1,5 +1,4 @@
 """ONNX export, the batched ONNX Runtime estimator, and the benchmark."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -8,7 +7,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from conftest import REPO, STUDENT_CONFIG
+from conftest import STUDENT_CONFIG
 
 from kd_bench.inference_benchmark import benchmark_models, render_markdown
 from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
@@ -17,6 +16,7 @@ from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.spec import PoseModelSpec
 from mmpose_ext.inference.torch_pose import TorchPoseEstimator
 from tiny_configs import SMALL_STUDENT_CFG
+from tool_modules import load_tool
 
 ASTRONAUT_BOXES = np.array([[0., 0., 512., 512.], [150., 20., 420., 512.]])
 
@@ -160,10 +160,7 @@ def test_demo_with_onnx_weights_saves_the_keypoints_of_pytorch_weights(
 def test_export_cli_prints_both_parity_differences(student_onnx, monkeypatch,
                                                   capsys):
     from mmpose_ext.inference import onnx_export
-    spec = importlib.util.spec_from_file_location(
-        'export_onnx', osp.join(REPO, 'tools', 'export_onnx.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('export_onnx')
     monkeypatch.setattr(onnx_export, 'export_student',
                         lambda *args, **kwargs: student_onnx)
     cli.main([STUDENT_CONFIG, 'student.pth', 'student.onnx'])

@@ -1,6 +1,5 @@
 """Pruning a tiny union student: magnitude and channel, rebuilt from config +
 recorded widths, fine-tuned with the distiller, exported, and bad input."""
-import importlib.util
 import os.path as osp
 from types import SimpleNamespace
 
@@ -18,6 +17,7 @@ from mmpose_ext.compression import (CompressionError, PrunedWidthsError,
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.paths import REPO_ROOT
 from tiny_configs import STUDENT_SIZE, tiny_distill_cfg
+from tool_modules import load_tool
 
 RATIOS = dict(magnitude=0.5, channel=0.25)
 # The stages' output convolutions of RTMPose-t's CSPNeXt (P5).
@@ -25,14 +25,6 @@ STAGE_OUTPUTS = ('backbone.stem.0.conv', 'backbone.stage1.1.final_conv.conv',
                  'backbone.stage2.1.final_conv.conv',
                  'backbone.stage3.1.final_conv.conv',
                  'backbone.stage4.2.final_conv.conv')
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _exit_message(capsys, main, argv):
@@ -208,7 +200,7 @@ def test_pruned_student_exports_to_onnx(pruned, tmp_path):
 def test_prune_cli_prints_sparsity_compressed_size_and_latency_caveat(
         tiny, capsys):
     out = str(tiny.root / 'cli' / 'pruned.pth')
-    _tool('prune').main([tiny.config, tiny.plain, '--method', 'magnitude',
+    load_tool('prune').main([tiny.config, tiny.plain, '--method', 'magnitude',
                          '--ratio', '0.2', '--out', out])
     printed = capsys.readouterr().out
     assert 'weight sparsity 0.0% -> 20.0%' in printed
@@ -219,7 +211,7 @@ def test_prune_cli_prints_sparsity_compressed_size_and_latency_caveat(
 
 @pytest.mark.parametrize('ratio', ['0', '1', '-0.5', '1.5', 'half'])
 def test_ratio_outside_zero_one_is_refused(tiny, ratio, capsys):
-    err = _exit_message(capsys, _tool('prune').main, [
+    err = _exit_message(capsys, load_tool('prune').main, [
         tiny.config, tiny.plain, '--method', 'channel', '--ratio', ratio,
         '--out', str(tiny.root / 'never.pth')])
     assert f"pruning ratio '{ratio}' is outside (0, 1)" in err
@@ -230,7 +222,7 @@ def test_ratio_outside_zero_one_is_refused(tiny, ratio, capsys):
 
 
 def test_unknown_method_is_refused(tiny, capsys):
-    err = _exit_message(capsys, _tool('prune').main, [
+    err = _exit_message(capsys, load_tool('prune').main, [
         tiny.config, tiny.plain, '--method', 'lottery', '--ratio', '0.5',
         '--out', str(tiny.root / 'never.pth')])
     assert "unknown pruning method 'lottery'" in err
@@ -243,7 +235,7 @@ def test_unknown_method_is_refused(tiny, capsys):
 def test_checkpoint_of_another_architecture_is_refused(
         tiny, student_checkpoints, capsys):
     # a full-size RTMPose-t (256x192 head) for the tiny 64x64 config
-    err = _exit_message(capsys, _tool('prune').main, [
+    err = _exit_message(capsys, load_tool('prune').main, [
         tiny.config, student_checkpoints['plain'], '--method', 'channel',
         '--ratio', '0.5', '--out', str(tiny.root / 'never.pth')])
     assert 'does not fit the model' in err and 'head.' in err
@@ -261,7 +253,7 @@ def test_pruned_widths_that_do_not_fit_the_config_are_refused(
     cfg.dump(config)
     with pytest.raises(PrunedWidthsError, match='do not fit the model'):
         init_pose_model(config)
-    err = _exit_message(capsys, _tool('export_onnx').main, [
+    err = _exit_message(capsys, load_tool('export_onnx').main, [
         config, pruned['channel'].out_file, str(tmp_path / 'x.onnx')])
     assert 'do not fit the model of the config' in err
     assert 'layers of the config with no recorded widths' in err  # deeper

@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
-from mmpose_ext.datasets import ReplayDataset, ViewSampler
+from mmpose_ext.datasets import ViewSampler
 from mmpose_ext.models import TeacherConfigError
 from kd_bench.teacher_cache_writer import (MAX_TRUNCATION_ERROR, bins_needed,
                                            make_teacher_cache, sparse_simcc,
@@ -86,14 +86,8 @@ def _save_teachers(cfg, folder, seed):
 
 
 def _cli(argv):
-    import importlib.util
-
-    from conftest import REPO
-    spec = importlib.util.spec_from_file_location(
-        'cache_teachers', os.path.join(REPO, 'tools', 'cache_teachers.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
-    cli.main(argv)
+    from tool_modules import load_tool
+    load_tool('cache_teachers').main(argv)
 
 
 def _live_and_cached(cfg, folder, keys):

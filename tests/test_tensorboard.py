@@ -1,7 +1,6 @@
 """TensorBoard logging of a tiny distillation training, read back with
 TensorBoard's own event reader; bad histogram intervals."""
 import glob
-import importlib.util
 import os.path as osp
 from typing import NamedTuple, Set
 
@@ -12,11 +11,12 @@ from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 from tensorboard.backend.event_processing import event_accumulator
 
-from conftest import REPO, write_coco_mpii
+from conftest import write_coco_mpii
 from kd_bench.teacher_cache_writer import make_teacher_cache
 from mmpose_ext.engine import (TensorboardConfigError, TensorboardHook,
                                use_tensorboard)
 from tiny_configs import tiny_distill_cfg
+from tool_modules import load_tool
 
 ALL_BINS = 10_000  # an exact cache, whatever the tiny teachers predict
 
@@ -24,14 +24,6 @@ ALL_BINS = 10_000  # an exact cache, whatever the tiny teachers predict
 class Run(NamedTuple):
     events: event_accumulator.EventAccumulator
     student_parameters: Set[str]  # as the distiller names them
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _cached_distill_config(root) -> str:
@@ -60,7 +52,7 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp('tensorboard')
     config = _cached_distill_config(root)
     work = str(root / 'work')
-    _tool('train').main([
+    load_tool('train').main([
         config, '--work-dir', work, '--no-validate', '--tensorboard',
         '--cfg-options', 'tensorboard.histogram_interval=1',
         'tensorboard.scalar_interval=1'])
@@ -122,7 +114,7 @@ def test_histogram_interval_of_zero_or_less_stops_before_training(
         interval, tmp_path, capsys):
     config = _tiny_config(tmp_path)
     with pytest.raises(SystemExit) as stop:
-        _tool('train').main([
+        load_tool('train').main([
             config, '--tensorboard', '--cfg-options',
             f'tensorboard.histogram_interval={interval}'])
     assert stop.value.code == 2

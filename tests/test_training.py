@@ -1,5 +1,4 @@
 """Real training through MMEngine's runner on CPU, on test-made data."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -8,23 +7,15 @@ import torch
 from mmpose_ext.apis import run_test, run_train
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.models.student_export import extract_student
-from mmpose_ext.paths import REPO_ROOT
 from tiny_configs import (SMALL_STUDENT_CFG, STUDENT_CFG, tiny_distill_cfg,
                           tiny_student_cfg)
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tool_modules import load_tool
 
 
 def _train_via_cli(cfg, tmp_path, *args):
     path = str(tmp_path / f'cfg{len(list(tmp_path.iterdir()))}.py')
     cfg.dump(path)
-    _tool('train').main([path, '--work-dir', cfg.work_dir, *args])
+    load_tool('train').main([path, '--work-dir', cfg.work_dir, *args])
 
 
 def _metrics_are_reported(metrics):

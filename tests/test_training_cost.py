@@ -1,15 +1,13 @@
 """The distillation cost benchmark (tools/benchmark_distill.py) on tiny
 models: what it measures and how it reports it, not how fast anything is."""
-import importlib.util
-import os.path as osp
 
 import pytest
 
 from kd_bench.training_cost import format_costs, measure_training_cost
 from mmpose_ext.datasets.pipelines import without_teacher_crops
-from mmpose_ext.paths import REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
 from tiny_configs import tiny_distill_cfg
+from tool_modules import load_tool
 
 
 def test_student_pipeline_drops_the_teacher_steps(coco_mpii_root, tmp_path):
@@ -45,12 +43,7 @@ def test_cost_measures_all_three_trainings_and_pipelines(coco_mpii_root,
 
 
 def _benchmark_distill(argv):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_distill', osp.join(REPO_ROOT, 'tools',
-                                      'benchmark_distill.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    tool.main(argv)
+    load_tool('benchmark_distill').main(argv)
 
 
 def test_benchmark_distill_tool_writes_its_table(coco_mpii_root, tmp_path):
