@@ -174,6 +174,14 @@ def validation_curve(record: Dict, key: str) -> List[tuple]:
     return [((i + 1) * interval, r[key] * scale) for i, r in enumerate(rows)]
 
 
+def _save(fig, path: str) -> str:
+    import matplotlib.pyplot as plt
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     """Validation metrics against iterations for every model of the first
     seed: each own metric and each cross PCKh."""
@@ -203,10 +211,7 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
         ax.title.set_fontsize(8)
         ax.legend(fontsize=6)
     fig.tight_layout()
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
@@ -244,10 +249,7 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
            'does not label)')
     ax.legend(fontsize=7)
     fig.tight_layout()
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
