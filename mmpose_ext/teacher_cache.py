@@ -163,7 +163,6 @@ class TeacherCache:
     def _open(self, view: int) -> Dict[str, np.ndarray]:
         """The view's arrays of the distiller's teachers, memory-mapped,
         each checked to be readable and of the cache's size."""
-        folder = view_dir(self.root, view)
         arrays = {}
         for name, signature in self.signatures.items():
             joints = (self.size, signature['num_joints'])
