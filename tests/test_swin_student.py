@@ -8,7 +8,9 @@ import onnxruntime as ort
 import pytest
 import torch
 from mmpose.models.backbones import SwinTransformer
-from mmpose.registry import MODELS
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import OptimWrapper
+from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
 from mmpose_ext.apis import load_config
@@ -16,6 +18,7 @@ from mmpose_ext.inference.onnx_export import export_student
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.models import ExportableSwinTransformer, MultiTeacherDistiller
 from mmpose_ext.paths import CONFIG_ROOT
+from tiny_configs import tiny_distill_cfg
 
 register_all_modules(init_default_scope=True)
 
@@ -84,6 +87,24 @@ def test_distillation_config_builds_a_distiller_with_a_swin_student():
     assert isinstance(model.student.backbone, SwinTransformer)
     assert model.student.head.in_channels == 320
     assert [spec.name for spec in model.teacher_specs] == ['coco', 'mpii']
+
+
+def test_a_distillation_training_step_updates_the_swin_student(
+        coco_mpii_root, tmp_path):
+    cfg = tiny_distill_cfg(str(coco_mpii_root), str(tmp_path / 'work'))
+    swin = load_config(SWIN_DISTILL_CFG).model.student
+    cfg.model.student.backbone = swin.backbone
+    cfg.model.student.head.in_channels = swin.head.in_channels
+    model = _build(cfg.model).train()
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    samples = pseudo_collate([dataset[i] for i in range(2)])
+    before = copy.deepcopy(model.student.backbone.state_dict())
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-2))
+    log_vars = model.train_step(samples, optim)
+    assert {'loss_kpt', 'loss_kd_coco', 'loss_kd_mpii'} <= set(log_vars)
+    assert all(torch.isfinite(v) for v in log_vars.values())
+    after = model.student.backbone.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
 
 
 def test_onnx_export_matches_pytorch_with_random_weights(tmp_path):
