@@ -1,31 +1,11 @@
 # RTMPose-s recipe on COCO + MPII (21-joint union skeleton, no distillation)
-# with MMPose's registered Swin Transformer in place of CSPNeXt-s, as
-# mmpose_ext's ExportableSwinTransformer: the same arguments, weights and
-# outputs, but a traced ONNX graph that takes any batch size (upstream's
-# window_reverse freezes the export example's batch). Swin-T's
-# shape (depths 2-2-6-2, window 7) narrowed to 40 channels so the student
-# stays RTMPose-s-sized at 256x192 (mmengine get_model_complexity_info,
-# backbone + head, one crop): 5.80 M params and 0.98 GFLOPs, against
-# RTMPose-s's 5.57 M and 0.69 GFLOPs. Swin's windowed attention at stride 4
-# costs more FLOPs per parameter than CSPNeXt's convolutions; matching the
-# FLOPs instead (32 channels) leaves 4.0 M params.
-# No ImageNet weights exist at this width, and nothing is downloaded here:
-# the backbone starts from Swin's own truncated-normal init. The nearest
-# public weights are Swin-T's (embed_dims=96), e.g.
-# https://github.com/SwinTransformer/storage/releases/download/v1.0.0/swin_tiny_patch4_window7_224.pth
-_base_ = ['./rtmpose-s_8xb256-420e_coco-mpii-256x192.py']
+# with a Swin Transformer backbone in place of CSPNeXt-s: see
+# configs/_base_/swin_student.py for the backbone, its sizing and weights.
+_base_ = [
+    './rtmpose-s_8xb256-420e_coco-mpii-256x192.py',
+    '../_base_/swin_student.py',
+]
 
-swin_embed_dims = 40
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ExportableSwinTransformer',
-        embed_dims=swin_embed_dims,
-        depths=(2, 2, 6, 2),
-        num_heads=(2, 4, 8, 16),
-        window_size=7,
-        drop_path_rate=0.1,
-        out_indices=(3, )),
-    # The last stage is at stride 32, like CSPNeXt's, so the head's
-    # in_featuremap_size (6, 8) is unchanged.
-    head=dict(in_channels=swin_embed_dims * 8))
+    backbone=_base_.swin_backbone,
+    head=dict(in_channels=_base_.swin_out_channels))
