@@ -26,27 +26,19 @@ def _entry_point_setup():
 
 @pytest.fixture(autouse=True)
 def _fresh_mmengine_loggers():
-    """Each test gets MMEngine loggers and visualizers of its own.
+    """Each test gets MMEngine loggers of its own.
 
     An MMLogger keeps the stderr stream current when it was made; pytest's
     capture closes that stream after the test, and a later test's logging
     through the same logger prints "--- Logging error ---" on its stderr.
-    A visualizer is looked up by name, so a later test's runner would get an
-    earlier test's one, with that test's backends (no TensorBoard, say).
     """
     from mmengine.logging import MMLogger
-    from mmengine.visualization import Visualizer
     yield
     for logger in MMLogger._instance_dict.values():
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
             handler.close()
     MMLogger._instance_dict.clear()
-    classes = [Visualizer]
-    while classes:
-        cls = classes.pop()
-        cls._instance_dict.clear()
-        classes.extend(cls.__subclasses__())
 
 
 def _person(rng, img_w, img_h, n_joints):

@@ -22,6 +22,16 @@ def _metrics_are_reported(metrics):
     assert {'coco/AP', 'coco/AR', 'mpii/PCK', 'mpii/PCK@0.1'} <= set(metrics)
 
 
+def test_runners_of_one_process_keep_their_own_visualizers(coco_mpii_root,
+                                                          tmp_path):
+    first, second = (
+        run_train(tiny_student_cfg(str(coco_mpii_root),
+                                   str(tmp_path / name), 1))
+        for name in ('a', 'b'))
+    assert first.visualizer is not second.visualizer
+    assert second.visualizer.instance_name == f'visualizer:{tmp_path / "b"}'
+
+
 @pytest.mark.parametrize('config', [STUDENT_CFG, SMALL_STUDENT_CFG],
                          ids=['rtmpose-t', 'rtmpose-s'])
 def test_student_trains_checkpoints_resumes_and_evaluates(

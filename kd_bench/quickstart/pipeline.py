@@ -132,9 +132,6 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
                                    QUICKSTART_CONFIGS[name]))
     default_root = cfg.qs_root
     cfg.work_dir = work_dir
-    # MMPose names its visualizer 'visualizer'; MMEngine would hand every
-    # later run of this process the first run's instance, and its logs.
-    cfg.visualizer.name = f'visualizer:{work_dir}'
     cfg.randomness = dict(seed=seed)
     cfg.log_level = 'WARNING'
     cfg.custom_hooks = list(cfg.custom_hooks) + [

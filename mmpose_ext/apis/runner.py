@@ -221,8 +221,15 @@ def _start_cpu_distributed(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Runner:
     """The config's ``runner_type``, else :class:`StrictLoadRunner`; the
     pipelines' teacher crops are taken from ``model.teachers`` first
-    (:func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`)."""
+    (:func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`), and
+    the visualizer is named after the work dir."""
     teacher_crops_from_model(cfg)
+    # MMPose's configs name their visualizer 'visualizer', and MMEngine hands
+    # a later runner of the same process the first one's instance, with its
+    # backends (no TensorBoard, say) and log folder: one per work dir.
+    visualizer = cfg.get('visualizer')
+    if visualizer and visualizer.get('name') == 'visualizer':
+        visualizer.name = f'visualizer:{cfg.work_dir}'
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return StrictLoadRunner.from_cfg(cfg)
