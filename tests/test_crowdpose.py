@@ -276,15 +276,21 @@ def one_line_error(capsys, error):
     return lines[0]
 
 
-def test_crowdpose_file_with_17_keypoints_stops_with_one_line(
-        crowdpose_train, coco_mpii_crowdpose_root, capsys):
-    ann_file = str(coco_mpii_crowdpose_root /
-                   'crowdpose/annotations/mmpose_crowdpose_trainval.json')
+def give_17_keypoints(root):
+    """Make every annotation of the CrowdPose training file COCO-sized."""
+    ann_file = str(root / 'crowdpose/annotations/'
+                   'mmpose_crowdpose_trainval.json')
     data = read_json(ann_file)
     for ann in data['annotations']:
         ann['keypoints'] += ann['keypoints'][:9]
     with open(ann_file, 'w') as f:
         json.dump(data, f)
+    return ann_file
+
+
+def test_crowdpose_file_with_17_keypoints_stops_with_one_line(
+        crowdpose_train, coco_mpii_crowdpose_root, capsys):
+    ann_file = give_17_keypoints(coco_mpii_crowdpose_root)
     with pytest.raises(DataConfigError) as error:
         DATASETS.build(crowdpose_train)
     line = one_line_error(capsys, error.value)
@@ -336,6 +342,16 @@ def test_missing_crowdpose_test_file_is_listed(coco_mpii_crowdpose_root):
         f"val_dataloader.dataset.datasets[2] (CrowdPoseDataset): ann_file "
         f"'{ann}' does not exist",
         f"val_evaluator.sources.crowdpose: ann_file '{ann}' does not exist"]
+
+
+def test_crowdpose_file_with_17_keypoints_is_listed(
+        coco_mpii_crowdpose_root):
+    ann_file = give_17_keypoints(coco_mpii_crowdpose_root)
+    assert crowdpose_problems(coco_mpii_crowdpose_root)[1] == [
+        f'train_dataloader.dataset.datasets[2] (CrowdPoseDataset): '
+        f'{ann_file}: 6 of 6 annotations have 51 keypoint values instead of '
+        f'42 (14 keypoints x 3), first annotation id 1; is it the right '
+        f'file for this dataset type?']
 
 
 def test_crowdpose_images_missing_are_listed(coco_mpii_crowdpose_root):
