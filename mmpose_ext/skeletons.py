@@ -78,8 +78,17 @@ MPII_ONLY_KEYPOINTS: Tuple[str, ...] = tuple(
 
 UNION_KEYPOINTS: Tuple[str, ...] = COCO_KEYPOINTS + MPII_ONLY_KEYPOINTS
 
-# CrowdPose's 14 joints; its 'top_head' is MPII's head top and its 'neck' is
-# taken to be MPII's upper neck (both mark the top of the neck, under the chin).
+# CrowdPose's 14 joints: COCO's 12 limb joints (same names) and two it names
+# 'top_head' and 'neck', which become the union's head_top and upper_neck.
+# Why those two: CrowdPose labels the top of the head, as MPII's head_top; and
+# its neck point is taken to be MPII's upper neck, not the thorax, as MMPose
+# itself does when it merges datasets: its RTMPose body8 Halpe-26 config
+# (configs/body_2d_keypoint/rtmpose/body8/rtmpose-m_8xb512-700e_body8-
+# halpe26-256x192.py) maps CrowdPose's top_head and neck (12, 13) and MPII's
+# head_top and upper_neck (9, 8) onto the same two Halpe joints, head and
+# neck, and leaves MPII's thorax out. A CrowdPose teacher's neck therefore
+# teaches the union's upper_neck, and the union's thorax and pelvis stay
+# unlabelled on CrowdPose images.
 CROWDPOSE_KEYPOINTS: Tuple[str, ...] = _upstream_keypoints(
     'crowdpose', renames=dict(top_head='head_top', neck='upper_neck'))
 

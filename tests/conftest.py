@@ -1,4 +1,5 @@
-"""Small COCO- and MPII-format datasets written by the tests themselves."""
+"""Small COCO-, MPII- and CrowdPose-format datasets written by the tests
+themselves."""
 import json
 import os
 import os.path as osp
@@ -7,6 +8,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from scipy.io import savemat
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -145,6 +147,47 @@ def write_mpii(root, split='train', num_images=4, seed=1,
     return path
 
 
+# CrowdPose's crowd index of each written image, one per AP split of its
+# metric (easy < 0.1 <= medium <= 0.8 < hard), so that every split is scored.
+CROWD_INDICES = (0.05, 0.5, 0.9)
+
+
+def write_crowdpose(root, split='train', num_images=3, people=2, seed=4,
+                    img_size=(96, 128)):
+    """A CrowdPose split in MMPose's layout under ``root``
+    (``annotations/mmpose_crowdpose_<split>.json``, ``images/``); returns the
+    annotation path. COCO's format with 14 keypoints per person and each
+    image's ``crowdIndex``, as the official files have."""
+    rng = np.random.default_rng(seed)
+    w, h = img_size
+    n = skeletons.num_keypoints('crowdpose')
+    images, anns = [], []
+    for i in range(num_images):
+        name = f'{split}_{i:06d}.jpg'
+        images.append(dict(id=i + 1, file_name=name, width=w, height=h,
+                           crowdIndex=CROWD_INDICES[i % len(CROWD_INDICES)]))
+        _write_image(osp.join(root, 'images', name), rng, w, h)
+        for _ in range(people):
+            (x0, y0, bw, bh), xy = _person(rng, w, h, n)
+            kpts = np.concatenate([xy, np.full((n, 1), 2.)], 1)
+            anns.append(dict(
+                id=len(anns) + 1, image_id=i + 1, category_id=1, iscrowd=0,
+                bbox=[x0, y0, bw, bh], num_keypoints=n,
+                keypoints=kpts.round(2).ravel().tolist()))
+    own_names = parse_pose_metainfo(dict(
+        from_file=skeletons.METAINFO_FILES['crowdpose']))['keypoint_id2name']
+    categories = [dict(
+        id=1, name='person', supercategory='person',
+        keypoints=[own_names[i] for i in range(n)],
+        skeleton=[[a + 1, b + 1] for a, b in skeletons.links('crowdpose')])]
+    path = osp.join(root, 'annotations', f'mmpose_crowdpose_{split}.json')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(dict(images=images, annotations=anns,
+                       categories=categories), f)
+    return path
+
+
 def write_coco_mpii(root):
     """coco/ and mpii/ train and val splits under ``root``, as configs
     expect."""
@@ -160,6 +203,16 @@ def write_coco_mpii(root):
 def coco_mpii_root(tmp_path):
     """``data/`` with coco/ and mpii/ train and val splits."""
     return write_coco_mpii(tmp_path / 'data')
+
+
+@pytest.fixture
+def coco_mpii_crowdpose_root(tmp_path):
+    """``data/`` with coco/, mpii/ and crowdpose/ train and val (test)
+    splits."""
+    root = write_coco_mpii(tmp_path / 'data')
+    write_crowdpose(str(root / 'crowdpose'), 'trainval', seed=4)
+    write_crowdpose(str(root / 'crowdpose'), 'test', seed=5)
+    return root
 
 
 # --- inference (tests/test_inference.py, tests/test_onnx.py) ----------------

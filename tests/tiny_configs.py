@@ -27,6 +27,12 @@ def tiny_model(model, input_size, num_keypoints):
     return model
 
 
+# The folder under the test's data root that each dataset type reads
+# (tests/conftest.py writes them).
+DATA_FOLDERS = dict(CocoDataset='coco', MpiiDataset='mpii',
+                    CrowdPoseDataset='crowdpose')
+
+
 def _data(cfg, data_root):
     coco, mpii = f'{data_root}/coco/', f'{data_root}/mpii/'
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
@@ -34,13 +40,16 @@ def _data(cfg, data_root):
         loader.batch_size = 4
         loader.num_workers = 0
         loader.persistent_workers = False
-        loader.dataset.datasets[0].data_root = coco
-        loader.dataset.datasets[1].data_root = mpii
+        for dataset in loader.dataset.datasets:
+            dataset.data_root = f'{data_root}/{DATA_FOLDERS[dataset.type]}/'
     cfg.val_dataloader.dataset.datasets[1].headbox_file = \
         f'{mpii}annotations/mpii_gt_val.mat'
     cfg.test_dataloader = cfg.val_dataloader
-    cfg.val_evaluator.sources.coco.ann_file = \
-        f'{coco}annotations/person_keypoints_val2017.json'
+    sources = cfg.val_evaluator.sources
+    sources.coco.ann_file = f'{coco}annotations/person_keypoints_val2017.json'
+    if 'crowdpose' in sources:
+        sources.crowdpose.ann_file = (f'{data_root}/crowdpose/annotations/'
+                                      'mmpose_crowdpose_test.json')
     cfg.test_evaluator = cfg.val_evaluator
 
 
@@ -81,8 +90,9 @@ def tiny_teachers(base_model, sizes=None):
     ]
 
 
-def tiny_distill_cfg(data_root, work_dir, max_epochs=1, teachers=None):
-    cfg = Config.fromfile(DISTILL_CFG)
+def tiny_distill_cfg(data_root, work_dir, max_epochs=1, teachers=None,
+                     config=DISTILL_CFG):
+    cfg = Config.fromfile(config)
     student = tiny_model(cfg.model.student, STUDENT_SIZE, 21)
     teachers = teachers or tiny_teachers(cfg.model.student)
     cfg.model = dict(type='MultiTeacherDistiller', student=student,

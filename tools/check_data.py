@@ -22,7 +22,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--data-root',
         help='look for the data here instead of at the config\'s '
-        '`union_data_root` (the folder holding coco/ and mpii/)')
+        '`union_data_root` (the folder holding coco/, mpii/ and, for '
+        'CrowdPose configs, crowdpose/)')
     parser.add_argument(
         '--decode', action='store_true',
         help='decode every image, not only check that it exists and is not '

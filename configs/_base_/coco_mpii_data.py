@@ -1,5 +1,7 @@
 # COCO 2017 + MPII on the 21-joint union skeleton: training on both at once,
 # validation on both, each scored by its own metric (COCO AP, MPII PCKh).
+# CrowdPose is declared here too (crowdpose_train/_val/_metric), for the
+# configs that add it as a third dataset.
 # Paths are absolute (from this file), so tools run from any folder.
 custom_imports = dict(imports=['mmpose_ext'], allow_failed_imports=False)
 
@@ -39,6 +41,30 @@ mpii_val = dict(
     headbox_file=union_data_root + 'mpii/annotations/mpii_gt_val.mat',
     data_prefix=dict(img='images/'),
     test_mode=True)
+# CrowdPose in MMPose's layout (its dataset docs): the files
+# mmpose_crowdpose_{trainval,test}.json and every image in images/. Its val
+# boxes are the ground truth's, as COCO's.
+crowdpose_train = dict(
+    type='CrowdPoseDataset',
+    data_root=union_data_root + 'crowdpose/',
+    data_mode='topdown',
+    ann_file='annotations/mmpose_crowdpose_trainval.json',
+    data_prefix=dict(img='images/'))
+crowdpose_val = dict(
+    type='CrowdPoseDataset',
+    data_root=union_data_root + 'crowdpose/',
+    data_mode='topdown',
+    ann_file='annotations/mmpose_crowdpose_test.json',
+    data_prefix=dict(img='images/'),
+    test_mode=True)
+# MMPose's CrowdPose evaluation (rtmpose/crowdpose configs): COCO AP with
+# CrowdPose's crowd-index split (AP easy/medium/hard) and no areas; the
+# 'crowdpose/' prefix is the PerSourceMetric source name.
+crowdpose_metric = dict(
+    type='CocoMetric',
+    ann_file=union_data_root + 'crowdpose/annotations/mmpose_crowdpose_test.json',
+    use_area=False,
+    iou_type='keypoints_crowd')
 
 union_evaluator = dict(
     type='PerSourceMetric',

@@ -33,8 +33,9 @@ class PerSourceMetric(BaseMetric):
     routed by their ``dataset_name`` (``'coco'``, ``'mpii'``, ...); the union
     predictions and ground truth are cut back to that dataset's own joints
     (mapping from :mod:`mmpose_ext.skeletons`) and handed to the dataset's own
-    upstream metric, e.g. ``CocoMetric`` (pycocotools/xtcocotools AP) for COCO
-    and ``MpiiPCKAccuracy`` (PCKh) for MPII. All results are returned together
+    upstream metric, e.g. ``CocoMetric`` (pycocotools/xtcocotools AP) for COCO,
+    ``MpiiPCKAccuracy`` (PCKh) for MPII and, for CrowdPose, ``CocoMetric``
+    as MMPose's CrowdPose configs set it (AP easy/medium/hard). All results are returned together
     under ``<dataset_name>/<metric>`` and logged as one table.
 
     Args:

@@ -94,10 +94,18 @@ class TeacherSpec:
         try:
             names = (skeletons.keypoint_names(self.skeleton)
                      if self.skeleton is not None else tuple(self.keypoints))
-            self.union_indices = tuple(skeletons.joint_indices('union', names))
         except KeyError as err:
             raise TeacherConfigError(
                 f'teacher {self.name!r}: {err.args[0]}') from None
+        unknown = [n for n in names if n not in skeletons.UNION_KEYPOINTS]
+        if unknown:
+            raise TeacherConfigError(
+                f'teacher {self.name!r}: its keypoints name joint(s) '
+                f'{unknown} that the union skeleton lacks; the union\'s '
+                f'joints are UNION_KEYPOINTS in mmpose_ext/skeletons.py: '
+                f'{list(skeletons.UNION_KEYPOINTS)}. Rename the joint to its '
+                f'union name, or add it to the union there')
+        self.union_indices = tuple(skeletons.joint_indices('union', names))
         if len(set(self.union_indices)) != len(self.union_indices):
             raise TeacherConfigError(
                 f'teacher {self.name!r}: a union joint is named twice in its '
