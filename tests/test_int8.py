@@ -8,13 +8,17 @@ import cv2
 import numpy as np
 import onnx
 import pytest
+from mmengine.config import Config
 
 from conftest import write_coco_mpii
+from kd_bench.inference_benchmark import (ModelArg, benchmark_models,
+                                          render_markdown)
+from mmpose_ext import apis
 from mmpose_ext.apis import load_config
 from mmpose_ext.compression import CalibrationDataError, calibration_inputs
 from mmpose_ext.compression.int8 import (PIXEL_TOLERANCE, CalibrationReader,
                                          export_int8_student)
-from mmpose_ext.inference import OrtPoseEstimator
+from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
 from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.paths import REPO_ROOT
@@ -30,13 +34,20 @@ NUM_CROPS = 8
 
 
 def _with_val_data(data_root, path):
-    """The quick-start config with its val split on test-made data."""
+    """The quick-start config with its val and test splits (and their COCO
+    AP and MPII PCKh) on test-made data."""
     cfg = load_config(QS_CONFIG)
     coco, mpii = cfg.val_dataloader.dataset.datasets
     coco.update(data_root=f'{data_root}/coco/', data_prefix=dict(
         img='val2017/'), ann_file='annotations/person_keypoints_val2017.json')
     mpii.update(data_root=f'{data_root}/mpii/',
                 headbox_file=f'{data_root}/mpii/annotations/mpii_gt_val.mat')
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.val_evaluator = cfg.test_evaluator = dict(
+        type='PerSourceMetric', sources=dict(
+            coco=dict(type='CocoMetric', ann_file=f'{data_root}/coco/'
+                      'annotations/person_keypoints_val2017.json'),
+            mpii=dict(type='MpiiPCKAccuracy', norm_item='head')))
     cfg.dump(path)
     return path
 
@@ -156,3 +167,106 @@ def test_int8_export_of_an_empty_split_is_refused(tmp_path):
     (data / 'mpii' / 'annotations' / 'mpii_val.json').write_text('[]')
     with pytest.raises(CalibrationDataError, match='no int8 calibration'):
         calibration_inputs(config, 'val', 4)
+
+
+def _scores(config, model_file, work_dir):
+    """``tools/test.py CONFIG MODEL``'s metrics (apis.test_cfg is not
+    imported by name: pytest would collect it)."""
+    return apis.run_test(apis.test_cfg(config, model_file,
+                                       work_dir=str(work_dir)))
+
+
+@pytest.fixture(scope='module')
+def synthetic_config(tmp_path_factory):
+    """The quick-start config on a small synthetic benchmark made here (the
+    style the student was trained on, so it scores above zero), with its
+    evaluator: COCO AP, MPII PCKh and full-truth (cross) PCKh."""
+    from mmpose_ext.synthetic import generate_benchmark
+    root = tmp_path_factory.mktemp('int8_synthetic')
+    generate_benchmark(root / 'data', seed=1, num_train=1, num_val=6)
+    cfg = load_config(QS_CONFIG)
+    text = cfg.pretty_text.replace(cfg.qs_root, f'{root}/data/')
+    path = str(root / 'quickstart.py')
+    Config.fromstring(text, '.py').dump(path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def scores(int8_export, synthetic_config, tmp_path_factory):
+    """The checkpoint's, its float32 graph's and its int8 graph's metrics
+    on the synthetic val split."""
+    _, report = int8_export
+    config = synthetic_config
+    root = tmp_path_factory.mktemp('int8_scores')
+    return {name: _scores(config, model_file, root / name)
+            for name, model_file in (('checkpoint', QS_CHECKPOINT),
+                                     ('float32', report.float_file),
+                                     ('int8', report.onnx_file))}
+
+
+def test_test_tool_scores_a_float32_graph_as_its_checkpoint(scores):
+    # the same pipeline, flip test, decoding and metrics; only the network
+    # runs in ONNX Runtime (SimCC within 1e-4 of PyTorch)
+    # not zeros against zeros
+    assert scores['checkpoint']['coco/AP'] > 0.1
+    assert scores['checkpoint']['mpii/PCK'] > 10
+    assert scores['float32'] == pytest.approx(scores['checkpoint'],
+                                              abs=1e-3)
+
+
+def test_test_tool_scores_the_int8_graph(scores):
+    int8, float32 = scores['int8'], scores['float32']
+    assert set(int8) == set(float32)
+    assert 0 <= int8['coco/AP'] <= 1 and 0 <= int8['mpii/PCK'] <= 100
+    # a few joints of a few people: int8 costs little, but is not float32
+    assert int8['mpii/PCK'] == pytest.approx(float32['mpii/PCK'], abs=15)
+
+
+def test_test_tool_refuses_a_graph_of_another_model(int8_export, tmp_path,
+                                                    capsys):
+    config, report = int8_export
+    cfg = load_config(config)
+    cfg.model.head.out_channels = 17  # a COCO-17 model
+    other = str(tmp_path / 'coco17.py')
+    cfg.dump(other)
+    with pytest.raises(OnnxModelMismatchError,
+                       match=f'model but config .{other}. builds'):
+        _scores(other, report.onnx_file, tmp_path / 'work')
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('test').main([other, report.onnx_file, '--work-dir',
+                                str(tmp_path / 'cli')])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith('test.py: error: ') and '17' in err
+
+
+def test_benchmark_takes_the_int8_graph_as_a_row(int8_export, scores,
+                                                 synthetic_config, tmp_path):
+    config, report = int8_export
+    results = benchmark_models(
+        [ModelArg(config, QS_CHECKPOINT, 'float32'),
+         ModelArg(config, report.onnx_file, 'int8')],
+        astronaut(), np.array([[0., 0., 256., 512.]]), str(tmp_path),
+        warmup=0, repeats=1, dataset_config=synthetic_config)
+    fp32, int8 = results
+    assert int8['checkpoint_mb'] is None and int8['onnx_file'] == \
+        report.onnx_file
+    assert int8['flops'] == fp32['flops'] and int8['params'] == fp32['params']
+    assert int8['onnx_zip_mb'] < fp32['onnx_zip_mb']
+    assert {t['backend'] for t in int8['latency']} == {'onnxruntime',
+                                                       'rtmlib'}
+    assert int8['pytorch_max_keypoint_diff'] is None
+    assert int8['accuracy'] == scores['int8']
+    markdown = render_markdown(dict(
+        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+                     torch='t', torch_threads=2, onnxruntime='o',
+                     ort_threads='default', load_average_1min=0.0),
+        setup=dict(image='astronaut', image_size=[512, 512], num_people=1,
+                   warmup=0, repeats=1, calls=1, settle=0.05,
+                   reference='float32', goal=0.6),
+        models=results))
+    summary = markdown.split('## Summary')[1].split('## Goals')[0]
+    row = next(line for line in summary.splitlines()
+               if line.startswith('| int8 |'))
+    assert f'| {int8["accuracy"]["coco/AP"] * 100:.1f} |' in row
+    assert '(goal <= 0.6x)' in markdown

@@ -1,4 +1,5 @@
-"""Evaluate a checkpoint: COCO AP and MPII PCKh from one union model."""
+"""Evaluate a checkpoint or an exported ONNX graph: COCO AP and MPII PCKh
+from one union model."""
 import argparse
 
 from mmpose_ext.apis.runner import add_runner_arguments, parse_runner_args
@@ -7,7 +8,9 @@ from mmpose_ext.apis.runner import add_runner_arguments, parse_runner_args
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Evaluate a pose model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint',
+                        help='checkpoint file (.pth), or an ONNX graph '
+                        'exported from it (.onnx, float32 or int8)')
     parser.add_argument('--out', help='dump predictions to this pickle file')
     add_runner_arguments(parser)
     return parse_runner_args(parser, argv)

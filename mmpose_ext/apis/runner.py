@@ -158,13 +158,27 @@ def test_cfg(config: str,
              wait_time: float = 1,
              cfg_options: Optional[dict] = None,
              launcher: str = 'none') -> Config:
-    """The test config with MMPose's ``tools/test.py`` options applied."""
+    """The test config with MMPose's ``tools/test.py`` options applied.
+
+    A ``checkpoint`` ending in ``.onnx`` is an exported graph (float32 or
+    int8): the config's (student) model is run as that graph
+    (:class:`~mmpose_ext.models.onnx_estimator.OnnxTopdownPoseEstimator`).
+    """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    read_checkpoint(checkpoint)  # a file without weights stops here
+    is_onnx = checkpoint.lower().endswith('.onnx')
+    if not is_onnx:
+        read_checkpoint(checkpoint)  # a file without weights stops here
     cfg = read_config(config)
     cfg.launcher = launcher
-    cfg.load_from = checkpoint
+    if is_onnx:
+        from mmpose_ext.inference.model import student_config
+        from mmpose_ext.models.onnx_estimator import onnx_model_config
+        cfg = student_config(cfg)
+        cfg.model = onnx_model_config(cfg.model, checkpoint, config)
+        cfg.load_from = None
+    else:
+        cfg.load_from = checkpoint
     cfg.work_dir = work_dir or cfg.get('work_dir') or _default_work_dir(config)
     _enable_visualization(cfg, show, show_dir, interval, wait_time)
     if out:

@@ -16,6 +16,7 @@ from torch import nn
 
 from mmpose_ext.checkpoint import load_weights
 from mmpose_ext.config_keys import load_config
+from mmpose_ext.datasets.pipelines import teacher_crops_from_model
 
 DISTILLER_TYPES = ('MultiTeacherDistiller', )
 
@@ -33,6 +34,8 @@ def student_config(config: Union[str, Config]) -> Config:
     cfg = load_config(config) if isinstance(config, str) else \
         copy.deepcopy(config)
     if cfg.model.get('type') in DISTILLER_TYPES:
+        # the train pipeline's TeacherCrops read the teachers' crop sizes
+        teacher_crops_from_model(cfg)
         cfg.model = cfg.model.student
     if 'init_cfg' in cfg.model.get('backbone', {}):
         cfg.model.backbone.init_cfg = None
