@@ -1,7 +1,8 @@
 """Size, cost, latency (and optionally accuracy) of pose models, on CPU.
 
 For each model: parameters and FLOPs (``mmengine.analysis``), checkpoint and
-ONNX size, and latency split into network time ``t_nn``, SimCC decoding
+ONNX size (and the ONNX file's zlib-compressed size, which is what magnitude
+pruning shrinks), and latency split into network time ``t_nn``, SimCC decoding
 ``t_dec`` and end-to-end ``t_total`` (boxes in, image keypoints out) for
 
 * PyTorch: MMPose's ``inference_topdown`` (``t_total``), its network and its
@@ -14,6 +15,11 @@ every path (real-time setting). Each figure is the median over ``repeats``
 rounds after ``warmup`` rounds, all models and backends interleaved, of
 ``calls`` back-to-back calls per round (:func:`interleaved_rounds`); ratios
 between models are paired by round (:func:`paired_ratio`).
+
+A model given as an ONNX file (e.g. an int8 graph from ``tools/export_onnx.py
+--int8``) with the config it was exported from runs on ONNX Runtime and
+rtmlib only; its parameters and FLOPs are the config's float network's, and
+its accuracy is the graph's own (``tools/test.py CONFIG MODEL.onnx``).
 """
 import datetime
 import logging
@@ -22,6 +28,7 @@ import os.path as osp
 import platform
 import statistics
 import time
+import zlib
 from contextlib import redirect_stdout
 from dataclasses import asdict, dataclass
 from io import StringIO
@@ -154,11 +161,35 @@ def paired_ratio(numerators: Sequence[float],
     return float(median), float(q1), float(q3)
 
 
-def parse_model_arg(text: str) -> Tuple[str, Optional[str]]:
-    """``'CFG:CKPT'`` to ``(CFG, CKPT)``; ``CKPT`` ``random`` (or absent)
-    gives ``None``: random weights."""
-    config, _, checkpoint = text.partition(':')
-    return config, (None if checkpoint in ('', RANDOM) else checkpoint)
+class ModelArg(NamedTuple):
+    """A model to benchmark: its config, its weights (``None``: random; a
+    ``.onnx`` file: that graph) and the name its rows get (``None``: the
+    config's file name)."""
+
+    config: str
+    checkpoint: Optional[str] = None
+    name: Optional[str] = None
+
+
+def parse_model_arg(text: str) -> ModelArg:
+    """``'[NAME=]CFG:CKPT'`` to a :class:`ModelArg`; ``CKPT`` ``random`` (or
+    absent) gives ``None``: random weights."""
+    name, sep, rest = text.partition('=')
+    if not sep or '/' in name or ':' in name:
+        name, rest = None, text
+    config, _, checkpoint = rest.partition(':')
+    return ModelArg(config, None if checkpoint in ('', RANDOM) else
+                    checkpoint, name)
+
+
+def is_onnx(checkpoint: Optional[str]) -> bool:
+    return bool(checkpoint) and checkpoint.lower().endswith('.onnx')
+
+
+def zipped_mb(filename: str) -> float:
+    """Size in MB of ``filename`` compressed with zlib (level 6)."""
+    with open(filename, 'rb') as f:
+        return len(zlib.compress(f.read(), 6)) / 1e6
 
 
 def people_boxes(image: np.ndarray, num_people: int) -> np.ndarray:
@@ -292,19 +323,26 @@ class ModelUnderTest(NamedTuple):
 
 
 def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
-                  seed: int = 0) -> ModelUnderTest:
+                  seed: int = 0, name: Optional[str] = None
+                  ) -> ModelUnderTest:
     """Build the model, export its ONNX file and measure its size and cost.
 
     Args:
         config (str): student, distillation or teacher config.
         checkpoint (str, optional): its checkpoint; ``None``: random weights
-            (seeded), saved to ``work_dir`` to measure the file size.
+            (seeded), saved to ``work_dir`` to measure the file size; a
+            ``.onnx`` file: that graph, exported from ``config``'s model
+            (``model`` is then ``None``: there is no PyTorch path).
         work_dir (str): where the ONNX file (and random checkpoint) go.
         seed (int): seed of the random weights.
+        name (str, optional): the model's name in the report (default: the
+            config's file name).
     """
-    name = osp.splitext(osp.basename(config))[0]
+    name = name or osp.splitext(osp.basename(config))[0]
     os.makedirs(work_dir, exist_ok=True)
     torch.manual_seed(seed)
+    if is_onnx(checkpoint):
+        return _prepare_onnx(config, checkpoint, name)
     model = init_pose_model(config, checkpoint, device='cpu')
     if checkpoint is None:
         checkpoint = osp.join(work_dir, f'{name}_random.pth')
@@ -322,8 +360,29 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
         input_size=list(spec.input_size), num_keypoints=spec.num_keypoints,
         **complexity(model, spec),
         checkpoint_mb=osp.getsize(checkpoint) / 1e6,
-        onnx_mb=osp.getsize(onnx_file) / 1e6, onnx_file=onnx_file)
+        onnx_mb=osp.getsize(onnx_file) / 1e6,
+        onnx_zip_mb=zipped_mb(onnx_file), onnx_file=onnx_file)
     return ModelUnderTest(name, model, spec, estimator,
+                          rtmlib_pose(onnx_file, spec), info)
+
+
+def _prepare_onnx(config: str, onnx_file: str,
+                  name: str) -> ModelUnderTest:
+    """A given graph: timed on ONNX Runtime and rtmlib, sized and costed by
+    its config's float network."""
+    if not osp.isfile(onnx_file):
+        raise FileNotFoundError(f'ONNX file {onnx_file!r} does not exist')
+    model = init_pose_model(config, None, device='cpu')
+    spec = PoseModelSpec.from_config(model.cfg)
+    estimator = OrtPoseEstimator(onnx_file, config=model.cfg,
+                                 flip_test=False)
+    info = dict(
+        model=name, config=config, checkpoint=onnx_file,
+        weights=osp.basename(onnx_file), input_size=list(spec.input_size),
+        num_keypoints=spec.num_keypoints, **complexity(model, spec),
+        checkpoint_mb=None, onnx_mb=osp.getsize(onnx_file) / 1e6,
+        onnx_zip_mb=zipped_mb(onnx_file), onnx_file=onnx_file)
+    return ModelUnderTest(name, None, spec, estimator,
                           rtmlib_pose(onnx_file, spec), info)
 
 
@@ -333,8 +392,9 @@ def latency_groups(mut: ModelUnderTest, image: np.ndarray,
     groups = {}
     for batch_boxes in (boxes[:1], boxes):
         n = len(batch_boxes)
-        groups[(mut.name, 'pytorch', n)] = pytorch_steps(
-            mut.model, mut.spec, image, batch_boxes)
+        if mut.model is not None:
+            groups[(mut.name, 'pytorch', n)] = pytorch_steps(
+                mut.model, mut.spec, image, batch_boxes)
         groups[(mut.name, 'onnxruntime', n)] = onnxruntime_steps(
             mut.estimator, image, batch_boxes)
         groups[(mut.name, 'rtmlib', n)] = rtmlib_steps(
@@ -342,7 +402,7 @@ def latency_groups(mut: ModelUnderTest, image: np.ndarray,
     return groups
 
 
-def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
+def benchmark_models(models: Sequence[Tuple],
                      image: np.ndarray,
                      boxes: np.ndarray,
                      work_dir: str,
@@ -356,7 +416,8 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
     all models are interleaved (:func:`interleaved_rounds`).
 
     Args:
-        models (Sequence[tuple]): ``(config, checkpoint or None)`` pairs.
+        models (Sequence[tuple]): :class:`ModelArg` (or ``(config,
+            checkpoint or None)`` pairs).
         image (np.ndarray): BGR image.
         boxes (np.ndarray): ``(N, 4)`` person boxes in ``image``.
         work_dir (str): ONNX files and random checkpoints go here.
@@ -373,8 +434,12 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
         :class:`Latency` dicts with ``per_crop``.
     """
     from mmpose.apis import inference_topdown
-    prepared = [prepare_model(config, checkpoint, work_dir, seed)
-                for config, checkpoint in models]
+    prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.name)
+                for m in map(lambda m: ModelArg(*m), models)]
+    names = [mut.name for mut in prepared]
+    if len(set(names)) < len(names):
+        raise ValueError(f'two models have the same name in {names}: name '
+                         'them (NAME=CONFIG:CHECKPOINT)')
     groups = {}
     for mut in prepared:
         groups.update(latency_groups(mut, image, boxes))
@@ -388,13 +453,16 @@ def benchmark_models(models: Sequence[Tuple[str, Optional[str]]],
                    if name == mut.name]
         ours = mut.estimator(image, boxes).keypoints
         theirs, _ = mut.rtmlib(image, bboxes=boxes.tolist())
-        with torch.no_grad():
-            reference = np.concatenate([
-                s.pred_instances.keypoints
-                for s in inference_topdown(mut.model, image, boxes)])
+        pytorch_diff = None
+        if mut.model is not None:
+            with torch.no_grad():
+                reference = np.concatenate([
+                    s.pred_instances.keypoints
+                    for s in inference_topdown(mut.model, image, boxes)])
+            pytorch_diff = float(np.abs(ours - reference).max())
         result = dict(
             mut.info,
-            pytorch_max_keypoint_diff=float(np.abs(ours - reference).max()),
+            pytorch_max_keypoint_diff=pytorch_diff,
             rtmlib_max_keypoint_diff=float(np.abs(ours - theirs).max()),
             latency=[dict(asdict(t), per_crop=t.per_crop) for t in latency])
         # prepare_model saved random weights to a checkpoint too; their
@@ -431,7 +499,7 @@ def machine_info() -> dict:
         ort_threads='default (intra_op_num_threads=0)')
 
 
-def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
+def run_benchmark(models: Sequence[Tuple],
                   image: Optional[np.ndarray] = None,
                   image_name: Optional[str] = None,
                   num_people: int = 6,
@@ -440,11 +508,15 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
                   warmup: int = 3,
                   repeats: int = 20,
                   calls: int = 1,
-                  settle: float = SETTLE_SECONDS) -> dict:
-    """Benchmark ``models`` (``(config, checkpoint or None)``) on one image.
+                  settle: float = SETTLE_SECONDS,
+                  reference: Optional[str] = None,
+                  goal: float = STUDENT_GOAL) -> dict:
+    """Benchmark ``models`` (:class:`ModelArg`) on one image.
 
     Without ``image``, a generated image of ``num_people`` stick figures and
     their boxes is used; with one, ``num_people`` equal cells of it.
+    Latencies are compared with the model named ``reference`` (default: the
+    one with the most FLOPs), against the ratio ``goal``.
 
     Returns:
         dict: ``machine``, ``setup`` and per-model ``models`` figures.
@@ -457,13 +529,17 @@ def run_benchmark(models: Sequence[Tuple[str, Optional[str]]],
     results = benchmark_models(models, image, boxes, work_dir, warmup,
                                repeats, dataset_config, calls=calls,
                                settle=settle)
+    names = [r['model'] for r in results]
+    if reference is not None and reference not in names:
+        raise ValueError(f'reference {reference!r} is none of the models '
+                         f'{names}')
     return dict(
         machine=machine_info(),
         setup=dict(image=image_name or 'given array',
                    image_size=[int(image.shape[1]), int(image.shape[0])],
                    num_people=int(num_people), warmup=warmup,
                    repeats=repeats, calls=calls, settle=settle,
-                   flip_test=False,
+                   flip_test=False, reference=reference, goal=goal,
                    note='one run; medians of repeated runs'),
         models=results)
 
@@ -472,11 +548,85 @@ def _ms(value: float) -> str:
     return f'{value:.1f}' if value >= 10 else f'{value:.2f}'
 
 
+# Metrics shown in the tables (all are in the JSON): each source's AP and
+# PCKh, and the full-truth PCKh of the joints a source does not label (the
+# synthetic benchmark's cross PCKh).
+HEADLINE_METRICS = ('AP', 'PCK', 'PCKh_unlabelled')
+
+
+def _headline(metrics: Dict[str, float]) -> Dict[str, float]:
+    return {k: v for k, v in metrics.items()
+            if k.split('/')[-1] in HEADLINE_METRICS}
+
+
 def _headline_metrics(metrics: Dict[str, float]) -> str:
     """AP and PCKh of each source (all metrics are in the JSON)."""
-    shown = {k: v for k, v in metrics.items()
-             if k.split('/')[-1] in ('AP', 'PCK')} or metrics
+    shown = _headline(metrics) or metrics
     return ', '.join(f'{k}: {v:.4g}' for k, v in shown.items())
+
+
+def _mb(value: Optional[float]) -> str:
+    return '-' if value is None else f'{value:.1f}' if value >= 10 \
+        else f'{value:.2f}'
+
+
+def _px(value: Optional[float]) -> str:
+    return '-' if value is None else f'{value:.2g}'
+
+
+def _reference(report: dict) -> dict:
+    """The model latencies are compared with: the named one, else the one
+    with the most FLOPs."""
+    name = report['setup'].get('reference')
+    models = report['models']
+    if name is None:
+        return max(models, key=lambda m: m['flops'])
+    return next(m for m in models if m['model'] == name)
+
+
+def render_summary(report: dict) -> List[str]:
+    """One row per model: size, cost, ONNX Runtime latency per crop with
+    its ratio to the reference, and the headline accuracy."""
+    models, n = report['models'], report['setup']['num_people']
+    reference = _reference(report)
+    metrics = list(dict.fromkeys(
+        k for m in models for k in _headline(m.get('accuracy', {}))))
+    lines = [
+        '## Summary', '',
+        f'ONNX Runtime t_total per crop at batch 1 and batch {n}, and its '
+        f'ratio to {reference["model"]} paired by round [interquartile '
+        'range]. ONNX zipped: the graph compressed with zlib, which is what '
+        'zeroed (magnitude-pruned) weights shrink. Accuracy: COCO-style AP '
+        'and MPII-style PCKh in percent'
+        + (', and full-truth PCKh of the joints each style does not label '
+           '(cross PCKh)' if any('unlabelled' in k for k in metrics) else '')
+        + '.', '',
+        '| model | params (M) | FLOPs (G) | ONNX (MB) | ONNX zipped (MB) | '
+        f'ORT per crop, batch 1 (ms) | vs reference | ORT per crop, batch '
+        f'{n} (ms) | vs reference | '
+        + ''.join(f'{k} | ' for k in metrics),
+        '| --- ' * (9 + len(metrics)) + '|']
+    ref_one = _latency(reference, 'onnxruntime', 1)
+    ref_many = _latency(reference, 'onnxruntime', n)
+    for m in models:
+        one = _latency(m, 'onnxruntime', 1)
+        many = _latency(m, 'onnxruntime', n)
+        if m is reference:
+            vs_one = vs_many = '1.000x (reference)'
+        else:
+            vs_one, vs_many = (
+                '{:.3f}x [{:.3f}, {:.3f}]'.format(*_paired(a, b))
+                for a, b in ((one, ref_one), (many, ref_many)))
+        accuracy = m.get('accuracy', {})
+        cells = ''.join(
+            f'{accuracy[k] * 100 if k.endswith("/AP") else accuracy[k]:.1f}'
+            ' | ' if k in accuracy else '- | ' for k in metrics)
+        lines.append(
+            f'| {m["model"]} | {m["params"] / 1e6:.3g} | '
+            f'{m["flops"] / 1e9:.3g} | {_mb(m["onnx_mb"])} | '
+            f'{_mb(m.get("onnx_zip_mb"))} | {_ms(one["per_crop"])} | '
+            f'{vs_one} | {_ms(many["per_crop"])} | {vs_many} | {cells}')
+    return lines
 
 
 def _paired(numerator: dict, denominator: dict,
@@ -500,8 +650,9 @@ def _latency(result: dict, backend: str, batch: int) -> dict:
 def render_markdown(report: dict) -> str:
     """The benchmark as Markdown tables, with the goals' ratios.
 
-    The reference for per-crop ratios is the model with the most FLOPs
-    (the teacher, when benchmarked with the students).
+    The reference for per-crop ratios is the model named by the run's
+    ``reference``, else the one with the most FLOPs (the teacher, when
+    benchmarked with the students).
     """
     machine, setup, models = report['machine'], report['setup'], \
         report['models']
@@ -549,8 +700,8 @@ def render_markdown(report: dict) -> str:
         lines.append(
             f'| {m["model"]} | {m["weights"]} | {m["input_size"][0]} x '
             f'{m["input_size"][1]} | {m["num_keypoints"]} | '
-            f'{m["params"] / 1e6:.2f} | {m["flops"] / 1e9:.2f} | '
-            f'{m["checkpoint_mb"]:.1f} | {m["onnx_mb"]:.1f} | {acc} |')
+            f'{m["params"] / 1e6:.3g} | {m["flops"] / 1e9:.3g} | '
+            f'{_mb(m["checkpoint_mb"])} | {_mb(m["onnx_mb"])} | {acc} |')
     lines += ['', '## Latency (ms, median)', '',
               '| model | backend | batch | t_NN | t_dec | t_total | '
               't_total per crop |', '| --- | --- | --- | --- | --- | --- | '
@@ -561,10 +712,12 @@ def render_markdown(report: dict) -> str:
                 f'| {m["model"]} | {t["backend"]} | {t["batch"]} | '
                 f'{_ms(t["t_nn"])} | {_ms(t["t_dec"])} | {_ms(t["t_total"])} '
                 f'| {_ms(t["per_crop"])} |')
-    reference = max(models, key=lambda m: m['flops'])
+    reference = _reference(report)
+    goal = setup.get('goal', STUDENT_GOAL)
+    lines += [''] + render_summary(report)
     lines += ['', '## Goals', '',
-              f'Student ONNX Runtime latency per crop relative to '
-              f'{reference["model"]} (goal <= {STUDENT_GOAL}x), and our '
+              f'ONNX Runtime latency per crop relative to '
+              f'{reference["model"]} (goal <= {goal}x), and our '
               f'batched call against rtmlib\'s per-crop loop on {n} people '
               '(goal: faster, speed-up > 1), each judged on the median of '
               'the round-by-round ratios [interquartile range]. Keypoint '
@@ -592,8 +745,8 @@ def render_markdown(report: dict) -> str:
         else:
             ratio_one = _paired(one, ref_one)
             ratio_many = _paired(many, ref_many)
-            vs_one = _ratio_cell(ratio_one, ratio_one[0] <= STUDENT_GOAL)
-            vs_many = _ratio_cell(ratio_many, ratio_many[0] <= STUDENT_GOAL)
+            vs_one = _ratio_cell(ratio_one, ratio_one[0] <= goal)
+            vs_many = _ratio_cell(ratio_many, ratio_many[0] <= goal)
             nn_one = f'{_paired(one, ref_one, "t_nn")[0]:.3f}x'
         speed_up = _paired(loop, many)
         lines.append(
@@ -601,8 +754,8 @@ def render_markdown(report: dict) -> str:
             f'{nn_one} | {_ms(many["per_crop"])} | {vs_many} | '
             f'{_ms(loop["t_total"])} | {_ms(many["t_total"])} | '
             f'{_ratio_cell(speed_up, speed_up[0] > 1)} | '
-            f'{m["pytorch_max_keypoint_diff"]:.2g} | '
-            f'{m["rtmlib_max_keypoint_diff"]:.2g} |')
+            f'{_px(m["pytorch_max_keypoint_diff"])} | '
+            f'{_px(m["rtmlib_max_keypoint_diff"])} |')
     return '\n'.join(lines) + '\n'
 
 

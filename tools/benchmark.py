@@ -18,9 +18,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG,
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--models', nargs='+', required=True,
-                        metavar='CFG:CKPT',
-                        help='config and checkpoint (plain or distillation; '
-                        '"random" for random weights)')
+                        metavar='[NAME=]CFG:CKPT',
+                        help='config and checkpoint (plain, distillation or '
+                        'pruned; "random" for random weights; an .onnx file '
+                        'exported from the config, e.g. int8, runs on ONNX '
+                        'Runtime and rtmlib only), optionally named')
+    parser.add_argument('--reference',
+                        help='NAME of the model latencies are compared with '
+                        '(default: the one with the most FLOPs)')
+    parser.add_argument('--goal', type=float,
+                        help='latency ratio to the reference the goal '
+                        'table judges (default: STUDENT_GOAL of '
+                        'kd_bench.inference_benchmark, 0.3)')
     parser.add_argument('--image', help='image to run on (default: a '
                         'generated image of stick figures)')
     parser.add_argument('--num-people', type=int, default=6,
@@ -48,7 +57,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     warnings.filterwarnings('ignore')
-    from kd_bench.inference_benchmark import (SETTLE_SECONDS,
+    from kd_bench.inference_benchmark import (SETTLE_SECONDS, STUDENT_GOAL,
                                               parse_model_arg,
                                               render_markdown, run_benchmark,
                                               write_report)
@@ -67,7 +76,9 @@ def main(argv=None) -> None:
             image_name=args.image, num_people=args.num_people,
             dataset_config=args.dataset_config, work_dir=args.work_dir,
             warmup=args.warmup, repeats=args.repeats, calls=args.calls,
-            settle=SETTLE_SECONDS if args.settle is None else args.settle)
+            settle=SETTLE_SECONDS if args.settle is None else args.settle,
+            reference=args.reference,
+            goal=STUDENT_GOAL if args.goal is None else args.goal)
         md, js = write_report(report, args.out)
     print(render_markdown(report))
     print(f'wrote {md} and {js}')
