@@ -103,6 +103,8 @@ qs_union_evaluator = [
 # 21-joint truth (oracle).
 qs_pretrain_iters = 5000  # teachers and the students' shared initialisation
 qs_student_iters = 1000   # each fine-tuned student
+# a pruned student's fine-tuning (configs/prune/, results/compression.md)
+qs_finetune_iters = 300
 # AdamW at upstream's 4e-3 (meant for batch 2048) stayed at the mean pose at
 # batch 32; 2e-3 learned faster than 1e-3 from scratch. Fine-tuning from the
 # shared initialisation uses half of it.
@@ -130,6 +132,8 @@ qs_student_train_cfg, qs_student_param_scheduler = qs_schedule(
     qs_student_iters)
 qs_pretrain_train_cfg, qs_pretrain_param_scheduler = qs_schedule(
     qs_pretrain_iters)
+qs_finetune_train_cfg, qs_finetune_param_scheduler = qs_schedule(
+    qs_finetune_iters)
 qs_loader = dict(batch_size=32, num_workers=1, persistent_workers=True)
 qs_default_hooks = dict(
     non_finite_loss=dict(type='NonFiniteLossHook'),  # also for the teachers
