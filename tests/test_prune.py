@@ -285,6 +285,7 @@ def test_unpruned_checkpoint_as_pruned_checkpoint_is_refused(tiny, tmp_path):
 
 @pytest.mark.parametrize('config', [
     'prune/distill_rtmpose-t-pruned_quickstart_synthetic-coco-mpii-64x48.py',
+    'prune/distill_rtmpose-s-pruned_quickstart_synthetic-coco-mpii-64x48.py',
     'prune/rtmpose-t-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
     'prune/rtmpose-s-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'
 ])
