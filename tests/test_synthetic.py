@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy.io import loadmat
 
-from mmpose_ext.skeletons import (COCO_KEYPOINTS, MPII_KEYPOINTS,
-                                  UNION_KEYPOINTS, convert_keypoints)
+from mmpose_ext.skeletons import (COCO_KEYPOINTS, CROWDPOSE_KEYPOINTS,
+                                  MPII_KEYPOINTS, UNION_KEYPOINTS,
+                                  convert_keypoints)
 from mmpose_ext.synthetic import (SceneConfig, generate_benchmark,
                                   render_image, scene_config)
 from mmpose_ext.synthetic import benchmark as benchmark_module
@@ -30,6 +31,13 @@ ANNOTATIONS = {
     'coco_union_train': 'coco/annotations/union_train.json',
     'mpii_union_train': 'mpii/annotations/union_train.json',
 }
+CROWDPOSE_ANNOTATIONS = {
+    'crowdpose_train': 'crowdpose/annotations/mmpose_crowdpose_train.json',
+    'crowdpose_val': 'crowdpose/annotations/mmpose_crowdpose_val.json',
+    'crowdpose_truth': 'crowdpose/annotations/full_truth_val.json',
+    'crowdpose_union_train': 'crowdpose/annotations/union_train.json',
+}
+THREE_STYLES = ('coco', 'mpii', 'crowdpose')
 
 
 @pytest.fixture(scope='module')
@@ -39,8 +47,16 @@ def bench(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope='module')
+def crowd_bench(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp('crowd_bench') / 'synthetic'
+    generate_benchmark(out, styles=THREE_STYLES, **PARAMS)
+    return out
+
+
 def load(root: Path, key: str):
-    return json.loads((root / ANNOTATIONS[key]).read_text())
+    rel = ANNOTATIONS.get(key) or CROWDPOSE_ANNOTATIONS[key]
+    return json.loads((root / rel).read_text())
 
 
 def all_files(root: Path) -> dict:
@@ -431,6 +447,119 @@ def test_mmpose_mpii_dataset_loads_the_mpii_style_with_head_boxes(bench):
         assert sample['keypoints'].shape == (1, 16, 2)
         assert os.path.isfile(sample['img_path'])
         assert np.isclose(sample['head_size'].item(), full['head_size'])
+
+
+# --- the CrowdPose style (on request) ---------------------------------------
+
+def test_crowdpose_style_is_written_only_when_asked(bench):
+    manifest = json.loads((bench / 'manifest.json').read_text())
+    assert sorted(manifest['params']['scenes']) == ['coco', 'mpii']
+    assert not (bench / 'crowdpose').exists()
+
+
+def test_crowdpose_style_leaves_the_coco_and_mpii_files_unchanged(
+        bench, crowd_bench):
+    three = all_files(crowd_bench)
+    two = all_files(bench)
+    del two['manifest.json']
+    assert {k: v for k, v in three.items()
+            if not k.startswith('crowdpose/') and k != 'manifest.json'} == two
+    manifest = json.loads((crowd_bench / 'manifest.json').read_text())
+    assert set(manifest['files']) == \
+        set(ANNOTATIONS.values()) | set(CROWDPOSE_ANNOTATIONS.values())
+
+
+def test_crowdpose_style_labels_exactly_the_14_crowdpose_joints(crowd_bench):
+    for key in ('crowdpose_train', 'crowdpose_val'):
+        doc = load(crowd_bench, key)
+        (category,) = doc['categories']
+        assert category['keypoints'] == list(CROWDPOSE_KEYPOINTS)
+        for ann in doc['annotations']:
+            assert len(ann['keypoints']) == 3 * 14
+            assert ann['num_keypoints'] == \
+                np.count_nonzero(ann['keypoints'][2::3])
+        for image in doc['images']:
+            assert 0 <= image['crowdIndex']
+
+
+def test_full_truth_agrees_with_the_crowdpose_style(crowd_bench):
+    mine = load(crowd_bench, 'crowdpose_val')
+    truth = load(crowd_bench, 'crowdpose_truth')
+    assert [a['id'] for a in mine['annotations']] == \
+        [a['id'] for a in truth['annotations']]
+    for ann, full in zip(mine['annotations'], truth['annotations']):
+        full_kpts = convert_keypoints(
+            np.array(full['keypoints']).reshape(21, 3), 'union', 'crowdpose')
+        kpts = np.array(ann['keypoints']).reshape(14, 3)
+        labelled = kpts[:, 2] > 0
+        assert np.array_equal(labelled, full_kpts[:, 2] > 0)
+        assert np.array_equal(kpts[labelled], full_kpts[labelled])
+
+
+def test_crowdpose_style_is_more_crowded_than_coco_style():
+    from mmpose_ext.synthetic.crowdpose_format import crowd_index
+    from mmpose_ext.synthetic.truth import ImageRecord
+
+    def crowding(style):
+        config = scene_config(style, 'easy')
+        scenes = [render_image(0, style, 'train', i, (128, 128), config)
+                  for i in range(8)]
+        return (np.mean([len(s.people) for s in scenes]),
+                np.mean([crowd_index(ImageRecord(i, '', 128, 128, s.people))
+                         for i, s in enumerate(scenes)]))
+
+    (coco_people, coco_index), (crowd_people, crowd_index_) = (
+        crowding('coco'), crowding('crowdpose'))
+    assert crowd_people > coco_people
+    assert crowd_index_ > 2 * coco_index
+
+
+def test_crowdpose_style_needs_its_own_folder(bench):
+    with pytest.raises(ValueError, match='scenes.crowdpose'):
+        generate_benchmark(bench, styles=THREE_STYLES, **PARAMS)
+
+
+def test_unknown_style_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="styles must name.*'crowdpose'"):
+        generate_benchmark(tmp_path / 'x', styles=('coco', 'lsp'), **PARAMS)
+    assert not (tmp_path / 'x').exists()
+
+
+def test_mmpose_crowdpose_dataset_loads_the_crowdpose_style(crowd_bench):
+    from mmpose.registry import DATASETS
+    for split in ('train', 'val'):
+        dataset = DATASETS.build(dict(
+            type='CrowdPoseDataset', data_root=str(crowd_bench / 'crowdpose'),
+            data_prefix=dict(img='images/'),
+            ann_file=f'annotations/mmpose_crowdpose_{split}.json',
+            test_mode=True, pipeline=[]))
+        anns = load(crowd_bench, f'crowdpose_{split}')['annotations']
+        assert len(dataset) == sum(a['num_keypoints'] > 0 for a in anns)
+        sample = dataset[0]
+        assert sample['keypoints'].shape == (1, 14, 2)
+        assert os.path.isfile(sample['img_path'])
+
+
+def test_union_dataset_reads_the_crowdpose_style_on_21_joints(crowd_bench):
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+
+    from mmpose_ext.skeletons import union_mask
+    init_default_scope('mmpose')
+    dataset = DATASETS.build(dict(
+        type='UnionPoseDataset',
+        metainfo=dict(from_file=str(Path(__file__).parents[1] / 'configs'
+                                    '/_base_/datasets/coco_mpii.py')),
+        datasets=[dict(type='CrowdPoseDataset', data_mode='topdown',
+                       data_root=str(crowd_bench / 'crowdpose'),
+                       data_prefix=dict(img='images/'),
+                       ann_file='annotations/mmpose_crowdpose_train.json')],
+        pipeline=[]))
+    assert dataset.sources == ['crowdpose'] and len(dataset) > 0
+    sample = dataset[0]
+    assert sample['keypoints'].shape == (1, 21, 2)
+    assert (sample['keypoints_visible'][0, ~union_mask('crowdpose')] == 0
+            ).all()
 
 
 def test_command_line_tool_writes_the_benchmark(tmp_path, monkeypatch):

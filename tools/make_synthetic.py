@@ -4,12 +4,15 @@ Example::
 
     python tools/make_synthetic.py data/synthetic --seed 0 \
         --num-train 64 --num-val 16 --image-size 320 256 --difficulty medium
+
+Add ``--styles coco mpii crowdpose`` for the CrowdPose style as well.
 """
 import argparse
 import json
 import logging
 
-from mmpose_ext.synthetic import DIFFICULTY_LEVELS, generate_benchmark
+from mmpose_ext.synthetic import (DEFAULT_STYLES, DIFFICULTY_LEVELS, STYLES,
+                                  generate_benchmark)
 
 
 def difficulty(text: str):
@@ -31,6 +34,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--difficulty', type=difficulty, default='medium',
                         help=f'one of {list(DIFFICULTY_LEVELS)} or a number '
                         'in [0, 1]')
+    parser.add_argument('--styles', nargs='+', choices=STYLES,
+                        default=list(DEFAULT_STYLES),
+                        help='styles to write (default: %(default)s)')
     return parser.parse_args()
 
 
@@ -40,7 +46,7 @@ def main() -> None:
     manifest = generate_benchmark(
         args.out_dir, seed=args.seed, num_train=args.num_train,
         num_val=args.num_val, image_size=tuple(args.image_size),
-        difficulty=args.difficulty)
+        difficulty=args.difficulty, styles=args.styles)
     print(json.dumps(manifest['counts'], indent=2, sort_keys=True))
 
 

@@ -2,6 +2,12 @@
 teachers and shared initialisation (or train them again), fine-tune the
 union student three ways (labels only, distilled, oracle), evaluate all and
 write results/quickstart/. Finished stages are reused.
+
+With ``--teachers coco mpii crowdpose`` a CrowdPose-style teacher joins (not
+shipped: trained first, which takes about as long as one of the shipped
+teachers' training), the
+students train and are scored on the CrowdPose style too, and the report
+goes to results/quickstart_crowdpose/ (data: data/synthetic_crowdpose/).
 """
 import argparse
 import os.path as osp
@@ -31,8 +37,15 @@ def main(argv=None):
                         'stop, e.g. one per process; naming all three also '
                         'publishes them')
     parser.add_argument('--pretrain-iters', type=int, default=None,
-                        help='with --train-teachers: iterations per '
-                        'pre-trained model (default: configs)')
+                        help='iterations per pre-trained model trained '
+                        '(with --train-teachers, and the CrowdPose-style '
+                        'teacher; default: configs)')
+    parser.add_argument('--teachers', nargs='+',
+                        metavar='STYLE',
+                        help='the styles whose teachers distil: coco mpii '
+                        '(default) or coco mpii crowdpose (trains the '
+                        'CrowdPose-style teacher unless crowdpose.pth is in '
+                        'the pre-trained folder)')
     parser.add_argument('--out-dir', help='report folder (default: '
                         'results/quickstart, or results/quickstart_seeds '
                         'with several seeds)')
@@ -45,7 +58,9 @@ def main(argv=None):
         parser.error('--only goes with --train-teachers')
 
     from kd_bench.quickstart import Quickstart, QuickstartSettings
-    from kd_bench.quickstart.pipeline import QuickstartError, remove_previous
+    from kd_bench.quickstart.pipeline import (QuickstartError, check_teachers,
+                                              remove_previous)
+    from kd_bench.quickstart.stages import DEFAULT_TEACHERS
     from mmpose_ext.apis import setup_env
     from mmpose_ext.paths import REPO_ROOT
     given = dict(seeds=args.seeds, num_train=args.num_train,
@@ -53,10 +68,24 @@ def main(argv=None):
                  pretrain_iters=args.pretrain_iters,
                  out_dir=args.out_dir, work_root=args.work_root,
                  data_root=args.data_root)
-    if args.out_dir is None and len(args.seeds) > 1:
-        given['out_dir'] = osp.join(REPO_ROOT, 'results', 'quickstart_seeds')
+    teachers = tuple(args.teachers or DEFAULT_TEACHERS)
+    try:
+        check_teachers(teachers)
+    except QuickstartError as err:
+        print(f'quickstart.py: error: {err}', file=sys.stderr)
+        sys.exit(2)
+    # another teacher set, other data and report (the work root is split
+    # by the pipeline itself)
+    extra = ''.join(f'_{t}' for t in teachers if t not in DEFAULT_TEACHERS)
+    if args.out_dir is None:
+        given['out_dir'] = osp.join(
+            REPO_ROOT, 'results',
+            'quickstart' + extra + ('_seeds' if len(args.seeds) > 1 else ''))
+    if args.data_root is None and extra:
+        given['data_root'] = osp.join(REPO_ROOT, 'data', 'synthetic' + extra)
     settings = QuickstartSettings(
         train_teachers=args.train_teachers, only=args.only,
+        teachers=teachers,
         **{k: v for k, v in given.items() if v is not None})
     setup_env()
     if args.fresh:

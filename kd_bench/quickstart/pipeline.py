@@ -7,7 +7,10 @@ Stages, each reused when a previous run finished it:
    against ``teachers/manifest.json``), or train them again with
    ``train_teachers``: a COCO-style teacher (17 joints), an MPII-style
    teacher (16 joints) and the students' shared initialisation (the union
-   student trained on the labels alone); evaluate the teachers;
+   student trained on the labels alone); with ``teachers`` naming
+   ``'crowdpose'``, also a CrowdPose-style teacher (14 joints), which is not
+   shipped: trained here, or taken from the pre-trained folder; evaluate the
+   teachers;
 3. fine-tune the initialisation three ways, for each seed: on the labels
    alone (baseline), on the labels and both teachers (distilled), and on the
    full 21-joint truth (oracle, the upper bound);
@@ -33,15 +36,16 @@ from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
-from mmpose_ext.fileio import atomic_write
+from mmpose_ext.fileio import atomic_write, sha256_file
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
 
 from . import shipped
 from .report import write_report
-from .stages import (MODEL_TITLES, PRETRAINED, PRETRAINED_DIR,
-                     QUICKSTART_CONFIGS, STUDENTS, TEACHER_SKELETONS,
-                     TEACHERS)
+from .stages import (DEFAULT_TEACHERS, MODEL_TITLES, PRETRAINED,
+                     PRETRAINED_DIR, STUDENTS, TEACHER_SKELETONS,
+                     TEACHER_STYLES, TRAINED_ON_DEMAND, config_file,
+                     teacher_stages, teaches)
 
 
 DONE = 'quickstart_done.json'
@@ -74,6 +78,11 @@ class QuickstartSettings:
         pretrained_dir: where the pre-trained models are read from (and
             published to); they are listed in ``teachers/manifest.json``
             only when this is the default.
+        teachers: the styles whose teachers distil, from
+            :data:`~.stages.TEACHER_STYLES`: COCO and MPII, and optionally
+            CrowdPose (then the benchmark has the CrowdPose style too, the
+            students train and are scored on all three styles, and their
+            runs go to ``<work_root>/coco-mpii-crowdpose/``).
     """
 
     data_root: str = osp.join(REPO_ROOT, 'data', 'synthetic')
@@ -89,6 +98,7 @@ class QuickstartSettings:
     train_teachers: bool = False
     only: Sequence[str] = ()
     pretrained_dir: str = PRETRAINED_DIR
+    teachers: Sequence[str] = DEFAULT_TEACHERS
 
 
 @HOOKS.register_module()
@@ -112,8 +122,20 @@ def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
     """Point a config that reads ``default_root`` at ``data_root``."""
     if osp.normpath(default_root) == osp.normpath(data_root):
         return cfg
-    text = cfg.pretty_text.replace(default_root, data_root.rstrip('/') + '/')
-    return Config.fromstring(text, '.py')
+    new_root = data_root.rstrip('/') + '/'
+
+    def swap(value):
+        # every string, as a text replacement of the dumped config would,
+        # without formatting it (yapf took seconds per config)
+        if isinstance(value, str):
+            return value.replace(default_root, new_root)
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(swap(v) for v in value)
+        return value
+
+    return Config(swap(cfg.to_dict()), filename=cfg.filename)
 
 
 def _set_schedule(cfg: Config, iters: int) -> None:
@@ -125,26 +147,31 @@ def _set_schedule(cfg: Config, iters: int) -> None:
 
 
 def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
-                      work_dir: str) -> Config:
+                      work_dir: str,
+                      teacher_checkpoints: Optional[Dict[str, str]] = None
+                      ) -> Config:
     """The quick-start config ``name`` for one seed and work folder, reading
-    the pre-trained models from ``settings.pretrained_dir``."""
+    the pre-trained models from ``settings.pretrained_dir`` (a teacher named
+    in ``teacher_checkpoints`` from the file given there)."""
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, 'quickstart',
-                                   QUICKSTART_CONFIGS[name]))
+                                   config_file(name, settings.teachers)))
     default_root = cfg.qs_root
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed)
     cfg.log_level = 'WARNING'
     cfg.custom_hooks = list(cfg.custom_hooks) + [
         dict(type='ProgressHook', title=name)]
-    iters = (settings.pretrain_iters if name in PRETRAINED
+    iters = (settings.pretrain_iters
+             if name in PRETRAINED or name in TRAINED_ON_DEMAND
              else settings.max_iters)
     if iters is not None:
         _set_schedule(cfg, iters)
     init = osp.join(settings.pretrained_dir, 'student_init.pth')
     if name == 'distilled':
         for teacher in cfg.model.teachers:
-            teacher['checkpoint'] = osp.join(settings.pretrained_dir,
-                                             f'{teacher["name"]}.pth')
+            teacher['checkpoint'] = (teacher_checkpoints or {}).get(
+                teacher['name'],
+                osp.join(settings.pretrained_dir, f'{teacher["name"]}.pth'))
         cfg.model.student.init_cfg.checkpoint = init
     elif name in STUDENTS:
         cfg.model.init_cfg.checkpoint = init
@@ -166,6 +193,27 @@ class QuickstartError(RuntimeError):
     """The quick start cannot go on (e.g. a shipped model is missing)."""
 
 
+def check_teachers(teachers: Sequence[str]) -> None:
+    """Refuse a teacher set the quick start cannot run.
+
+    Raises:
+        QuickstartError: a style that does not exist, or a set without the
+            COCO and MPII styles (the students' shared initialisation learns
+            from those two).
+    """
+    unknown = [t for t in teachers if t not in TEACHER_STYLES]
+    if unknown:
+        raise QuickstartError(
+            f'--teachers {" ".join(unknown)}: no such style; the known '
+            f'styles are {", ".join(TEACHER_STYLES)}')
+    missing = [t for t in DEFAULT_TEACHERS if t not in teachers]
+    if missing:
+        raise QuickstartError(
+            f'--teachers must include {" and ".join(DEFAULT_TEACHERS)} (the '
+            'students\' shared initialisation learns from both); add '
+            f'{" ".join(missing)}')
+
+
 class Quickstart:
     """Run the quick-start stages, reusing finished ones.
 
@@ -176,8 +224,14 @@ class Quickstart:
 
     def __init__(self, settings: QuickstartSettings,
                  say: Callable[[str], None] = console):
+        check_teachers(settings.teachers)
         self.settings, self._say = settings, say
         self._start = time.time()
+        self.teachers = teacher_stages(settings.teachers)
+        # the styles in generation order (mmpose_ext.synthetic.STYLES)
+        self.styles = tuple(TEACHER_SKELETONS[t] for t in self.teachers)
+        # file of each teacher by its distillation name, where not shipped
+        self.teacher_checkpoints: Dict[str, str] = {}
 
     def say(self, line: str) -> None:
         """Print ``line`` behind the time elapsed since the run started."""
@@ -192,14 +246,22 @@ class Quickstart:
         start = time.time()
         manifest = generate_benchmark(
             s.data_root, seed=0, num_train=s.num_train, num_val=s.num_val,
-            difficulty=s.difficulty)
+            difficulty=s.difficulty, styles=self.styles)
         self.say(f'      ready ({time.time() - start:.0f} s)')
         return manifest
 
+    def _run_root(self) -> str:
+        """Where the students and the teachers' evaluations go: the work
+        root, or a folder in it named for a teacher set other than the
+        default, so that runs on other data are never reused."""
+        if self.styles == DEFAULT_TEACHERS:
+            return self.settings.work_root
+        return osp.join(self.settings.work_root, '-'.join(self.styles))
+
     def _work_dir(self, name: str, seed: int) -> str:
-        if name in PRETRAINED:
+        if name in PRETRAINED or name in TRAINED_ON_DEMAND:
             return osp.join(self.settings.work_root, 'pretrained', name)
-        return osp.join(self.settings.work_root, f'seed{seed}', name)
+        return osp.join(self._run_root(), f'seed{seed}', name)
 
     def train(self, name: str, seed: int) -> Dict:
         """Train and evaluate ``name`` for ``seed``; returns the record
@@ -211,7 +273,8 @@ class Quickstart:
                 record = json.load(f)
             self.say(f'      {name} (seed {seed}): reusing finished run')
             return record
-        cfg = quickstart_config(name, self.settings, seed, work_dir)
+        cfg = quickstart_config(name, self.settings, seed, work_dir,
+                                self.teacher_checkpoints)
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)
@@ -228,7 +291,8 @@ class Quickstart:
         """Test ``checkpoint`` with ``name``'s config; returns the metrics
         and the config file written beside them."""
         cfg = quickstart_config(name, self.settings, seed,
-                                osp.join(work_dir, 'test'))
+                                osp.join(work_dir, 'test'),
+                                self.teacher_checkpoints)
         cfg.load_from = checkpoint
         with _console_log(work_dir):
             metrics = {k: float(v) for k, v in run_test(cfg).items()}
@@ -270,42 +334,78 @@ class Quickstart:
             path = osp.join(s.pretrained_dir, f'{PRETRAINED[name]}.pth')
             records[name] = dict(name=name, seed=0, checkpoint=path,
                                  **shipped.training_facts(path))
-            if name in TEACHERS:
-                work_dir = osp.join(s.work_root, 'teachers_eval', name)
-                done = osp.join(work_dir, DONE)
-                if osp.isfile(done):
-                    with open(done) as f:
-                        records[name].update(json.load(f))
-                    continue
-                self.say(f'      evaluating {MODEL_TITLES[name]}')
-                result = self.evaluate(name, 0, path, work_dir)
-                result['metrics'].update(
-                    self.evaluate_cross(name, path, work_dir))
-                atomic_write(done, json.dumps(result, indent=1).encode())
-                records[name].update(result)
+        for name in self.teachers:
+            if name in TRAINED_ON_DEMAND:
+                records[name] = self.on_demand_teacher(name)
+        for name in self.teachers:
+            path = records[name]['checkpoint']
+            work_dir = osp.join(self._run_root(), 'teachers_eval', name)
+            done = osp.join(work_dir, DONE)
+            if osp.isfile(done):
+                with open(done) as f:
+                    records[name].update(json.load(f))
+                continue
+            self.say(f'      evaluating {MODEL_TITLES[name]}')
+            result = self.evaluate(name, 0, path, work_dir)
+            result['metrics'].update(
+                self.evaluate_cross(name, path, work_dir))
+            atomic_write(done, json.dumps(result, indent=1).encode())
+            records[name].update(result)
         return records
+
+    def on_demand_teacher(self, name: str) -> Dict:
+        """A teacher that is not shipped (:data:`~.stages.TRAINED_ON_DEMAND`):
+        its file in the pre-trained folder if there is one (checked against
+        that folder's manifest if listed there), else trained here with the
+        pre-training schedule (reused once finished)."""
+        s = self.settings
+        file = f'{TRAINED_ON_DEMAND[name]}.pth'
+        path = osp.join(s.pretrained_dir, file)
+        if osp.isfile(path):
+            listed = shipped.entries(s.pretrained_dir).get(file)
+            if listed and sha256_file(path) != listed['sha256']:
+                raise QuickstartError(
+                    f'{path}: sha256 does not match '
+                    f'{shipped.manifest_path(s.pretrained_dir)}; delete it '
+                    'to train the teacher again')
+            self.say(f'[2/4] taking {MODEL_TITLES[name]} from {path}')
+            record = dict(name=name, seed=0, checkpoint=path,
+                          **shipped.training_facts(path))
+        else:
+            self.say(f'[2/4] training {MODEL_TITLES[name]} (not shipped)')
+            record = self.train(name, 0)
+        self.teacher_checkpoints[TRAINED_ON_DEMAND[name]] = \
+            record['checkpoint']
+        return record
 
     def evaluate_cross(self, name: str, checkpoint: str,
                        work_dir: str) -> Dict[str, float]:
-        """Teacher ``name``'s PCKh on the other style's validation images,
-        on the joints that style does not label: what it can teach there.
+        """Teacher ``name``'s PCKh on each other style's validation images,
+        on the joints that style does not label and it knows: what it can
+        teach there.
 
         Without flip test, as the distiller runs teachers.
         """
         skeleton = TEACHER_SKELETONS[name]
-        other, = set(TEACHER_SKELETONS.values()) - {skeleton}
-        cfg = quickstart_config(name, self.settings, 0,
-                                osp.join(work_dir, 'cross'))
-        cfg.load_from = checkpoint
-        cfg.model.test_cfg.flip_test = False
-        cfg.test_dataloader.dataset = dict(cfg[f'qs_{other}_val'],
-                                           pipeline=cfg.val_pipeline)
-        cfg.test_evaluator = dict(
-            type='FullTruthPCKh',
-            full_truth={other: cfg.qs_full_truth[other]},
-            skeleton=skeleton)
-        with _console_log(work_dir):
-            return {k: float(v) for k, v in run_test(cfg).items()}
+        metrics = {}
+        for other in self.styles:
+            if other == skeleton or not teaches(skeleton, other):
+                continue
+            cfg = quickstart_config(name, self.settings, 0,
+                                    osp.join(work_dir, 'cross', other))
+            cfg.load_from = checkpoint
+            cfg.model.test_cfg.flip_test = False
+            cfg.test_dataloader.dataset = dict(cfg[f'qs_{other}_val'],
+                                               pipeline=cfg.val_pipeline)
+            full_truth = dict(cfg.qs_full_truth,
+                              crowdpose=cfg.qs_crowdpose_full_truth)
+            cfg.test_evaluator = dict(
+                type='FullTruthPCKh', full_truth={other: full_truth[other]},
+                skeleton=skeleton)
+            with _console_log(work_dir):
+                metrics.update({k: float(v)
+                                for k, v in run_test(cfg).items()})
+        return metrics
 
     def run_seed(self, seed: int) -> Dict[str, Dict]:
         records = {}

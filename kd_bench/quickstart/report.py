@@ -11,25 +11,29 @@ from mmpose_ext import skeletons
 from mmpose_ext.fileio import atomic_output, atomic_write
 
 from ..portable import portable
-from .stages import MODEL_TITLES
+from .stages import MODEL_TITLES, PRETRAINED, TEACHER_SKELETONS, teaches
 
-# (column title, metric key)
-OWN_METRICS = (
+# (column title, metric key), for every style; a report shows the styles of
+# its run's teachers (the CrowdPose style only with --teachers ... crowdpose).
+ALL_OWN_METRICS = (
     ('COCO-style AP (17 joints)', 'coco/AP'),
     ('MPII-style PCKh@0.5 (16 joints)', 'mpii/PCK'),
+    ('CrowdPose-style AP (14 joints)', 'crowdpose/AP'),
 )
-CROSS_METRICS = (
+ALL_CROSS_METRICS = (
     ('cross PCKh: head top/neck/thorax/pelvis on COCO-style images',
      'full/coco/PCKh_unlabelled'),
     ('cross PCKh: face points on MPII-style images',
      'full/mpii/PCKh_unlabelled'),
+    ('cross PCKh: face points, thorax, pelvis on CrowdPose-style images',
+     'full/crowdpose/PCKh_unlabelled'),
 )
-COLUMNS = OWN_METRICS + CROSS_METRICS
-# The teacher that knows each cross group's joints (scored on the other
-# style's images: see Quickstart.evaluate_cross).
-CROSS_TEACHERS = {'full/coco/PCKh_unlabelled': 'teacher_mpii',
-                  'full/mpii/PCKh_unlabelled': 'teacher_coco'}
-ORDER = ('teacher_coco', 'teacher_mpii', 'baseline', 'distilled', 'oracle')
+AP_KEYS = ('coco/AP', 'crowdpose/AP')  # reported x100
+ORDER = ('teacher_coco', 'teacher_mpii', 'teacher_crowdpose', 'baseline',
+         'distilled', 'oracle')
+# Plot colours, fixed per model.
+COLOUR_ORDER = ('teacher_coco', 'teacher_mpii', 'baseline', 'distilled',
+                'oracle', 'teacher_crowdpose')
 STUDENT_LABELS = {'baseline': 'labels only', 'distilled': 'distilled',
                   'oracle': 'oracle (full truth)'}
 # The goals the quick start is judged by (issue "The quick start must prove
@@ -39,7 +43,41 @@ OWN_LOSS_LIMIT = 1.0
 GAP_CLOSED_GOAL = 0.5
 SATURATION_LIMIT = 80.0
 MODEL_TITLES_SHORT = {'teacher_coco': 'COCO-style teacher',
-                      'teacher_mpii': 'MPII-style teacher'}
+                      'teacher_mpii': 'MPII-style teacher',
+                      'teacher_crowdpose': 'CrowdPose-style teacher'}
+
+
+def _colour(name: str) -> str:
+    return f'C{COLOUR_ORDER.index(name)}'
+
+
+def _style(key: str) -> str:
+    """The style a metric key scores: ``coco/AP`` -> ``coco``,
+    ``full/mpii/PCKh_unlabelled`` -> ``mpii``."""
+    parts = key.split('/')
+    return parts[1] if parts[0] == 'full' else parts[0]
+
+
+def styles(runs: Sequence[Dict[str, Dict]]) -> List[str]:
+    """The styles of the runs' teachers."""
+    return [style for name, style in TEACHER_SKELETONS.items()
+            if name in runs[0]]
+
+
+def own_metrics(runs: Sequence[Dict[str, Dict]]) -> tuple:
+    return tuple(c for c in ALL_OWN_METRICS if _style(c[1]) in styles(runs))
+
+
+def cross_metrics(runs: Sequence[Dict[str, Dict]]) -> tuple:
+    return tuple(c for c in ALL_CROSS_METRICS
+                 if _style(c[1]) in styles(runs))
+
+
+def cross_teachers(runs: Sequence[Dict[str, Dict]], key: str) -> List[str]:
+    """The teachers that know some of the joints of cross column ``key``
+    (scored on that style's images: see Quickstart.evaluate_cross)."""
+    return [name for name, skeleton in TEACHER_SKELETONS.items()
+            if name in runs[0] and teaches(skeleton, _style(key))]
 
 
 def _metric(record: Dict, key: str) -> Optional[float]:
@@ -48,7 +86,7 @@ def _metric(record: Dict, key: str) -> Optional[float]:
         # MpiiPCKAccuracy alone (not under PerSourceMetric) has no prefix
         key = 'PCK'
     value = metrics.get(key)
-    if value is not None and key == 'coco/AP':
+    if value is not None and key in AP_KEYS:
         value *= 100.
     return value
 
@@ -70,16 +108,17 @@ def _fmt(values: np.ndarray, signed: bool = False) -> str:
 
 def results_table(runs: Sequence[Dict[str, Dict]]) -> str:
     """Markdown table, mean ± sample std over seeds where several."""
-    header = ('| model | ' + ' | '.join(c for c, _ in COLUMNS) +
+    columns = own_metrics(runs) + cross_metrics(runs)
+    header = ('| model | ' + ' | '.join(c for c, _ in columns) +
               ' | iterations | train time (s) |')
-    lines = [header, '|' + '---|' * (len(COLUMNS) + 3)]
-    for name in ORDER:
-        cells = [_fmt(_values(runs, name, key)) for _, key in COLUMNS]
+    lines = [header, '|' + '---|' * (len(columns) + 3)]
+    for name in (n for n in ORDER if n in runs[0]):
+        cells = [_fmt(_values(runs, name, key)) for _, key in columns]
         record = runs[0][name]
         seconds = [run[name].get('train_seconds') for run in runs]
         seconds = [s for s in seconds if s is not None]
         time_cell = f'{np.mean(seconds):.0f}' if seconds else 'n/a'
-        if name.startswith('teacher'):
+        if name in PRETRAINED:
             time_cell += ' (shipped)'
         lines.append(f'| {MODEL_TITLES[name]} | ' + ' | '.join(cells) +
                      f' | {record.get("iters", "n/a")} | {time_cell} |')
@@ -96,7 +135,8 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
     how many seeds agree, and whether the goal is met."""
     out = []
     n = len(runs)
-    for title, key in CROSS_METRICS:
+    own_columns, cross_columns = own_metrics(runs), cross_metrics(runs)
+    for title, key in cross_columns:
         diff = _paired(runs, key)
         met = diff.min() >= CROSS_GAIN_GOAL
         out.append(
@@ -104,7 +144,7 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
             f'points (better in {(diff > 0).sum()} of {n} seed(s)); goal '
             f'+{CROSS_GAIN_GOAL:.0f} in every seed: '
             f'**{"met" if met else "not met"}**.')
-    for title, key in OWN_METRICS:
+    for title, key in own_columns:
         diff = _paired(runs, key)
         met = diff.min() >= -OWN_LOSS_LIMIT
         out.append(
@@ -112,7 +152,7 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
             f'points (better in {(diff > 0).sum()} of {n} seed(s)); goal '
             f'no worse than -{OWN_LOSS_LIMIT:.0f} in every seed: '
             f'**{"met" if met else "not met"}**.')
-    for title, key in CROSS_METRICS:
+    for title, key in cross_columns:
         lead = _paired(runs, key, 'oracle', 'baseline')
         if (lead <= 0).any():
             out.append(
@@ -125,19 +165,29 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
             f'labels only) = {_fmt(gap * 100)} % (aim '
             f'{GAP_CLOSED_GOAL * 100:.0f} %): '
             f'**{"met" if gap.mean() >= GAP_CLOSED_GOAL else "not met"}**.')
-    for title, key in CROSS_METRICS:
-        teacher = _values(runs, CROSS_TEACHERS[key], key)
-        if not len(teacher):
-            continue
-        base = _values(runs, 'baseline', key)
-        lead = teacher.mean() - base.mean()
-        out.append(
-            f'- what there is to teach, {title}: the '
-            f'{MODEL_TITLES_SHORT[CROSS_TEACHERS[key]]} scores '
-            f'{_fmt(teacher[:1])} on these joints of these images, the '
-            f'label-only student {_fmt(base)}: the teacher is '
-            f'{abs(lead):.1f} points {"above" if lead > 0 else "below"} it.')
-    for title, key in CROSS_METRICS:
+    for title, key in cross_columns:
+        unlabelled = ~skeletons.union_mask(_style(key))
+        for name in cross_teachers(runs, key):
+            teacher = _values(runs, name, key)
+            if not len(teacher):
+                continue
+            known = unlabelled & skeletons.union_mask(TEACHER_SKELETONS[name])
+            base = _values(runs, 'baseline', key)
+            student = _fmt(base)
+            which = 'these joints'
+            if known.sum() < unlabelled.sum():   # it knows some of them
+                which = 'the ones of these joints it knows (' + ', '.join(
+                    skeletons.UNION_KEYPOINTS[j]
+                    for j in np.flatnonzero(known)) + ')'
+                student += ' on all of them'
+            lead = teacher.mean() - base.mean()
+            out.append(
+                f'- what there is to teach, {title}: the '
+                f'{MODEL_TITLES_SHORT[name]} scores {_fmt(teacher[:1])} on '
+                f'{which} of these images, the label-only student '
+                f'{student}: the teacher is {abs(lead):.1f} points '
+                f'{"above" if lead > 0 else "below"} it.')
+    for title, key in cross_columns:
         base = _values(runs, 'baseline', key)
         out.append(
             f'- not saturated, {title}: labels only {_fmt(base)} (must stay '
@@ -168,7 +218,7 @@ def validation_curve(record: Dict, key: str) -> List[tuple]:
     every ``iters // 4`` iterations (``qs_schedule``)."""
     if 'val_curve' in record:
         return [(it, m[key]) for it, m in record['val_curve'] if key in m]
-    scale = 100. if key == 'coco/AP' else 1.
+    scale = 100. if key in AP_KEYS else 1.
     interval = max(record.get('iters', 0) // 4, 1)
     rows = [r for r in _scalars(record.get('log_dir')) if key in r]
     return [((i + 1) * interval, r[key] * scale) for i, r in enumerate(rows)]
@@ -188,12 +238,14 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(COLUMNS), figsize=(4.2 * len(COLUMNS),
+    columns = own_metrics(runs) + cross_metrics(runs)
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns),
                                                       3.8))
     teacher_keys = {'teacher_coco': ('coco/AP', 'coco/AP'),
-                    'teacher_mpii': ('mpii/PCK', 'PCK')}
-    for ax, (title, key) in zip(axes, COLUMNS):
-        for name in ORDER:
+                    'teacher_mpii': ('mpii/PCK', 'PCK'),
+                    'teacher_crowdpose': ('crowdpose/AP', 'crowdpose/AP')}
+    for ax, (title, key) in zip(axes, columns):
+        for name in (n for n in ORDER if n in runs[0]):
             record = runs[0][name]
             if name in teacher_keys:
                 shown, logged = teacher_keys[name]
@@ -205,7 +257,7 @@ def plot_curves(runs: Sequence[Dict[str, Dict]], path: str) -> str:
             if curve:
                 steps, values = zip(*curve)
                 ax.plot(steps, values, marker='o', label=MODEL_TITLES[name],
-                        color=f'C{ORDER.index(name)}')
+                        color=_colour(name))
         ax.set(title=title if len(title) < 40 else title.replace(': ', ':\n'),
                xlabel='iteration (teachers: pre-training)')
         ax.title.set_fontsize(8)
@@ -222,7 +274,7 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     groups = []
-    for source in ('coco', 'mpii'):
+    for source in styles(runs):
         unlabelled = ~skeletons.union_mask(source)
         for j in np.flatnonzero(unlabelled):
             groups.append((source, skeletons.UNION_KEYPOINTS[j]))
@@ -234,15 +286,20 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
         values = _values(runs, name, f'full/{source}/PCKh_{joint}')
         return values.mean() if len(values) else np.nan
 
+    def joint_teacher(source, joint):
+        """The first teacher that knows ``joint`` on ``source`` images."""
+        j = skeletons.UNION_KEYPOINTS.index(joint)
+        return next(name for name in cross_teachers(
+            runs, f'full/{source}/PCKh_unlabelled')
+            if skeletons.union_mask(TEACHER_SKELETONS[name])[j])
+
     # the teacher that knows each group's joints, then the three students
-    teacher = [mean(CROSS_TEACHERS[f'full/{s}/PCKh_unlabelled'], s, j)
-               for s, j in groups]
+    teacher = [mean(joint_teacher(s, j), s, j) for s, j in groups]
     ax.bar(x - 1.5 * width, teacher, width, label='the teacher of those '
            'joints', color='0.6')
     for i, name in enumerate(('baseline', 'distilled', 'oracle')):
         ax.bar(x + (i - 0.5) * width, [mean(name, s, j) for s, j in groups],
-               width, label=STUDENT_LABELS[name],
-               color=f'C{ORDER.index(name)}')
+               width, label=STUDENT_LABELS[name], color=_colour(name))
     ax.set_xticks(x, [f'{j}\n({s}-style)' for s, j in groups], fontsize=7)
     ax.set(ylabel='PCKh@0.5', ylim=(0, 100),
            title='cross PCKh per joint (joints the image\'s own dataset '
@@ -261,6 +318,7 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
     from mmpose_ext.inference.result import PoseResult
     from mmpose_ext.inference.torch_pose import TorchPoseEstimator
     from mmpose_ext.inference.visualize import draw_poses
+    from mmpose_ext.synthetic import image_path
     students = ('baseline', 'distilled', 'oracle')
     estimators = {
         name: TorchPoseEstimator(runs[0][name]['config'],
@@ -268,8 +326,8 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
         for name in students
     }
     rows = []
-    for style, image_dir in (('coco', 'coco/images/val'),
-                             ('mpii', 'mpii/images')):
+    for style in styles(runs):
+        image_dir = osp.dirname(image_path(style, 'val', 0))
         with open(osp.join(data_root, style, 'annotations',
                            'full_truth_val.json')) as f:
             truth = json.load(f)
@@ -311,6 +369,7 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
     seeds = [run['baseline']['seed'] for run in runs]
     iters = runs[0]['baseline'].get('iters')
     init_iters = runs[0]['student_init'].get('iters')
+    crowdpose = 'teacher_crowdpose' in runs[0]
     text = '\n'.join([
         '# Quick start: multi-teacher distillation on the synthetic '
         'full-truth benchmark',
@@ -318,19 +377,27 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         f'Seeds {seeds}; {settings.num_train} train and {settings.num_val} '
         f'validation images per style (difficulty {settings.difficulty}). '
         'COCO-style AP on the 17 COCO joints (x100), MPII-style PCKh@0.5 on '
-        'the 16 MPII joints, and cross-dataset PCKh@0.5 on the joints an '
+        'the 16 MPII joints, '
+        + ('CrowdPose-style AP on the 14 CrowdPose joints (x100, crowded '
+           'scenes), ' if crowdpose else '') +
+        'and cross-dataset PCKh@0.5 on the joints an '
         "image's own dataset does not label, scored against the full "
-        "truth. A teacher's cross cell is its PCKh on the other style's "
+        "truth. A teacher's cross cell is its PCKh on "
+        + ("another style's " if crowdpose else "the other style's ") +
         'images, on the joints it knows there (without flip test, as the '
         'distiller runs it): what it has to teach. '
         'Values are mean ± sample std over seeds where there are several.',
         '',
         'The teachers and the students\' shared initialisation (the union '
         f'student trained on the labels alone for {init_iters} iterations) '
-        'are shipped in `teachers/quickstart/`. Each student below starts '
+        'are shipped in `teachers/quickstart/`'
+        + (' (the CrowdPose-style teacher is not: trained by the quick start '
+           'or taken from its pre-trained folder)' if crowdpose else '') +
+        '. Each student below starts '
         f'from that initialisation and is fine-tuned for {iters} '
         'iterations with the same seed: on the labels alone, on the labels '
-        'and both teachers, or on the full 21-joint truth (the oracle, an '
+        + ('and the three teachers' if crowdpose else 'and both teachers') +
+        ', or on the full 21-joint truth (the oracle, an '
         'upper bound that trains nothing else).',
         '',
         results_table(runs),

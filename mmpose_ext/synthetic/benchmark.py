@@ -1,4 +1,4 @@
-"""The benchmark: render both styles, write them in the formats mmpose reads,
+"""The benchmark: render the styles, write them in the formats mmpose reads,
 and a manifest that makes the folder reusable and checkable.
 
 Folder layout (``out_dir``)::
@@ -15,7 +15,16 @@ Folder layout (``out_dir``)::
     mpii/annotations/mpii_gt_val.mat            head boxes for PCKh
     mpii/annotations/full_truth_val.json        21 union joints + head_size
     mpii/annotations/union_train.json           MPII json, 21 union joints (oracle)
+    crowdpose/images/000000000001.jpg ...       CrowdPose style (on request),
+    crowdpose/annotations/mmpose_crowdpose_train.json      14 CrowdPose joints
+    crowdpose/annotations/mmpose_crowdpose_val.json        and crowdIndex
+    crowdpose/annotations/full_truth_val.json   21 union joints + head_size
+    crowdpose/annotations/union_train.json      21 union joints (oracle only)
     manifest.json                               written last
+
+The COCO and MPII styles are written by default; the CrowdPose style only
+when ``styles`` names it, so the default folder is the same as before it
+existed.
 
 Every image is a pure function of ``(seed, style, split, index)`` and the
 style's :class:`~.config.SceneConfig`, so validation images do not change
@@ -34,7 +43,9 @@ import cv2
 import numpy as np
 
 from .coco_format import build_coco
-from .config import STYLES, SceneConfig, resolve_difficulty, scene_config
+from .config import (DEFAULT_STYLES, STYLES, SceneConfig, resolve_difficulty,
+                     scene_config)
+from .crowdpose_format import build_crowdpose
 from .files import atomic_write, json_bytes, sha256_bytes, sha256_file
 from .mpii_format import build_gt_mat, build_mpii_json
 from .scene import Scene, render_scene
@@ -59,6 +70,7 @@ MAX_DIFFERENCES_SHOWN = 5
 
 COCO_ANNOTATIONS = 'coco/annotations'
 MPII_ANNOTATIONS = 'mpii/annotations'
+CROWDPOSE_ANNOTATIONS = 'crowdpose/annotations'
 
 
 def image_id(split: str, index: int) -> int:
@@ -70,11 +82,14 @@ def image_path(style: str, split: str, index: int) -> str:
     """Image file path relative to the output folder.
 
     COCO names are 12-digit ids as in COCO; MPII names are 9-digit ids, since
-    mmpose's MpiiDataset reads the image id from the file name.
+    mmpose's MpiiDataset reads the image id from the file name; CrowdPose
+    keeps both splits in one folder, as CrowdPose does, with 12-digit ids.
     """
     num = image_id(split, index)
     if style == 'coco':
         return f'coco/images/{split}/{num:012d}.jpg'
+    if style == 'crowdpose':
+        return f'crowdpose/images/{num:012d}.jpg'
     return f'mpii/images/{num:09d}.jpg'
 
 
@@ -102,7 +117,9 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
                        image_size: Sequence[int] = (320, 256),
                        difficulty: Union[str, float] = 'medium',
                        coco_scene: Optional[SceneConfig] = None,
-                       mpii_scene: Optional[SceneConfig] = None
+                       mpii_scene: Optional[SceneConfig] = None,
+                       styles: Sequence[str] = DEFAULT_STYLES,
+                       crowdpose_scene: Optional[SceneConfig] = None
                        ) -> Dict[str, Any]:
     """Generate the synthetic full-truth benchmark, or reuse it.
 
@@ -115,9 +132,13 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
         num_val: images per style in the validation split (>= 1).
         image_size: ``(width, height)`` of every image in pixels.
         difficulty: ``'easy'``, ``'medium'``, ``'hard'`` or a number in
-            [0, 1]; sets both styles' :class:`~.config.SceneConfig`.
+            [0, 1]; sets every style's :class:`~.config.SceneConfig`.
         coco_scene, mpii_scene: explicit knobs that replace the
             difficulty's for one style.
+        styles: the styles to write, from :data:`~.config.STYLES`; by
+            default COCO and MPII (add ``'crowdpose'`` for the CrowdPose
+            style).
+        crowdpose_scene: explicit knobs of the CrowdPose style.
 
     Returns:
         dict: the manifest (``params``, ``counts``, ``files`` with the
@@ -130,12 +151,13 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
     """
     out_dir = Path(out_dir)
     params = _checked_params(seed, num_train, num_val, image_size, difficulty,
-                             coco_scene, mpii_scene)
+                             dict(coco=coco_scene, mpii=mpii_scene,
+                                  crowdpose=crowdpose_scene), styles)
     reused = _existing_benchmark(out_dir, params)
     if reused is not None:
         logger.info('reusing the synthetic benchmark in %s', out_dir)
         return reused
-    scenes = {s: SceneConfig.from_dict(params['scenes'][s]) for s in STYLES}
+    scenes = {s: SceneConfig.from_dict(c) for s, c in params['scenes'].items()}
     for config in scenes.values():
         check_textures(config.backgrounds + config.clothing_textures)
 
@@ -143,7 +165,7 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
     files: Dict[str, str] = {}
     images: Dict[str, dict] = {}
     counts: Dict[str, dict] = {}
-    for style in STYLES:
+    for style in scenes:
         records = {}
         for split in SPLITS:
             num = params[f'num_{split}']
@@ -205,6 +227,15 @@ def _annotation_files(style: str, records: Dict[str, List[ImageRecord]]
         files[f'{COCO_ANNOTATIONS}/union_train.json'] = json_bytes(
             build_coco(records['train'], 'union'))
         return files
+    if style == 'crowdpose':
+        for split in SPLITS:
+            files[f'{CROWDPOSE_ANNOTATIONS}/mmpose_crowdpose_{split}.json'] = \
+                json_bytes(build_crowdpose(records[split]))
+        files[f'{CROWDPOSE_ANNOTATIONS}/full_truth_val.json'] = json_bytes(
+            build_coco(records['val'], 'union', full_truth=True))
+        files[f'{CROWDPOSE_ANNOTATIONS}/union_train.json'] = json_bytes(
+            build_coco(records['train'], 'union'))
+        return files
     for split in SPLITS:
         files[f'{MPII_ANNOTATIONS}/mpii_{split}.json'] = json_bytes(
             build_mpii_json(records[split]))
@@ -228,8 +259,9 @@ def _is_int(value: object) -> bool:
 
 
 def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
-                    difficulty: Any, coco_scene: Optional[SceneConfig],
-                    mpii_scene: Optional[SceneConfig]) -> Dict[str, Any]:
+                    difficulty: Any,
+                    explicit_scenes: Dict[str, Optional[SceneConfig]],
+                    styles: Any) -> Dict[str, Any]:
     """Validate the arguments of :func:`generate_benchmark` and return them
     as the JSON-ready ``params`` of the manifest."""
     if not _is_int(seed) or not 0 <= seed < 2**63:
@@ -250,9 +282,14 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
         raise ValueError(
             f'image_size {(width, height)} cannot hold a person: each side '
             f'must be from {MIN_PERSON_HEIGHT} to {MAX_IMAGE_SIDE} pixels')
+    if (isinstance(styles, str) or not isinstance(styles, (tuple, list))
+            or not styles or not set(styles) <= set(STYLES)):
+        raise ValueError(f'styles must name one or more of {list(STYLES)}, '
+                         f'got {styles!r}')
     level = resolve_difficulty(difficulty)
-    scenes = {'coco': coco_scene or scene_config('coco', level),
-              'mpii': mpii_scene or scene_config('mpii', level)}
+    # in STYLES order, so that the manifest does not depend on the order asked
+    scenes = {s: explicit_scenes.get(s) or scene_config(s, level)
+              for s in STYLES if s in styles}
     for style, config in scenes.items():
         if not isinstance(config, SceneConfig):
             raise ValueError(f'{style}_scene must be a SceneConfig, got '

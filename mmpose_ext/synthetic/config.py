@@ -1,10 +1,12 @@
 """How hard the synthetic images are: the scene knobs of each style and the
 difficulty presets that set them.
 
-Two styles are rendered, after the two datasets the student learns from:
-``'coco'`` (many smaller people, urban-looking textures) and ``'mpii'`` (few,
-larger people in more varied poses, other textures and a warmer colour cast),
-so that a model trained on one meets a real domain gap on the other.
+Two styles are rendered by default, after the two datasets the student
+learns from: ``'coco'`` (many smaller people, urban-looking textures) and
+``'mpii'`` (few, larger people in more varied poses, other textures and a
+warmer colour cast), so that a model trained on one meets a real domain gap
+on the other. A third, ``'crowdpose'`` (crowded scenes: more people, most of
+them placed over others, a cooler colour cast), is rendered on request.
 """
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ from typing import Dict, Tuple, Union
 
 from .textures import BUNDLED_TEXTURES
 
-STYLES: Tuple[str, ...] = ('coco', 'mpii')
+# Every style the generator knows, in a fixed order (each style's index
+# seeds its images, so new styles are appended).
+STYLES: Tuple[str, ...] = ('coco', 'mpii', 'crowdpose')
+# The styles a benchmark holds unless more are asked for.
+DEFAULT_STYLES: Tuple[str, ...] = ('coco', 'mpii')
 DIFFICULTY_LEVELS: Dict[str, float] = {
     'easy': 0.2, 'medium': 0.5, 'hard': 0.85}
 
@@ -24,6 +30,8 @@ COCO_BACKGROUNDS: Tuple[str, ...] = (
 MPII_BACKGROUNDS: Tuple[str, ...] = (
     'grass', 'coins', 'moon', 'hubble_deep_field', 'immunohistochemistry',
     'retina', 'cell', 'brick')
+CROWDPOSE_BACKGROUNDS: Tuple[str, ...] = (
+    'gravel', 'page', 'clock', 'coins', 'moon', 'rocket', 'text', 'grass')
 CLOTHING_TEXTURES: Tuple[str, ...] = ('brick', 'grass', 'gravel', 'text',
                                       'page', 'coins')
 
@@ -143,10 +151,12 @@ def scene_config(style: str,
 
     Every knob grows with difficulty: more people, overlap, truncation,
     occluders and clutter, smaller people, wider poses and rotations, more
-    noise. The ``'mpii'`` style keeps fewer, larger people in wider poses.
+    noise. The ``'mpii'`` style keeps fewer, larger people in wider poses;
+    the ``'crowdpose'`` style has more people than the ``'coco'`` style, and
+    most of them are placed over an earlier one (CrowdPose's crowded scenes).
 
     Args:
-        style: ``'coco'`` or ``'mpii'``.
+        style: one of :data:`STYLES`.
         difficulty: name from :data:`DIFFICULTY_LEVELS` or number in [0, 1].
 
     Returns:
@@ -178,4 +188,17 @@ def scene_config(style: str,
             noise_sigma=round(2 + 4 * d, 2),
             backgrounds=MPII_BACKGROUNDS,
             color_gain=(0.88, 1.0, 1.1))
+    if style == 'crowdpose':
+        return SceneConfig(
+            people_per_image=(2 + _round(2 * d), 4 + _round(6 * d)),
+            person_scale=(round(0.65 - 0.3 * d, 3), round(0.9 - 0.1 * d, 3)),
+            occluders_per_image=(0, 1 + _round(2 * d)),
+            clutter_shapes=(1 + _round(4 * d), 3 + _round(8 * d)),
+            truncation_prob=round(0.1 + 0.3 * d, 3),
+            overlap_prob=round(0.7 + 0.25 * d, 3),
+            pose_range=round(0.35 + 0.65 * d, 3),
+            max_rotation=round(5 + 30 * d, 1),
+            noise_sigma=round(1 + 5 * d, 2),
+            backgrounds=CROWDPOSE_BACKGROUNDS,
+            color_gain=(1.08, 1.0, 0.92))
     raise ValueError(f'unknown style {style!r}: use one of {list(STYLES)}')

@@ -9,7 +9,7 @@ qs_root = '{{fileDirname}}/../../../data/synthetic/'
 # models stayed at the mean pose (COCO-style AP 0.5 after 600 iterations).
 # The head reads the stride-8 stage instead, an 8x6 map: the same grid the
 # real RTMPose head sees at 256x192 (measurements: README.md, quick start).
-qs_input_size = (48, 64)     # students and the COCO-style teacher
+qs_input_size = (48, 64)     # students, the COCO- and CrowdPose-style teachers
 qs_mpii_input_size = (64, 64)  # the MPII-style teacher, square like MPII's
 qs_stride = 8
 qs_out_indices = (2, )       # CSPNeXt stage 2, stride 8
@@ -59,10 +59,29 @@ qs_mpii_oracle_train = dict(
     ann_file='annotations/union_train.json',
     metainfo=qs_union_metainfo,
     skeleton='union')
+# The CrowdPose style (generated only for the three-teacher quick start,
+# `tools/quickstart.py --teachers coco mpii crowdpose`): CrowdPose's format,
+# both splits' images in one folder, as MMPose's CrowdPose layout.
+qs_crowdpose_train = dict(
+    type='CrowdPoseDataset',
+    data_root=qs_root + 'crowdpose/',
+    data_mode='topdown',
+    ann_file='annotations/mmpose_crowdpose_train.json',
+    data_prefix=dict(img='images/'))
+qs_crowdpose_oracle_train = dict(
+    qs_crowdpose_train,
+    type='CocoDataset',
+    ann_file='annotations/union_train.json',
+    metainfo=qs_union_metainfo,
+    skeleton='union')
 qs_coco_val = dict(
     qs_coco_train,
     ann_file='annotations/person_keypoints_val.json',
     data_prefix=dict(img='images/val/'),
+    test_mode=True)
+qs_crowdpose_val = dict(
+    qs_crowdpose_train,
+    ann_file='annotations/mmpose_crowdpose_val.json',
     test_mode=True)
 qs_mpii_val = dict(
     qs_mpii_train,
@@ -74,6 +93,14 @@ qs_coco_metric = dict(
     type='CocoMetric',
     ann_file=qs_root + 'coco/annotations/person_keypoints_val.json')
 qs_mpii_metric = dict(type='MpiiPCKAccuracy', norm_item='head')
+# MMPose's CrowdPose evaluation, as crowdpose_metric in
+# configs/_base_/coco_mpii_data.py and the CrowdPose teacher's config
+# (tests/test_quickstart_crowdpose.py checks they agree), on this val set.
+qs_crowdpose_metric = dict(
+    type='CocoMetric',
+    ann_file=qs_root + 'crowdpose/annotations/mmpose_crowdpose_val.json',
+    use_area=False,
+    iou_type='keypoints_crowd')
 qs_full_truth = dict(
     coco=dict(
         ann_file=qs_root + 'coco/annotations/full_truth_val.json',
@@ -81,11 +108,23 @@ qs_full_truth = dict(
     mpii=dict(
         ann_file=qs_root + 'mpii/annotations/full_truth_val.json',
         sample_id='mpii_index'))
+qs_crowdpose_full_truth = dict(
+    ann_file=qs_root + 'crowdpose/annotations/full_truth_val.json',
+    sample_id='id')
 qs_union_evaluator = [
     dict(
         type='PerSourceMetric',
         sources=dict(coco=qs_coco_metric, mpii=qs_mpii_metric)),
     dict(type='FullTruthPCKh', full_truth=qs_full_truth),
+]
+# The three-style students' evaluator: the same, and the CrowdPose style.
+qs_union_crowdpose_evaluator = [
+    dict(
+        type='PerSourceMetric',
+        sources=dict(coco=qs_coco_metric, mpii=qs_mpii_metric,
+                     crowdpose=qs_crowdpose_metric)),
+    dict(type='FullTruthPCKh',
+         full_truth=dict(qs_full_truth, crowdpose=qs_crowdpose_full_truth)),
 ]
 
 # Schedule: a fixed number of iterations per model (datasets differ in
