@@ -596,13 +596,14 @@ def render_summary(report: dict) -> List[str]:
         f'ONNX Runtime t_total per crop at batch 1 and batch {n}, and its '
         f'ratio to {reference["model"]} paired by round [interquartile '
         'range]. ONNX zipped: the graph compressed with zlib, which is what '
-        'zeroed (magnitude-pruned) weights shrink. Accuracy (AP in percent, '
-        'PCKh)'
-        + (', with the full-truth PCKh of the joints each style does not '
-           'label (cross PCKh)' if any('unlabelled' in k for k in metrics)
-           else '')
-        + ', is measured with the dataset config\'s own test settings (its '
-        'flip test included), unlike the flip-free latencies.', '',
+        'zeroed (magnitude-pruned) weights shrink.'
+        + (' Accuracy (AP in percent, PCKh'
+           + (', and the full-truth PCKh of the joints each style does not '
+              'label: cross PCKh' if any('unlabelled' in k for k in metrics)
+              else '')
+           + ') is measured with the dataset config\'s own test settings '
+           '(its flip test included), unlike the flip-free latencies.'
+           if metrics else ''), '',
         '| model | params (M) | FLOPs (G) | ONNX (MB) | ONNX zipped (MB) | '
         f'ORT per crop, batch 1 (ms) | vs reference | ORT per crop, batch '
         f'{n} (ms) | vs reference | '
