@@ -9,7 +9,8 @@ import pytest
 from mmengine.config import Config
 
 from mmpose_ext.apis import load_config, train_cfg
-from mmpose_ext.config_keys import UnreadConfigKeyWarning, unread_keys
+from mmpose_ext.config_keys import (UnreadConfigKeyWarning, read_config,
+                                    unread_keys)
 from mmpose_ext.paths import REPO_ROOT
 
 PROJECT_CONFIGS = sorted(
@@ -89,3 +90,16 @@ def test_dumped_project_config_gives_no_warning(tmp_path):
     Config.fromfile(f'{REPO_ROOT}/configs/quickstart/distill_rtmpose-t_'
                     'quickstart_synthetic-coco-mpii-64x48.py').dump(dumped)
     _no_warning(lambda: load_config(dumped))
+
+
+def test_a_read_config_dumps_unformatted_python_that_reads_back_the_same(
+        tmp_path):
+    cfg = read_config(osp.join(REPO_ROOT, 'configs', 'quickstart',
+                               'distill_rtmpose-t_quickstart_synthetic-'
+                               'coco-mpii-64x48.py'))
+    dumped = str(tmp_path / 'dumped.py')
+    cfg.dump(dumped)
+    with open(dumped) as f:
+        text = f.read()
+    assert 'auto_scale_lr=dict(' in text  # not yapf's "auto_scale_lr = dict("
+    assert Config.fromfile(dumped).to_dict() == cfg.to_dict()

@@ -36,6 +36,7 @@ from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
+from mmpose_ext.config_keys import unformatted
 from mmpose_ext.fileio import atomic_write, sha256_file
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
@@ -135,7 +136,8 @@ def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
             return type(value)(swap(v) for v in value)
         return value
 
-    return Config(swap(cfg.to_dict()), filename=cfg.filename)
+    return Config(swap(cfg.to_dict()), filename=cfg.filename,
+                  format_python_code=False)
 
 
 def _set_schedule(cfg: Config, iters: int) -> None:
@@ -153,8 +155,8 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     """The quick-start config ``name`` for one seed and work folder, reading
     the pre-trained models from ``settings.pretrained_dir`` (a teacher named
     in ``teacher_checkpoints`` from the file given there)."""
-    cfg = Config.fromfile(osp.join(CONFIG_ROOT, 'quickstart',
-                                   config_file(name, settings.teachers)))
+    cfg = unformatted(Config.fromfile(osp.join(
+        CONFIG_ROOT, 'quickstart', config_file(name, settings.teachers))))
     default_root = cfg.qs_root
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed)
