@@ -170,6 +170,11 @@ class ModelArg(NamedTuple):
     checkpoint: Optional[str] = None
     name: Optional[str] = None
 
+    @property
+    def label(self) -> str:
+        """The name its rows get."""
+        return self.name or osp.splitext(osp.basename(self.config))[0]
+
 
 def parse_model_arg(text: str) -> ModelArg:
     """``'[NAME=]CFG:CKPT'`` to a :class:`ModelArg`; ``CKPT`` ``random`` (or
@@ -338,12 +343,15 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
         name (str, optional): the model's name in the report (default: the
             config's file name).
     """
-    name = name or osp.splitext(osp.basename(config))[0]
+    name = name or ModelArg(config).label
     os.makedirs(work_dir, exist_ok=True)
     torch.manual_seed(seed)
-    if is_onnx(checkpoint):
-        return _prepare_onnx(config, checkpoint, name)
-    model = init_pose_model(config, checkpoint, device='cpu')
+    graph_given = is_onnx(checkpoint)
+    if graph_given and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'ONNX file {checkpoint!r} does not exist')
+    # a given graph is sized and costed by the config's float network
+    model = init_pose_model(config, None if graph_given else checkpoint,
+                            device='cpu')
     if checkpoint is None:
         checkpoint = osp.join(work_dir, f'{name}_random.pth')
         with atomic_output(checkpoint) as tmp:
@@ -352,38 +360,22 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
     else:
         weights = osp.basename(checkpoint)
     spec = PoseModelSpec.from_config(model.cfg)
-    onnx_file = osp.join(work_dir, f'{name}.onnx')
-    export_onnx(model, onnx_file, spec)
+    if graph_given:
+        onnx_file = checkpoint
+    else:
+        onnx_file = osp.join(work_dir, f'{name}.onnx')
+        export_onnx(model, onnx_file, spec)
     estimator = OrtPoseEstimator(onnx_file, config=model.cfg, flip_test=False)
     info = dict(
         model=name, config=config, checkpoint=checkpoint, weights=weights,
         input_size=list(spec.input_size), num_keypoints=spec.num_keypoints,
         **complexity(model, spec),
-        checkpoint_mb=osp.getsize(checkpoint) / 1e6,
+        checkpoint_mb=None if graph_given else osp.getsize(checkpoint) / 1e6,
         onnx_mb=osp.getsize(onnx_file) / 1e6,
         onnx_zip_mb=zipped_mb(onnx_file), onnx_file=onnx_file)
-    return ModelUnderTest(name, model, spec, estimator,
-                          rtmlib_pose(onnx_file, spec), info)
-
-
-def _prepare_onnx(config: str, onnx_file: str,
-                  name: str) -> ModelUnderTest:
-    """A given graph: timed on ONNX Runtime and rtmlib, sized and costed by
-    its config's float network."""
-    if not osp.isfile(onnx_file):
-        raise FileNotFoundError(f'ONNX file {onnx_file!r} does not exist')
-    model = init_pose_model(config, None, device='cpu')
-    spec = PoseModelSpec.from_config(model.cfg)
-    estimator = OrtPoseEstimator(onnx_file, config=model.cfg,
-                                 flip_test=False)
-    info = dict(
-        model=name, config=config, checkpoint=onnx_file,
-        weights=osp.basename(onnx_file), input_size=list(spec.input_size),
-        num_keypoints=spec.num_keypoints, **complexity(model, spec),
-        checkpoint_mb=None, onnx_mb=osp.getsize(onnx_file) / 1e6,
-        onnx_zip_mb=zipped_mb(onnx_file), onnx_file=onnx_file)
-    return ModelUnderTest(name, None, spec, estimator,
-                          rtmlib_pose(onnx_file, spec), info)
+    # a given graph has no PyTorch path to time
+    return ModelUnderTest(name, None if graph_given else model, spec,
+                          estimator, rtmlib_pose(onnx_file, spec), info)
 
 
 def latency_groups(mut: ModelUnderTest, image: np.ndarray,
@@ -434,12 +426,13 @@ def benchmark_models(models: Sequence[Tuple],
         :class:`Latency` dicts with ``per_crop``.
     """
     from mmpose.apis import inference_topdown
-    prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.name)
-                for m in map(lambda m: ModelArg(*m), models)]
-    names = [mut.name for mut in prepared]
+    models = [ModelArg(*m) for m in models]
+    names = [m.label for m in models]
     if len(set(names)) < len(names):
         raise ValueError(f'two models have the same name in {names}: name '
                          'them (NAME=CONFIG:CHECKPOINT)')
+    prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.label)
+                for m in models]
     groups = {}
     for mut in prepared:
         groups.update(latency_groups(mut, image, boxes))
@@ -521,6 +514,10 @@ def run_benchmark(models: Sequence[Tuple],
     Returns:
         dict: ``machine``, ``setup`` and per-model ``models`` figures.
     """
+    names = [ModelArg(*m).label for m in models]
+    if reference is not None and reference not in names:
+        raise ValueError(f'reference {reference!r} is none of the models '
+                         f'{names}')
     if image is None:
         image, boxes = stick_figures(num_people)
         image_name = f'generated: {num_people} stick figures'
@@ -529,10 +526,6 @@ def run_benchmark(models: Sequence[Tuple],
     results = benchmark_models(models, image, boxes, work_dir, warmup,
                                repeats, dataset_config, calls=calls,
                                settle=settle)
-    names = [r['model'] for r in results]
-    if reference is not None and reference not in names:
-        raise ValueError(f'reference {reference!r} is none of the models '
-                         f'{names}')
     return dict(
         machine=machine_info(),
         setup=dict(image=image_name or 'given array',
@@ -617,9 +610,8 @@ def render_summary(report: dict) -> List[str]:
         if m is reference:
             vs_one = vs_many = '1.000x (reference)'
         else:
-            vs_one, vs_many = (
-                '{:.3f}x [{:.3f}, {:.3f}]'.format(*_paired(a, b))
-                for a, b in ((one, ref_one), (many, ref_many)))
+            vs_one = _ratio_cell(_paired(one, ref_one))
+            vs_many = _ratio_cell(_paired(many, ref_many))
         accuracy = m.get('accuracy', {})
         cells = ''.join(
             f'{accuracy[k] * 100 if k.endswith("/AP") else accuracy[k]:.1f}'
@@ -639,10 +631,14 @@ def _paired(numerator: dict, denominator: dict,
                         denominator['rounds'][step])
 
 
-def _ratio_cell(ratio: Tuple[float, float, float], goal_met: bool) -> str:
+def _ratio_cell(ratio: Tuple[float, float, float],
+                goal_met: Optional[bool] = None) -> str:
+    """A paired ratio with its quartiles, and the verdict if judged."""
     median, q1, q3 = ratio
-    return (f'{median:.3f}x [{q1:.3f}, {q3:.3f}] '
-            f'({"met" if goal_met else "not met"})')
+    cell = f'{median:.3f}x [{q1:.3f}, {q3:.3f}]'
+    if goal_met is None:
+        return cell
+    return f'{cell} ({"met" if goal_met else "not met"})'
 
 
 def _latency(result: dict, backend: str, batch: int) -> dict:
