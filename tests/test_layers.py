@@ -4,6 +4,8 @@ harnesses. Checked in a fresh interpreter, whose ``sys.modules`` holds only
 what the imports pulled in."""
 import json
 import os
+import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -29,3 +31,16 @@ def test_inference_library_imports_neither_apis_nor_harnesses():
     imported = _imported_after('mmpose_ext', *INFERENCE)
     assert not {m for m in imported
                 if m.startswith(('mmpose_ext.apis', 'kd_bench'))}
+
+
+def test_tools_and_demo_do_not_edit_sys_path():
+    # The package is installed editable: a tool that puts the repository on
+    # sys.path itself would hide a broken install.
+    scripts = [osp.join(folder, name)
+               for folder in ('tools', 'demo')
+               for name in sorted(os.listdir(osp.join(REPO, folder)))
+               if name.endswith('.py')]
+    editing = [path for path in scripts
+               if re.search(r'sys\.path\.(insert|append)\(',
+                            open(osp.join(REPO, path)).read())]
+    assert scripts and not editing

@@ -6,11 +6,8 @@ Fine-tune it with tools/train.py on that config (or a configs/prune/ one);
 prune again by passing that config and the fine-tuned checkpoint.
 """
 import argparse
-import os.path as osp
-import sys
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROG = 'prune.py'
 
 
