@@ -121,3 +121,45 @@ def test_onnx_export_matches_pytorch_with_random_weights(tmp_path):
             None, {'input': np.zeros((batch, 3, h, w), np.float32)})
         assert simcc_x.shape == (batch, 21, 384)
         assert simcc_y.shape == (batch, 21, 512)
+
+
+QS_SWIN_CFG = osp.join(CONFIG_ROOT, 'quickstart',
+                       'swin-s_quickstart_synthetic-coco-mpii-64x48.py')
+QS_SWIN_DISTILL_CFG = osp.join(
+    CONFIG_ROOT, 'quickstart',
+    'distill_swin-s_quickstart_synthetic-coco-mpii-64x48.py')
+
+
+def test_quickstart_swin_students_read_the_stride_8_stage_at_64x48():
+    label_only = load_config(QS_SWIN_CFG).model
+    distilled = load_config(QS_SWIN_DISTILL_CFG).model
+    # the same student in both, from Swin's own init (no shared checkpoint)
+    assert distilled.student.backbone == label_only.backbone
+    assert distilled.student.head == label_only.head
+    assert label_only.init_cfg is None and distilled.student.init_cfg is None
+    student = _build(label_only).eval()
+    assert isinstance(student.backbone, ExportableSwinTransformer)
+    with torch.no_grad():
+        (features, ) = student.backbone(torch.rand(2, 3, 64, 48))
+        simcc_x, simcc_y = student(torch.rand(2, 3, 64, 48), None,
+                                   mode='tensor')
+    assert features.shape == (2, student.head.in_channels, 8, 6)
+    assert tuple(student.head.in_featuremap_size) == (6, 8)
+    assert simcc_x.shape == (2, 21, int(48 * SIMCC_SPLIT_RATIO))
+    assert simcc_y.shape == (2, 21, int(64 * SIMCC_SPLIT_RATIO))
+
+
+def test_quickstart_swin_distiller_uses_the_shipped_quickstart_teachers():
+    model = _build(load_config(QS_SWIN_DISTILL_CFG).model)
+    assert isinstance(model, MultiTeacherDistiller)
+    assert [spec.name for spec in model.teacher_specs] == ['coco', 'mpii']
+    assert all(not p.requires_grad for t in model.teachers
+               for p in t.parameters())
+
+
+def test_quickstart_swin_exports_to_onnx_with_a_padded_window(tmp_path):
+    # 8x6 tokens at stride 8 pad to 8x8 for windows of 4
+    report = export_student(QS_SWIN_CFG, None, str(tmp_path / 'qs.onnx'),
+                            images=[astronaut()])
+    assert report.max_abs_diff_random < 1e-4
+    assert report.max_abs_diff_real < 1e-4

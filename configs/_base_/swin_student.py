@@ -29,3 +29,16 @@ swin_backbone = dict(
 # The last stage (stride 32, like CSPNeXt's, so the head's
 # in_featuremap_size (6, 8) is unchanged) is 8 times as wide as the first.
 swin_out_channels = swin_embed_dims * 8
+
+# The quick start's Swin student (configs/quickstart/*swin*): as the quick
+# start's CSPNeXt students stop after the stride-8 stage, so does this one,
+# after Swin's first two stages (stride 4 and 8, an 8x6 map at 64x48 for the
+# SimCC head). Windows of 4 tile the 16x12 first stage exactly (7 would pad
+# it to 21x14).
+swin_qs_backbone = dict(
+    swin_backbone,
+    depths=(2, 2),
+    num_heads=(2, 4),
+    window_size=4,
+    out_indices=(1, ))
+swin_qs_out_channels = swin_embed_dims * 2
