@@ -1,5 +1,8 @@
 """MultiTeacherDistiller: losses, masking, frozen teachers, bad declarations."""
 import copy
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -441,6 +444,19 @@ def test_teacher_dtype_must_be_known(tiny):
     ('float16', torch.float16)])
 def test_explicit_teacher_dtypes(choice, expected):
     assert teacher_autocast_dtype(choice, torch.device('cpu')) == expected
+
+
+def test_auto_teacher_dtype_is_float32_under_avx2_cpu_kernels():
+    # ATEN_CPU_CAPABILITY=avx2 makes torch run as on a CPU without AVX-512,
+    # where bfloat16 is emulated; the bfloat16 probes still see the hardware.
+    code = ('import torch\n'
+            'from mmpose_ext.models.teachers import teacher_autocast_dtype\n'
+            'print(torch.backends.cpu.get_cpu_capability(),'
+            ' teacher_autocast_dtype("auto", torch.device("cpu")))')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True,
+                         env=dict(os.environ, ATEN_CPU_CAPABILITY='avx2'))
+    assert out.stdout.split() == ['AVX2', 'None']
 
 
 @MODELS.register_module()

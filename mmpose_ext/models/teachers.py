@@ -169,9 +169,14 @@ def check_teacher_dtype(choice: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _cpu_has_native_bf16() -> bool:
-    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX)."""
+    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX) and
+    torch's CPU kernels use them: not when ATen dispatches below AVX-512
+    (``ATEN_CPU_CAPABILITY=avx2``, as on a CPU without AVX-512), where
+    bfloat16 is emulated."""
     probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
-    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+    return (torch.backends.cpu.get_cpu_capability() == 'AVX512'
+            and any(getattr(torch.cpu, name, lambda: False)()
+                    for name in probes))
 
 
 def teacher_autocast_dtype(choice: str,
