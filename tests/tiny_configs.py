@@ -1,11 +1,9 @@
 """Real project configs shrunk to a few CPU iterations on test-made data."""
 import copy
 
-from mmengine.config import Config
-
+from mmpose_ext.config_keys import read_config
 from mmpose_ext.datasets.pipelines import (resize_pipeline,
                                            teacher_crops_from_model)
-from mmpose_ext.config_keys import unformatted
 from mmpose_ext.paths import CONFIG_ROOT
 
 STUDENT_CFG = f'{CONFIG_ROOT}/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py'
@@ -66,7 +64,7 @@ def _schedule(cfg, work_dir, max_epochs):
 
 
 def tiny_student_cfg(data_root, work_dir, max_epochs=1, config=STUDENT_CFG):
-    cfg = unformatted(Config.fromfile(config))
+    cfg = read_config(config)
     codec = dict(cfg.codec, input_size=STUDENT_SIZE)
     cfg.model = tiny_model(cfg.model, STUDENT_SIZE, 21)
     cfg.train_dataloader.dataset.pipeline = resize_pipeline(
@@ -93,7 +91,7 @@ def tiny_teachers(base_model, sizes=None):
 
 def tiny_distill_cfg(data_root, work_dir, max_epochs=1, teachers=None,
                      config=DISTILL_CFG):
-    cfg = unformatted(Config.fromfile(config))
+    cfg = read_config(config)
     student = tiny_model(cfg.model.student, STUDENT_SIZE, 21)
     teachers = teachers or tiny_teachers(cfg.model.student)
     cfg.model = dict(type='MultiTeacherDistiller', student=student,

@@ -36,7 +36,7 @@ from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
-from mmpose_ext.config_keys import unformatted
+from mmpose_ext.config_keys import read_config
 from mmpose_ext.fileio import atomic_write, sha256_file
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
@@ -155,8 +155,8 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     """The quick-start config ``name`` for one seed and work folder, reading
     the pre-trained models from ``settings.pretrained_dir`` (a teacher named
     in ``teacher_checkpoints`` from the file given there)."""
-    cfg = unformatted(Config.fromfile(osp.join(
-        CONFIG_ROOT, 'quickstart', config_file(name, settings.teachers))))
+    cfg = read_config(osp.join(CONFIG_ROOT, 'quickstart',
+                               config_file(name, settings.teachers)))
     default_root = cfg.qs_root
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed)
