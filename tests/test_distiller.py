@@ -252,6 +252,15 @@ def test_cfg_options_on_model_teachers_reach_every_pipelines_crops():
                                              ('mpii', (192, 256))]
 
 
+def test_cfg_options_box_scale_reaches_the_crops_and_bad_values_stop():
+    cfg = load_config(DISTILL_CFG, {'model.teachers.0.box_scale.mpii': 0.5})
+    crops, = [s for s in cfg.train_dataloader.dataset.pipeline
+              if s['type'] == 'TeacherCrops']
+    assert [t['box_scale'] for t in crops.teachers] == [dict(mpii=0.5), {}]
+    with pytest.raises(TeacherConfigError, match=r"box_scale\['mpii'\]"):
+        load_config(DISTILL_CFG, {'model.teachers.0.box_scale.mpii': -1})
+
+
 def test_teacher_input_size_is_read_from_its_config_head(tiny):
     cfg = copy.deepcopy(tiny)
     for teacher in cfg.model.teachers:
@@ -308,6 +317,9 @@ def test_confidence_threshold_can_mask_every_joint(tiny):
     (dict(name='mpii'), "two teachers are named 'mpii'"),
     (dict(input_size=(96, 128)), 'declared input_size'),
     (dict(skeleton='h36m'), "unknown skeleton 'h36m'"),
+    (dict(box_scale=0.67), r'box_scale must map source dataset names'),
+    (dict(box_scale=dict(mpii=0)), r"box_scale\['mpii'\] must be a number"),
+    (dict(box_scale=dict(mpii='x')), r"box_scale\['mpii'\] must be a number"),
 ])
 def test_bad_teacher_declarations_fail_at_build(tiny, change, message):
     cfg = copy.deepcopy(tiny)

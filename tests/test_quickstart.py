@@ -1,12 +1,14 @@
 """A miniature of the whole quick start: data, pre-trained models, three
 students, report; and the checks on the shipped pre-trained models."""
+import glob
 import json
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
-from kd_bench.quickstart.pipeline import QuickstartError
+from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
 
 TINY_LOADERS = dict(
@@ -58,6 +60,22 @@ def test_every_student_is_scored_on_every_metric_and_joint(miniature):
                 'full/mpii/PCKh_nose'} <= set(metrics), name
     assert 'coco/AP' in runs[0]['teacher_coco']['metrics']
     assert 'PCK' in runs[0]['teacher_mpii']['metrics']
+
+
+def test_teacher_cross_scores_crop_as_the_distiller_does(miniature):
+    """The COCO-style teacher's cross score on MPII-style images uses the
+    boxes scaled by its box_scale, as its distillation crops do."""
+    tmp_path, _, _ = miniature
+    distilled = quickstart_config('distilled', _settings(tmp_path), 0,
+                                  str(tmp_path / 'unused'))
+    factor = distilled.model.teachers[0]['box_scale']['mpii']
+    assert factor == pytest.approx(1 / 1.5)
+    dumped, = glob.glob(str(tmp_path / 'work' / 'teachers_eval' /
+                            'teacher_coco' / 'cross' / 'mpii' /
+                            'teacher-coco*.py'))
+    pipeline = Config.fromfile(dumped).test_dataloader.dataset.pipeline
+    step, = [s for s in pipeline if s['type'] == 'GetBBoxCenterScale']
+    assert step['padding'] == pytest.approx(1.25 * factor)
 
 
 def test_trained_pretrained_models_are_published_with_their_sha256(

@@ -25,13 +25,16 @@ def _sample(rotation):
         keypoints_visible=np.ones((1, 21), np.float32))
 
 
-def _crops(rotation):
-    """Teacher crop, and student crop of the same sample, with the joints in
-    each crop's own pixel frame."""
-    results = _sample(rotation)
-    teacher = TeacherCrops([dict(name='t', input_size=TEACHER)])
+def _crops(rotation, box_scale=None, source='mpii'):
+    """Teacher crop, and student crop of the same sample from dataset
+    ``source``, with the joints in each crop's own pixel frame."""
+    results = dict(_sample(rotation), dataset_name=source)
+    teacher = TeacherCrops(
+        [dict(name='t', input_size=TEACHER, box_scale=box_scale)])
     results = teacher(results)
-    teacher_view = TopdownAffine(input_size=TEACHER)(_sample(rotation))
+    view = _sample(rotation)
+    view['bbox_scale'] = view['bbox_scale'] * (box_scale or {}).get(source, 1.)
+    teacher_view = TopdownAffine(input_size=TEACHER)(view)
     results = TopdownAffine(input_size=STUDENT)(results)
     return results, teacher_view
 
@@ -43,9 +46,11 @@ def _peaked_simcc(coords, bins):
     return -((grid - centre)**2) / (2 * 2.0**2)
 
 
-@pytest.mark.parametrize('rotation', [0., 35.])
-def test_teacher_peak_at_ground_truth_lands_on_student_ground_truth(rotation):
-    results, teacher_view = _crops(rotation)
+@pytest.mark.parametrize('rotation, box_scale', [
+    (0., None), (35., None), (0., dict(mpii=0.67)), (35., dict(mpii=0.67))])
+def test_teacher_peak_at_ground_truth_lands_on_student_ground_truth(
+        rotation, box_scale):
+    results, teacher_view = _crops(rotation, box_scale)
     crop = results['teacher_crops']['t']
     np.testing.assert_allclose(crop['center'], teacher_view['input_center'])
     teacher_kpts = teacher_view['transformed_keypoints'][0]  # (K, 2)
@@ -54,7 +59,8 @@ def test_teacher_peak_at_ground_truth_lands_on_student_ground_truth(rotation):
         torch.tensor(crop['center'])[None], torch.tensor(crop['scale'])[None],
         TEACHER, torch.tensor(results['input_center'])[None],
         torch.tensor(results['input_scale'])[None], STUDENT)
-    inside = ((student_kpts >= 0) & (student_kpts < STUDENT)).all(1)
+    inside = (((student_kpts >= 0) & (student_kpts < STUDENT)).all(1)
+              & ((teacher_kpts >= 0) & (teacher_kpts < TEACHER)).all(1))
     assert inside.sum() >= 10
     for axis, (t_len, s_len) in enumerate(zip(TEACHER, STUDENT)):
         logits = _peaked_simcc(teacher_kpts[None, :, axis],
@@ -81,6 +87,14 @@ def test_teacher_crop_has_its_own_aspect_ratio_not_the_students():
     # the same person box (200 px tall) fits both crops
     assert t_scale[1] == pytest.approx(200.) and s_scale[1] == pytest.approx(
         200.)
+
+
+@pytest.mark.parametrize('source, height', [('mpii', 134.), ('coco', 200.)])
+def test_box_scale_frames_only_the_listed_sources_crops(source, height):
+    results, _ = _crops(0., dict(mpii=0.67), source)
+    t_scale = results['teacher_crops']['t']['scale']
+    assert t_scale[1] == pytest.approx(height)
+    assert results['input_scale'][1] == pytest.approx(200.)
 
 
 def test_resampled_rows_are_distributions():

@@ -38,6 +38,7 @@ from mmpose.registry import HOOKS
 from mmpose_ext.apis import run_test, run_train
 from mmpose_ext.config_keys import read_config
 from mmpose_ext.fileio import atomic_write, sha256_file
+from mmpose_ext.models.teachers import check_box_scale
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
 
@@ -138,6 +139,16 @@ def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
 
     return Config(swap(cfg.to_dict()), filename=cfg.filename,
                   format_python_code=False)
+
+
+def _scaled_boxes(pipeline: list, factor: float) -> list:
+    """``pipeline`` with its person boxes scaled by ``factor`` (the padding
+    of ``GetBBoxCenterScale``, which sets the box the crop is cut from)."""
+    steps = [dict(step) for step in pipeline]
+    for step in steps:
+        if step['type'] == 'GetBBoxCenterScale':
+            step['padding'] = step.get('padding', 1.25) * factor
+    return steps
 
 
 def _set_schedule(cfg: Config, iters: int) -> None:
@@ -386,9 +397,15 @@ class Quickstart:
         on the joints that style does not label and it knows: what it can
         teach there.
 
-        Without flip test, as the distiller runs teachers.
+        Without flip test and with the person box framed by the teacher's
+        ``box_scale``, as the distiller runs teachers.
         """
         skeleton = TEACHER_SKELETONS[name]
+        distill = quickstart_config('distilled', self.settings, 0, work_dir,
+                                    self.teacher_checkpoints)
+        declared, = [t for t in distill.model.teachers
+                     if t['name'] == skeleton]
+        box_scale = check_box_scale(skeleton, declared.get('box_scale'))
         metrics = {}
         for other in self.styles:
             if other == skeleton or not teaches(skeleton, other):
@@ -397,8 +414,10 @@ class Quickstart:
                                     osp.join(work_dir, 'cross', other))
             cfg.load_from = checkpoint
             cfg.model.test_cfg.flip_test = False
-            cfg.test_dataloader.dataset = dict(cfg[f'qs_{other}_val'],
-                                               pipeline=cfg.val_pipeline)
+            cfg.test_dataloader.dataset = dict(
+                cfg[f'qs_{other}_val'],
+                pipeline=_scaled_boxes(cfg.val_pipeline,
+                                       box_scale.get(other, 1.0)))
             full_truth = dict(cfg.qs_full_truth,
                               crowdpose=cfg.qs_crowdpose_full_truth)
             cfg.test_evaluator = dict(

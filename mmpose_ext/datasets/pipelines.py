@@ -14,7 +14,7 @@ call it.
 import copy
 from typing import Any, List, Sequence, Tuple
 
-from mmpose_ext.models.teachers import teacher_input_size
+from mmpose_ext.models.teachers import check_box_scale, teacher_input_size
 
 # What a distillation pipeline adds to the student's: TeacherCrops right
 # before the student's TopdownAffine, and PackDistillInputs in place of
@@ -80,8 +80,8 @@ def _teacher_crops_steps(node: Any) -> List[dict]:
 
 def teacher_crops_from_model(cfg) -> None:
     """Give every ``TeacherCrops`` step of ``cfg`` (a ``Config`` or dict)
-    without ``teachers`` the name and crop size of each teacher in
-    ``cfg.model.teachers``, in place.
+    without ``teachers`` the name, crop size and ``box_scale`` of each
+    teacher in ``cfg.model.teachers``, in place.
 
     The crop size is the teacher config's ``head.input_size``, checked
     against a declared ``input_size``
@@ -101,7 +101,8 @@ def teacher_crops_from_model(cfg) -> None:
     crops = [
         dict(name=t['name'],
              input_size=teacher_input_size(t['name'], t['config'],
-                                           t.get('input_size')))
+                                           t.get('input_size')),
+             box_scale=check_box_scale(t['name'], t.get('box_scale')))
         for t in teachers
     ]
     for step in steps:

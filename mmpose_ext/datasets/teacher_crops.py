@@ -6,6 +6,8 @@ from mmcv.transforms import BaseTransform
 from mmpose.datasets.transforms import PackPoseInputs, TopdownAffine
 from mmpose.registry import TRANSFORMS
 
+from mmpose_ext.models.teachers import check_box_scale
+
 TEACHER_META_KEYS = ('teacher_inputs', 'teacher_crops')
 
 
@@ -20,7 +22,10 @@ class TeacherCrops(BaseTransform):
     teacher sees the person as it was trained to, never the student's crop
     stretched, and the two crops share centre and rotation, which makes the
     geometric relation between them a per-axis scale and shift
-    (:mod:`mmpose_ext.models.simcc_geometry`).
+    (:mod:`mmpose_ext.models.simcc_geometry`). A teacher with a
+    ``box_scale`` entry for the sample's source dataset (``dataset_name``)
+    gets the box scaled by that factor first: its crop frames the person as
+    its own dataset's boxes do.
 
     Added keys:
         - teacher_inputs (dict[str, np.ndarray]): ``HxWx3`` crop per teacher.
@@ -29,7 +34,9 @@ class TeacherCrops(BaseTransform):
 
     Args:
         teachers (Sequence[dict]): ``dict(name=..., input_size=(w, h))`` per
-            teacher, extra keys ignored. Distillation configs leave it out:
+            teacher, optionally ``box_scale=dict(<dataset_name>=factor)``
+            (:class:`~mmpose_ext.models.teachers.TeacherSpec`); other keys
+            are ignored. Distillation configs leave it out:
             :func:`~mmpose_ext.datasets.pipelines.teacher_crops_from_model`
             fills it from ``model.teachers``.
         use_udp (bool): passed to ``TopdownAffine``. Defaults to False.
@@ -45,6 +52,7 @@ class TeacherCrops(BaseTransform):
                 'call (tools/train.py, tools/test.py, mmpose_ext.apis.'
                 'load_config); call it before building datasets yourself')
         self.affines: Dict[str, TopdownAffine] = {}
+        self.box_scales: Dict[str, Dict[str, float]] = {}
         for teacher in teachers:
             name, size = teacher['name'], tuple(teacher['input_size'])
             if name in self.affines:
@@ -52,14 +60,18 @@ class TeacherCrops(BaseTransform):
                                  'twice; teacher names must be unique')
             self.affines[name] = TopdownAffine(
                 input_size=size, use_udp=use_udp)
+            self.box_scales[name] = check_box_scale(
+                name, teacher.get('box_scale'))
 
     def transform(self, results: dict) -> dict:
         inputs, crops = {}, {}
         for name, affine in self.affines.items():
+            factor = self.box_scales[name].get(
+                results.get('dataset_name'), 1.0)
             view = dict(
                 img=results['img'],
                 bbox_center=results['bbox_center'],
-                bbox_scale=results['bbox_scale'].copy())
+                bbox_scale=results['bbox_scale'] * factor)
             if 'bbox_rotation' in results:
                 view['bbox_rotation'] = results['bbox_rotation']
             view = affine(view)
@@ -74,7 +86,9 @@ class TeacherCrops(BaseTransform):
 
     def __repr__(self) -> str:
         sizes = {n: a.input_size for n, a in self.affines.items()}
-        return f'{self.__class__.__name__}(teachers={sizes})'
+        scales = {n: s for n, s in self.box_scales.items() if s}
+        extra = f', box_scale={scales}' if scales else ''
+        return f'{self.__class__.__name__}(teachers={sizes}{extra})'
 
 
 @TRANSFORMS.register_module()

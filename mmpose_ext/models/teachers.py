@@ -3,7 +3,7 @@ import contextlib
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -60,6 +60,15 @@ class TeacherSpec:
             (``MODELS`` registry); defaults to the distiller's ``kd_loss``.
         feature_loss (dict, optional): this teacher's feature loss config;
             defaults to the distiller's ``feature_loss``.
+        box_scale (dict[str, float], optional): per source dataset (its
+            ``dataset_name``, e.g. ``'mpii'``), the factor the person box is
+            scaled by before this teacher's crop is cut from it. Datasets
+            frame people differently (an MPII box, from its centre and
+            scale, leaves far more room around the body than a COCO box), and
+            a teacher finds joints best at the framing it was trained on.
+            Sources not listed keep the box (factor 1). The SimCC targets
+            follow the crop whatever its scale
+            (:mod:`mmpose_ext.models.simcc_geometry`).
     """
 
     name: str
@@ -76,6 +85,7 @@ class TeacherSpec:
     joints: str = 'all'
     kd_loss: Optional[dict] = None
     feature_loss: Optional[dict] = None
+    box_scale: Optional[Dict[str, float]] = None
     union_indices: Tuple[int, ...] = field(init=False)
 
     @property
@@ -118,6 +128,34 @@ class TeacherSpec:
             raise TeacherConfigError(
                 f'teacher {self.name!r}: temperature must be > 0, got '
                 f'{self.temperature}')
+        self.box_scale = check_box_scale(self.name, self.box_scale)
+
+
+def check_box_scale(name: str,
+                    box_scale: Optional[dict]) -> Dict[str, float]:
+    """A teacher's ``box_scale`` as ``{dataset_name: factor}``, every factor
+    a finite number > 0.
+
+    Raises:
+        TeacherConfigError: not a dict of dataset names to such factors.
+    """
+    if box_scale is None:
+        return {}
+    if not isinstance(box_scale, dict):
+        raise TeacherConfigError(
+            f'teacher {name!r}: box_scale must map source dataset names to '
+            f'box factors, e.g. dict(mpii=0.67), got {box_scale!r}')
+    checked = {}
+    for source, factor in box_scale.items():
+        if (not isinstance(source, str) or isinstance(factor, bool)
+                or not isinstance(factor, (int, float))
+                or not 0 < factor < float('inf')):
+            raise TeacherConfigError(
+                f'teacher {name!r}: box_scale[{source!r}] must be a number '
+                f'> 0 (the factor the {source!r} person boxes are scaled by '
+                f'for this teacher\'s crops), got {factor!r}')
+        checked[source] = float(factor)
+    return checked
 
 
 # Declaration keys that were renamed: old name -> new name.
