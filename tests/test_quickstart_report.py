@@ -1,0 +1,37 @@
+"""The quick start's verdict lines, on hand-made results of known values."""
+from kd_bench.quickstart.report import verdict
+
+COCO_CROSS = 'full/coco/PCKh_unlabelled'
+MPII_CROSS = 'full/mpii/PCKh_unlabelled'
+
+
+def _runs(base, distilled, oracle):
+    """One seed: cross PCKh per student as (COCO-style, MPII-style)."""
+    def student(name, cross):
+        return dict(name=name, metrics={
+            'coco/AP': 0.5, 'mpii/PCK': 77.0,
+            COCO_CROSS: cross[0], MPII_CROSS: cross[1]})
+    return [dict(
+        teacher_coco=dict(name='teacher_coco', metrics={
+            'coco/AP': 0.6, MPII_CROSS: 95.0}),
+        teacher_mpii=dict(name='teacher_mpii', metrics={
+            'PCK': 91.0, COCO_CROSS: 72.0}),
+        baseline=student('baseline', base),
+        distilled=student('distilled', distilled),
+        oracle=student('oracle', oracle))]
+
+
+def test_gain_goal_line_says_when_the_oracle_leads_by_less_than_it():
+    lines = verdict(_runs(base=(75., 78.), distilled=(80., 90.),
+                          oracle=(83., 95.))).splitlines()
+    coco, = [line for line in lines if line.startswith(
+        '- cross PCKh: head top')]
+    mpii, = [line for line in lines if line.startswith(
+        '- cross PCKh: face points')]
+    assert '+5.0 points' in coco and '**not met**' in coco
+    assert 'the oracle itself is +8.0 points above labels only' in coco
+    assert '+12.0 points' in mpii and '**met**' in mpii
+    assert 'oracle itself' not in mpii
+    gap, = [line for line in lines if line.startswith(
+        '- gap closed, cross PCKh: head top')]
+    assert '62.5 %' in gap and '**met**' in gap
