@@ -25,14 +25,15 @@ initialised model.
 import copyreg
 import os.path as osp
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import List, Optional
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import (CheckpointLoader,
-                                        _load_checkpoint_to_model)
+from mmengine.runner import load_state_dict
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 # Keys of a distiller's student in its checkpoints.
@@ -234,10 +235,10 @@ def load_weights(model: nn.Module,
     """Load checkpoint ``filename`` into ``model`` strictly, or stop with the
     keys that do not fit.
 
-    Reads the file with :func:`safe_torch_load` and loads it with MMEngine's
-    own ``_load_checkpoint_to_model(strict=True)`` (``module.`` prefixes
-    stripped as MMEngine does). A distillation checkpoint loads into a model
-    that is not a distiller as its student (:func:`student_state_dict`).
+    Reads the file with :func:`safe_torch_load` and loads it with
+    :func:`load_state` (MMEngine's ``load_state_dict``, strict). A
+    distillation checkpoint loads into a model that is not a distiller as its
+    student (:func:`student_state_dict`).
 
     Args:
         model (nn.Module): the model; not a wrapper.
@@ -261,7 +262,7 @@ def load_weights(model: nn.Module,
         checkpoint = dict(checkpoint,
                           state_dict=student_state_dict(checkpoint))
     try:
-        _load_checkpoint_to_model(model, checkpoint, strict=True)
+        load_state(model, checkpoint)
     except RuntimeError as err:
         if not str(err).startswith(_MMENGINE_MISMATCH):
             raise
@@ -273,6 +274,23 @@ def load_weights(model: nn.Module,
             'trained with (a distillation checkpoint also goes with its '
             'student config)') from None
     return checkpoint
+
+
+def load_state(model: nn.Module, checkpoint: dict) -> None:
+    """Load ``checkpoint['state_dict']`` into ``model`` with MMEngine's
+    public ``load_state_dict(strict=True)``, ``module.`` prefixes (of a
+    wrapped model's checkpoint) stripped as MMEngine's ``load_checkpoint``
+    does.
+
+    Raises:
+        RuntimeError: MMEngine's, listing missing and unexpected keys.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    stripped = OrderedDict(
+        (key[len('module.'):] if key.startswith('module.') else key, value)
+        for key, value in state.items())
+    stripped._metadata = getattr(state, '_metadata', OrderedDict())
+    load_state_dict(model, stripped, strict=True)
 
 
 def check_resumable(checkpoint: dict, filename: str) -> None:

@@ -12,11 +12,10 @@ from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
-from mmpose_ext.checkpoint import (check_resumable, load_weights,
+from mmpose_ext.checkpoint import (check_resumable, load_state, load_weights,
                                    read_checkpoint)
 from mmpose_ext.config_keys import read_config, warn_unread_keys
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
@@ -59,7 +58,7 @@ class StrictLoadRunner(Runner):
         # weights: EMAHook swaps the averaged and the raw weights in it when
         # resuming. The keys stay those load_weights() has just checked.
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        _load_checkpoint_to_model(model, checkpoint, strict=True)
+        load_state(model, checkpoint)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
