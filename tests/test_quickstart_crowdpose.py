@@ -7,13 +7,14 @@ import os.path as osp
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmpose.registry import DATASETS
 
-from kd_bench.quickstart import Quickstart, QuickstartSettings
+from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.stages import (PRETRAINED_DIR, QUICKSTART_CONFIGS,
                                         TEACHER_STYLES)
@@ -214,3 +215,64 @@ def test_second_run_takes_a_crowdpose_teacher_from_the_pretrained_folder(
     assert quick.teacher_checkpoints == {
         'crowdpose': str(folder / 'crowdpose.pth')}
     assert not any('training' in line for line in lines)
+
+
+def test_train_teachers_publishes_the_crowdpose_teacher_beside_the_others(
+        miniature, tmp_path):
+    """`--train-teachers --teachers coco mpii crowdpose --only
+    teacher_crowdpose` reuses the finished teacher, publishes it slim with its
+    sha256 and the command that made it, keeps the models listed already,
+    and the next run takes it from there, verified."""
+    source, runs, _ = miniature
+    folder = tmp_path / 'pretrained'
+    folder.mkdir()
+    listed = []
+    for entry in json.loads(open(osp.join(
+            osp.dirname(PRETRAINED_DIR), 'manifest.json')).read())[
+                'quickstart']:
+        file = osp.basename(entry['file'])
+        if file != 'crowdpose.pth':  # the shipped one, once published
+            (folder / file).symlink_to(osp.join(PRETRAINED_DIR, file))
+            listed.append(dict(entry, file=file))
+    (folder / 'manifest.json').write_text(
+        json.dumps(dict(quickstart=listed)))
+    lines = []
+    Quickstart(_settings(source, pretrained_dir=str(folder),
+                         train_teachers=True, only=['teacher_crowdpose']),
+               say=lines.append).pretrained()
+    assert any('reusing finished run' in line for line in lines)
+    manifest = json.loads((folder / 'manifest.json').read_text())
+    names = [e['name'] for e in manifest['quickstart']]
+    assert names == ['coco', 'mpii', 'student_init', 'crowdpose']
+    entry = manifest['quickstart'][-1]
+    assert entry['made_with'].endswith(
+        '--train-teachers --teachers coco mpii crowdpose '
+        '--only teacher_crowdpose')
+    assert entry['iters'] == 2 and entry['config'].endswith(
+        QUICKSTART_CONFIGS['teacher_crowdpose'])
+    slim = torch.load(folder / 'crowdpose.pth', weights_only=True)
+    assert set(slim) == {'state_dict', 'meta'}
+    shipped.verify(str(folder))
+
+    again = []
+    quick = Quickstart(_settings(source, pretrained_dir=str(folder),
+                                 work_root=str(tmp_path / 'work')),
+                       say=again.append)
+    record = quick.on_demand_teacher('teacher_crowdpose')
+    assert record['checkpoint'] == str(folder / 'crowdpose.pth')
+    assert record['iters'] == 2  # from the manifest
+    (folder / 'crowdpose.pth').write_bytes(b'not the teacher')
+    with pytest.raises(shipped.ShippedModelError,
+                       match=r'crowdpose\.pth.*sha256.*--only '
+                       r'teacher_crowdpose'):
+        shipped.verify(str(folder))
+
+
+def test_only_a_teacher_of_a_style_not_in_the_run_is_refused(tmp_path):
+    settings = _settings(tmp_path, teachers=('coco', 'mpii'),
+                         train_teachers=True, only=['teacher_crowdpose'])
+    with pytest.raises(QuickstartError,
+                       match=r'--only teacher_crowdpose.*choose from '
+                       r'teacher_coco, teacher_mpii, student_init.*'
+                       r'--teachers naming its style'):
+        Quickstart(settings, say=lambda line: None).pretrained()

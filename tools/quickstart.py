@@ -35,7 +35,8 @@ def main(argv=None):
                         help='with --train-teachers: train just these '
                         '(teacher_coco, teacher_mpii, student_init) and '
                         'stop, e.g. one per process; naming all three also '
-                        'publishes them')
+                        'publishes them. teacher_crowdpose (with --teachers '
+                        'coco mpii crowdpose) is published on its own')
     parser.add_argument('--pretrain-iters', type=int, default=None,
                         help='iterations per pre-trained model trained '
                         '(with --train-teachers, and the CrowdPose-style '

@@ -319,20 +319,7 @@ class Quickstart:
         evaluated; returns a record per pre-trained model."""
         s = self.settings
         if s.train_teachers:
-            names = list(s.only) or list(PRETRAINED)
-            unknown = sorted(set(names) - set(PRETRAINED))
-            if unknown:
-                raise QuickstartError(
-                    f'--only {unknown}: not a pre-trained quick-start model;'
-                    f' choose from {list(PRETRAINED)}')
-            records = {}
-            for name in names:
-                self.say(f'[2/4] training {MODEL_TITLES[name]}')
-                records[name] = self.train(name, 0)
-            if set(records) != set(PRETRAINED):
-                return records
-            for path in shipped.publish(records, s.pretrained_dir):
-                self.say(f'      published {path}')
+            records = self.train_pretrained()
             if s.only:
                 return records
         else:
@@ -364,6 +351,39 @@ class Quickstart:
                 self.evaluate_cross(name, path, work_dir))
             atomic_write(done, json.dumps(result, indent=1).encode())
             records[name].update(result)
+        return records
+
+    def train_pretrained(self) -> Dict[str, Dict]:
+        """``--train-teachers``: train the pre-trained models (``only``, or
+        all: the shipped ones, and the teachers trained on demand that this
+        run's styles need) and publish them. The shipped ones are published
+        only together, so that single ones can train in parallel processes;
+        a teacher trained on demand is published on its own."""
+        s = self.settings
+        trainable = list(PRETRAINED) + [
+            name for name in self.teachers if name in TRAINED_ON_DEMAND]
+        names = list(s.only) or trainable
+        unknown = sorted(set(names) - set(trainable))
+        if unknown:
+            hint = ''
+            if set(unknown) & set(TRAINED_ON_DEMAND):
+                hint = (' (a teacher that is not shipped trains with '
+                        '--teachers naming its style)')
+            raise QuickstartError(
+                f'--only {" ".join(unknown)}: not a pre-trained quick-start '
+                f'model of this run; choose from {", ".join(trainable)}'
+                f'{hint}')
+        records = {}
+        for name in names:
+            self.say(f'[2/4] training {MODEL_TITLES[name]}')
+            records[name] = self.train(name, 0)
+        ready = {name: record for name, record in records.items()
+                 if name in TRAINED_ON_DEMAND}
+        if set(records) >= set(PRETRAINED):
+            ready.update((name, records[name]) for name in PRETRAINED)
+        if ready:
+            for path in shipped.publish(ready, s.pretrained_dir):
+                self.say(f'      published {path}')
         return records
 
     def on_demand_teacher(self, name: str) -> Dict:

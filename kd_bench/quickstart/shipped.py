@@ -1,6 +1,8 @@
 """The quick start's pre-trained models: two teachers and the students'
 shared initialisation, trained once by ``tools/quickstart.py
---train-teachers`` and shipped in ``teachers/quickstart/``.
+--train-teachers`` and shipped in ``teachers/quickstart/``; and the
+CrowdPose-style teacher of the three-teacher quick start, which ships the
+same way once ``--train-teachers --teachers coco mpii crowdpose`` made it.
 
 Each is listed under ``quickstart`` in ``teachers/manifest.json`` with its
 full sha256 and how it was made; the quick start refuses a file that does not
@@ -17,10 +19,18 @@ from mmpose_ext.paths import REPO_ROOT
 from mmpose_ext.teacher_zoo import MANIFEST
 
 from .report import validation_curve
-from .stages import PRETRAINED, PRETRAINED_DIR, QUICKSTART_CONFIGS
+from .stages import (PRETRAINED, PRETRAINED_DIR, QUICKSTART_CONFIGS,
+                     TRAINED_ON_DEMAND)
 
 MANIFEST_KEY = 'quickstart'
 RETRAIN = 'python tools/quickstart.py --train-teachers'
+# Every model that can be published, by stage, in manifest order.
+SHIPPABLE = {**PRETRAINED, **TRAINED_ON_DEMAND}
+# The command that makes each again.
+MADE_WITH = {stage: RETRAIN for stage in PRETRAINED}
+MADE_WITH.update({
+    stage: f'{RETRAIN} --teachers coco mpii {name} --only {stage}'
+    for stage, name in TRAINED_ON_DEMAND.items()})
 
 
 class ShippedModelError(RuntimeError):
@@ -49,7 +59,8 @@ def entries(pretrained_dir: str) -> Dict[str, dict]:
 
 
 def verify(pretrained_dir: str) -> None:
-    """Check every shipped model against the manifest.
+    """Check every shipped model (and every published teacher trained on
+    demand) against the manifest.
 
     Raises:
         ShippedModelError: a file is missing, unlisted, or its sha256
@@ -57,11 +68,15 @@ def verify(pretrained_dir: str) -> None:
     """
     listed = entries(pretrained_dir)
     manifest = manifest_path(pretrained_dir)
-    for name in PRETRAINED.values():
-        file = f'{name}.pth'
+    # the shipped models, and the teachers made on demand once published
+    stages = list(PRETRAINED) + [
+        stage for stage, name in TRAINED_ON_DEMAND.items()
+        if f'{name}.pth' in listed]
+    for stage in stages:
+        file = f'{SHIPPABLE[stage]}.pth'
         path = osp.join(pretrained_dir, file)
         fix = (f'restore it (`git checkout -- {osp.relpath(path, REPO_ROOT)}`'
-               f') or train the quick-start models again with `{RETRAIN}`')
+               f') or train it again with `{MADE_WITH[stage]}`')
         if file not in listed:
             raise ShippedModelError(
                 f'{manifest} lists no quick-start model {file!r}; {fix}')
@@ -96,13 +111,14 @@ def _val_curve(record: dict) -> list:
 
 
 def publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
-    """Write slim copies of the trained pre-trained models into
-    ``pretrained_dir`` and list them in its manifest; returns the paths."""
+    """Write slim copies of the trained models ``records`` (by stage, keys of
+    :data:`SHIPPABLE`) into ``pretrained_dir`` and list them in its
+    manifest, beside the models listed already; returns the paths."""
     manifest = manifest_path(pretrained_dir)
     listed = entries(pretrained_dir)
     paths = []
-    for stage, name in PRETRAINED.items():
-        record = records[stage]
+    for stage, record in records.items():
+        name = SHIPPABLE[stage]
         full = safe_torch_load(record['checkpoint'], map_location='cpu')
         path = osp.join(pretrained_dir, f'{name}.pth')
         atomic_torch_save(
@@ -121,9 +137,10 @@ def publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
             metrics={k: round(v, 4) for k, v in
                      record.get('metrics', {}).items()},
             val_curve=_val_curve(record),
-            made_with=RETRAIN)
+            made_with=MADE_WITH[stage])
         paths.append(path)
     content = _read(manifest)
-    content[MANIFEST_KEY] = [listed[f'{n}.pth'] for n in PRETRAINED.values()]
+    content[MANIFEST_KEY] = [listed[f'{n}.pth'] for n in SHIPPABLE.values()
+                             if f'{n}.pth' in listed]
     atomic_write(manifest, (json.dumps(content, indent=2) + '\n').encode())
     return paths
