@@ -34,19 +34,38 @@ TINY_LOADERS = dict(
 FAR_AWAY = -1000.
 
 
+def _shipped_without_crowdpose(folder):
+    """A pre-trained folder holding the shipped COCO- and MPII-style teachers
+    and initialisation (links, read only) and its manifest listing them, but
+    not the shipped CrowdPose-style teacher: the run trains its own."""
+    folder.mkdir()
+    listed = []
+    with open(osp.join(osp.dirname(PRETRAINED_DIR), 'manifest.json')) as f:
+        shipped_entries = json.load(f)['quickstart']
+    for entry in shipped_entries:
+        file = osp.basename(entry['file'])
+        if file != 'crowdpose.pth':
+            (folder / file).symlink_to(osp.join(PRETRAINED_DIR, file))
+            listed.append(dict(entry, file=file))
+    (folder / 'manifest.json').write_text(
+        json.dumps(dict(quickstart=listed)))
+    return folder
+
+
 def _settings(tmp_path, **kwargs):
-    """A tiny three-teacher run; the COCO- and MPII-style teachers and the
-    initialisation are the shipped ones (read, never written)."""
+    """A tiny three-teacher run taking the COCO- and MPII-style teachers and
+    the initialisation from ``tmp_path / 'pretrained'``."""
     return QuickstartSettings(**{**dict(
         data_root=str(tmp_path / 'data'), work_root=str(tmp_path / 'work'),
         out_dir=str(tmp_path / 'out'), num_train=2, num_val=1, max_iters=2,
-        pretrain_iters=2, pretrained_dir=PRETRAINED_DIR,
+        pretrain_iters=2, pretrained_dir=str(tmp_path / 'pretrained'),
         cfg_options=TINY_LOADERS, teachers=THREE), **kwargs})
 
 
 @pytest.fixture(scope='module')
 def miniature(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp('quickstart_crowdpose')
+    _shipped_without_crowdpose(tmp_path / 'pretrained')
     lines = []
     runs = Quickstart(_settings(tmp_path), say=lines.append).run()
     return tmp_path, runs, lines
@@ -149,6 +168,15 @@ def test_three_teacher_report_has_the_crowdpose_rows_and_columns(miniature):
     header = next(line for line in table.splitlines()
                   if line.startswith('| model'))
     assert header.count(' | ') == 8  # 3 own, 3 cross, iterations, time
+    # the CrowdPose-style teacher was trained by this run, not taken
+    assert 'the CrowdPose-style teacher was not there: this run trained it' \
+        in table
+    rows = {line.split(' | ')[0]: line for line in table.splitlines()}
+    assert rows['| CrowdPose-style teacher (RTMPose-s widths, 14 joints)'
+                ].endswith(' |') and '(shipped)' not in rows[
+                    '| CrowdPose-style teacher (RTMPose-s widths, 14 joints)']
+    assert '(shipped)' in rows[
+        '| COCO-style teacher (RTMPose-s widths, 17 joints)']
     for name in ('results.json', 'curves.png', 'joints.png',
                  'predictions.png'):
         assert (tmp_path / 'out' / name).stat().st_size > 0, name
@@ -189,7 +217,7 @@ def test_distilled_student_learns_from_the_trained_crowdpose_teacher(
     cfg = Config.fromfile(runs[0]['distilled']['config'])
     teachers = {t['name']: t['checkpoint'] for t in cfg.model.teachers}
     assert teachers['crowdpose'] == runs[0]['teacher_crowdpose']['checkpoint']
-    assert teachers['coco'] == osp.join(PRETRAINED_DIR, 'coco.pth')
+    assert teachers['coco'] == str(tmp_path / 'pretrained' / 'coco.pth')
     # three-teacher runs never share folders with two-teacher ones
     assert runs[0]['distilled']['checkpoint'].startswith(
         str(tmp_path / 'work' / 'coco-mpii-crowdpose' / 'seed0'))
@@ -198,12 +226,7 @@ def test_distilled_student_learns_from_the_trained_crowdpose_teacher(
 def test_second_run_takes_a_crowdpose_teacher_from_the_pretrained_folder(
         miniature, tmp_path):
     source, runs, _ = miniature
-    folder = tmp_path / 'pretrained'
-    folder.mkdir()
-    for file in ('coco.pth', 'mpii.pth', 'student_init.pth'):
-        (folder / file).symlink_to(osp.join(PRETRAINED_DIR, file))
-    (folder / 'manifest.json').symlink_to(
-        osp.join(osp.dirname(PRETRAINED_DIR), 'manifest.json'))
+    folder = _shipped_without_crowdpose(tmp_path / 'pretrained')
     (folder / 'crowdpose.pth').symlink_to(
         runs[0]['teacher_crowdpose']['checkpoint'])
     lines = []
@@ -224,18 +247,7 @@ def test_train_teachers_publishes_the_crowdpose_teacher_beside_the_others(
     sha256 and the command that made it, keeps the models listed already,
     and the next run takes it from there, verified."""
     source, runs, _ = miniature
-    folder = tmp_path / 'pretrained'
-    folder.mkdir()
-    listed = []
-    for entry in json.loads(open(osp.join(
-            osp.dirname(PRETRAINED_DIR), 'manifest.json')).read())[
-                'quickstart']:
-        file = osp.basename(entry['file'])
-        if file != 'crowdpose.pth':  # the shipped one, once published
-            (folder / file).symlink_to(osp.join(PRETRAINED_DIR, file))
-            listed.append(dict(entry, file=file))
-    (folder / 'manifest.json').write_text(
-        json.dumps(dict(quickstart=listed)))
+    folder = _shipped_without_crowdpose(tmp_path / 'pretrained')
     lines = []
     Quickstart(_settings(source, pretrained_dir=str(folder),
                          train_teachers=True, only=['teacher_crowdpose']),
@@ -248,6 +260,7 @@ def test_train_teachers_publishes_the_crowdpose_teacher_beside_the_others(
     assert entry['made_with'].endswith(
         '--train-teachers --teachers coco mpii crowdpose '
         '--only teacher_crowdpose')
+    assert 'crowdpose/AP' in entry['val_curve'][-1][1]
     assert entry['iters'] == 2 and entry['config'].endswith(
         QUICKSTART_CONFIGS['teacher_crowdpose'])
     slim = torch.load(folder / 'crowdpose.pth', weights_only=True)

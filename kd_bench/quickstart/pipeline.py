@@ -333,6 +333,7 @@ class Quickstart:
         for name in PRETRAINED:
             path = osp.join(s.pretrained_dir, f'{PRETRAINED[name]}.pth')
             records[name] = dict(name=name, seed=0, checkpoint=path,
+                                 shipped=True,
                                  **shipped.training_facts(path))
         for name in self.teachers:
             if name in TRAINED_ON_DEMAND:
@@ -402,7 +403,7 @@ class Quickstart:
                     f'{shipped.manifest_path(s.pretrained_dir)}; delete it '
                     'to train the teacher again')
             self.say(f'[2/4] taking {MODEL_TITLES[name]} from {path}')
-            record = dict(name=name, seed=0, checkpoint=path,
+            record = dict(name=name, seed=0, checkpoint=path, shipped=True,
                           **shipped.training_facts(path))
         else:
             self.say(f'[2/4] training {MODEL_TITLES[name]} (not shipped)')

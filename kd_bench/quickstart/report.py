@@ -11,7 +11,7 @@ from mmpose_ext import skeletons
 from mmpose_ext.fileio import atomic_output, atomic_write
 
 from ..portable import portable
-from .stages import MODEL_TITLES, PRETRAINED, TEACHER_SKELETONS, teaches
+from .stages import MODEL_TITLES, TEACHER_SKELETONS, teaches
 
 # (column title, metric key), for every style; a report shows the styles of
 # its run's teachers (the CrowdPose style only with --teachers ... crowdpose).
@@ -118,7 +118,7 @@ def results_table(runs: Sequence[Dict[str, Dict]]) -> str:
         seconds = [run[name].get('train_seconds') for run in runs]
         seconds = [s for s in seconds if s is not None]
         time_cell = f'{np.mean(seconds):.0f}' if seconds else 'n/a'
-        if name in PRETRAINED:
+        if record.get('shipped'):
             time_cell += ' (shipped)'
         lines.append(f'| {MODEL_TITLES[name]} | ' + ' | '.join(cells) +
                      f' | {record.get("iters", "n/a")} | {time_cell} |')
@@ -375,6 +375,8 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
     iters = runs[0]['baseline'].get('iters')
     init_iters = runs[0]['student_init'].get('iters')
     crowdpose = 'teacher_crowdpose' in runs[0]
+    crowdpose_trained = crowdpose and not runs[0]['teacher_crowdpose'].get(
+        'shipped')
     text = '\n'.join([
         '# Quick start: multi-teacher distillation on the synthetic '
         'full-truth benchmark',
@@ -396,8 +398,8 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         'The teachers and the students\' shared initialisation (the union '
         f'student trained on the labels alone for {init_iters} iterations) '
         'are shipped in `teachers/quickstart/`'
-        + (' (the CrowdPose-style teacher is not: trained by the quick start '
-           'or taken from its pre-trained folder)' if crowdpose else '') +
+        + (' (the CrowdPose-style teacher was not there: this run trained '
+           'it)' if crowdpose_trained else '') +
         '. Each student below starts '
         f'from that initialisation and is fine-tuned for {iters} '
         'iterations with the same seed: on the labels alone, on the labels '

@@ -98,7 +98,7 @@ def training_facts(path: str) -> dict:
 
 
 # The validation metrics a pre-trained model's curve keeps.
-CURVE_KEYS = ('coco/AP', 'PCK', 'full/coco/PCKh_unlabelled',
+CURVE_KEYS = ('coco/AP', 'PCK', 'crowdpose/AP', 'full/coco/PCKh_unlabelled',
               'full/mpii/PCKh_unlabelled', 'mpii/PCK')
 
 
