@@ -120,3 +120,32 @@ def test_altered_shipped_model_is_refused_naming_file_and_fix(
 
 def test_shipped_quickstart_models_match_the_manifest():
     shipped.verify(PRETRAINED_DIR)
+
+
+def test_only_one_model_publishes_it_beside_the_listed_ones(
+        miniature, tmp_path):
+    """`--train-teachers --only teacher_mpii` reuses the finished run and
+    publishes that model alone; the other entries stay as they were."""
+    source, _, _ = miniature
+    folder = tmp_path / 'pretrained'
+    folder.mkdir()
+    for file in (source / 'pretrained').iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    before = json.loads((folder / 'manifest.json').read_text())
+    listed = {e['name']: e for e in before['quickstart']}
+    listed['coco']['metrics'] = {'marker': 1.0}  # must survive as it is
+    (folder / 'manifest.json').write_text(json.dumps(dict(
+        before, quickstart=list(listed.values()))))
+    (folder / 'mpii.pth').unlink()
+    lines = []
+    settings = _settings(source, train_teachers=True, only=['teacher_mpii'])
+    settings.pretrained_dir = str(folder)
+    Quickstart(settings, say=lines.append).pretrained()
+    assert any('reusing finished run' in line for line in lines)
+    assert any(line.endswith('published ' + str(folder / 'mpii.pth'))
+               for line in lines)
+    after = {e['name']: e for e in json.loads(
+        (folder / 'manifest.json').read_text())['quickstart']}
+    assert list(after) == ['coco', 'mpii', 'student_init']
+    assert after['coco']['metrics'] == {'marker': 1.0}
+    shipped.verify(str(folder))

@@ -32,11 +32,10 @@ def main(argv=None):
                         'of using the shipped ones')
     parser.add_argument('--only', nargs='+', default=[],
                         metavar='MODEL',
-                        help='with --train-teachers: train just these '
-                        '(teacher_coco, teacher_mpii, student_init) and '
-                        'stop, e.g. one per process; naming all three also '
-                        'publishes them. teacher_crowdpose (with --teachers '
-                        'coco mpii crowdpose) is published on its own')
+                        help='with --train-teachers: train and publish just '
+                        'these (teacher_coco, teacher_mpii, student_init; '
+                        'teacher_crowdpose with --teachers coco mpii '
+                        'crowdpose) and stop, e.g. one per process')
     parser.add_argument('--pretrain-iters', type=int, default=None,
                         help='iterations per pre-trained model trained '
                         '(with --train-teachers, and the CrowdPose-style '

@@ -74,9 +74,10 @@ class QuickstartSettings:
         train_teachers: train the teachers and the shared initialisation
             (reusing finished runs) and publish them to ``pretrained_dir``
             instead of taking the shipped ones.
-        only: with ``train_teachers``, train just these pre-trained models
-            (keys of :data:`PRETRAINED`) and stop, e.g. to run them in
-            parallel processes; naming all of them also publishes them.
+        only: with ``train_teachers``, train and publish just these
+            pre-trained models (keys of :data:`PRETRAINED`, or a teacher
+            trained on demand whose style is in ``teachers``) and stop, e.g.
+            to run them in parallel processes.
         pretrained_dir: where the pre-trained models are read from (and
             published to); they are listed in ``teachers/manifest.json``
             only when this is the default.
@@ -357,9 +358,8 @@ class Quickstart:
     def train_pretrained(self) -> Dict[str, Dict]:
         """``--train-teachers``: train the pre-trained models (``only``, or
         all: the shipped ones, and the teachers trained on demand that this
-        run's styles need) and publish them. The shipped ones are published
-        only together, so that single ones can train in parallel processes;
-        a teacher trained on demand is published on its own."""
+        run's styles need) and publish them, beside the models listed
+        already (parallel ``--only`` processes publish in turn)."""
         s = self.settings
         trainable = list(PRETRAINED) + [
             name for name in self.teachers if name in TRAINED_ON_DEMAND]
@@ -378,13 +378,8 @@ class Quickstart:
         for name in names:
             self.say(f'[2/4] training {MODEL_TITLES[name]}')
             records[name] = self.train(name, 0)
-        ready = {name: record for name, record in records.items()
-                 if name in TRAINED_ON_DEMAND}
-        if set(records) >= set(PRETRAINED):
-            ready.update((name, records[name]) for name in PRETRAINED)
-        if ready:
-            for path in shipped.publish(ready, s.pretrained_dir):
-                self.say(f'      published {path}')
+        for path in shipped.publish(records, s.pretrained_dir):
+            self.say(f'      published {path}')
         return records
 
     def on_demand_teacher(self, name: str) -> Dict:

@@ -9,9 +9,12 @@ full sha256 and how it was made; the quick start refuses a file that does not
 match. Checkpoints are published slim: the weights and a short ``meta``, no
 optimizer state or message hub.
 """
+import contextlib
+import fcntl
 import json
+import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import atomic_torch_save, atomic_write, sha256_file
@@ -23,6 +26,7 @@ from .stages import (PRETRAINED, PRETRAINED_DIR, QUICKSTART_CONFIGS,
                      TRAINED_ON_DEMAND)
 
 MANIFEST_KEY = 'quickstart'
+PUBLISH_LOCK = '.publish.lock'
 RETRAIN = 'python tools/quickstart.py --train-teachers'
 # Every model that can be published, by stage, in manifest order.
 SHIPPABLE = {**PRETRAINED, **TRAINED_ON_DEMAND}
@@ -110,10 +114,30 @@ def _val_curve(record: dict) -> list:
     return [[step, points[step]] for step in sorted(points)]
 
 
+@contextlib.contextmanager
+def _publishing(pretrained_dir: str) -> Iterator[None]:
+    """One publisher at a time in ``pretrained_dir`` (an ``flock``, which
+    the kernel drops however the holder ends): processes trained in
+    parallel (``--only``) each read and rewrite the manifest in turn."""
+    os.makedirs(pretrained_dir, exist_ok=True)
+    fd = os.open(osp.join(pretrained_dir, PUBLISH_LOCK),
+                 os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
     """Write slim copies of the trained models ``records`` (by stage, keys of
     :data:`SHIPPABLE`) into ``pretrained_dir`` and list them in its
     manifest, beside the models listed already; returns the paths."""
+    with _publishing(pretrained_dir):
+        return _publish(records, pretrained_dir)
+
+
+def _publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
     manifest = manifest_path(pretrained_dir)
     listed = entries(pretrained_dir)
     paths = []
