@@ -9,12 +9,13 @@ each config names its style.
 """
 from mmpose_ext.datasets.pipelines import resize_pipeline
 
-# style -> the prefix of its data and metric settings in synthetic.py, and of
-# its input settings (only the MPII style has its own: square crops).
+# style -> the prefix of its data and metric settings in synthetic.py, of
+# its input settings (only the MPII style has its own: square crops) and of
+# its schedule (the COCO-style teacher trains longer).
 _STYLES = dict(
-    coco=('qs_coco', 'qs'),
-    mpii=('qs_mpii', 'qs_mpii'),
-    crowdpose=('qs_crowdpose', 'qs'))
+    coco=('qs_coco', 'qs', 'qs_coco_teacher'),
+    mpii=('qs_mpii', 'qs_mpii', 'qs_pretrain'),
+    crowdpose=('qs_crowdpose', 'qs', 'qs_pretrain'))
 
 
 def teacher_overrides(qs, style):
@@ -33,7 +34,7 @@ def teacher_overrides(qs, style):
     if style not in _STYLES:
         raise ValueError(f'unknown quick-start style {style!r}; '
                          f'expected one of {sorted(_STYLES)}')
-    data, inputs = _STYLES[style]
+    data, inputs, schedule = _STYLES[style]
     input_size = qs[f'{inputs}_input_size']
     codec = qs[f'{inputs}_codec']
 
@@ -69,8 +70,8 @@ def teacher_overrides(qs, style):
         test_dataloader=val_loader,
         val_evaluator=metric,
         test_evaluator=metric,
-        train_cfg=qs.qs_pretrain_train_cfg,
-        param_scheduler=qs.qs_pretrain_param_scheduler,
+        train_cfg=qs[f'{schedule}_train_cfg'],
+        param_scheduler=qs[f'{schedule}_param_scheduler'],
         optim_wrapper=dict(optimizer=dict(lr=qs.qs_pretrain_lr)),
         default_hooks=qs.qs_default_hooks,
         custom_hooks=[])
