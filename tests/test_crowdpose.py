@@ -207,7 +207,8 @@ def test_three_teacher_config_builds_with_random_teachers():
                      switch.switch_pipeline):
         crops, = [s for s in pipeline if s['type'] == 'TeacherCrops']
         assert crops.teachers[2] == dict(name='crowdpose',
-                                         input_size=(192, 256))
+                                         input_size=(192, 256),
+                                         box_scale={})
 
 
 def test_manifest_lists_the_crowdpose_teacher_the_config_declares():

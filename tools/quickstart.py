@@ -27,9 +27,9 @@ def main(argv=None):
                         help='iterations per student (default: configs)')
     parser.add_argument('--train-teachers', action='store_true',
                         help='train the teachers and the shared '
-                        'initialisation again (about 45 minutes on 2 cores) '
-                        'and publish them to teachers/quickstart/ instead '
-                        'of using the shipped ones')
+                        'initialisation again (25 to 45 minutes each on 2 '
+                        'cores) and publish them to teachers/quickstart/ '
+                        'instead of using the shipped ones')
     parser.add_argument('--only', nargs='+', default=[],
                         metavar='MODEL',
                         help='with --train-teachers: train and publish just '
