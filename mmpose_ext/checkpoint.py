@@ -286,9 +286,8 @@ def load_state(model: nn.Module, checkpoint: dict) -> None:
         RuntimeError: MMEngine's, listing missing and unexpected keys.
     """
     state = checkpoint.get('state_dict', checkpoint)
-    stripped = OrderedDict(
-        (key[len('module.'):] if key.startswith('module.') else key, value)
-        for key, value in state.items())
+    stripped = OrderedDict((key.removeprefix('module.'), value)
+                           for key, value in state.items())
     stripped._metadata = getattr(state, '_metadata', OrderedDict())
     load_state_dict(model, stripped, strict=True)
 

@@ -279,6 +279,10 @@ def test_train_teachers_publishes_the_crowdpose_teacher_beside_the_others(
                        match=r'crowdpose\.pth.*sha256.*--only '
                        r'teacher_crowdpose'):
         shipped.verify(str(folder))
+    with pytest.raises(QuickstartError,
+                       match=r'crowdpose\.pth.*sha256.*--only '
+                       r'teacher_crowdpose'):
+        quick.on_demand_teacher('teacher_crowdpose')
 
 
 def test_only_a_teacher_of_a_style_not_in_the_run_is_refused(tmp_path):

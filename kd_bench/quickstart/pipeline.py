@@ -37,7 +37,7 @@ from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
 from mmpose_ext.config_keys import read_config
-from mmpose_ext.fileio import atomic_write, sha256_file
+from mmpose_ext.fileio import atomic_write
 from mmpose_ext.models.teachers import check_box_scale
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
@@ -391,12 +391,12 @@ class Quickstart:
         file = f'{TRAINED_ON_DEMAND[name]}.pth'
         path = osp.join(s.pretrained_dir, file)
         if osp.isfile(path):
-            listed = shipped.entries(s.pretrained_dir).get(file)
-            if listed and sha256_file(path) != listed['sha256']:
-                raise QuickstartError(
-                    f'{path}: sha256 does not match '
-                    f'{shipped.manifest_path(s.pretrained_dir)}; delete it '
-                    'to train the teacher again')
+            listed = shipped.entries(s.pretrained_dir)
+            if file in listed:
+                try:
+                    shipped.verify_model(s.pretrained_dir, name, listed)
+                except shipped.ShippedModelError as err:
+                    raise QuickstartError(str(err)) from None
             self.say(f'[2/4] taking {MODEL_TITLES[name]} from {path}')
             record = dict(name=name, seed=0, checkpoint=path, shipped=True,
                           **shipped.training_facts(path))

@@ -14,7 +14,7 @@ import fcntl
 import json
 import os
 import os.path as osp
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import atomic_torch_save, atomic_write, sha256_file
@@ -71,26 +71,38 @@ def verify(pretrained_dir: str) -> None:
             differs; the message says how to restore or retrain it.
     """
     listed = entries(pretrained_dir)
-    manifest = manifest_path(pretrained_dir)
     # the shipped models, and the teachers made on demand once published
-    stages = list(PRETRAINED) + [
-        stage for stage, name in TRAINED_ON_DEMAND.items()
-        if f'{name}.pth' in listed]
-    for stage in stages:
-        file = f'{SHIPPABLE[stage]}.pth'
-        path = osp.join(pretrained_dir, file)
-        fix = (f'restore it (`git checkout -- {osp.relpath(path, REPO_ROOT)}`'
-               f') or train it again with `{MADE_WITH[stage]}`')
-        if file not in listed:
-            raise ShippedModelError(
-                f'{manifest} lists no quick-start model {file!r}; {fix}')
-        if not osp.isfile(path):
-            raise ShippedModelError(f'{path} is missing; {fix}')
-        digest = sha256_file(path)
-        if digest != listed[file]['sha256']:
-            raise ShippedModelError(
-                f'{path}: sha256 {digest[:16]}... does not match {manifest} '
-                f'({listed[file]["sha256"][:16]}...); {fix}')
+    for stage in list(PRETRAINED) + [
+            stage for stage, name in TRAINED_ON_DEMAND.items()
+            if f'{name}.pth' in listed]:
+        verify_model(pretrained_dir, stage, listed)
+
+
+def verify_model(pretrained_dir: str, stage: str,
+                 listed: Optional[Dict[str, dict]] = None) -> None:
+    """Check the published model of ``stage`` (a key of :data:`SHIPPABLE`)
+    against the manifest (``listed``: its :func:`entries`, read if not
+    given).
+
+    Raises:
+        ShippedModelError: as :func:`verify`.
+    """
+    listed = entries(pretrained_dir) if listed is None else listed
+    manifest = manifest_path(pretrained_dir)
+    file = f'{SHIPPABLE[stage]}.pth'
+    path = osp.join(pretrained_dir, file)
+    fix = (f'restore it (`git checkout -- {osp.relpath(path, REPO_ROOT)}`'
+           f') or train it again with `{MADE_WITH[stage]}`')
+    if file not in listed:
+        raise ShippedModelError(
+            f'{manifest} lists no quick-start model {file!r}; {fix}')
+    if not osp.isfile(path):
+        raise ShippedModelError(f'{path} is missing; {fix}')
+    digest = sha256_file(path)
+    if digest != listed[file]['sha256']:
+        raise ShippedModelError(
+            f'{path}: sha256 {digest[:16]}... does not match {manifest} '
+            f'({listed[file]["sha256"][:16]}...); {fix}')
 
 
 def training_facts(path: str) -> dict:
