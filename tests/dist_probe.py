@@ -25,7 +25,8 @@ def _fingerprint(module: torch.nn.Module) -> float:
 class DistProbeHook(Hook):
     """Writes ``<work_dir>/probe/rank<r>_from_epoch<e>.json``: the samples
     each iteration trained on, the losses, whether DDP wraps the model and
-    registers teacher weights, and teacher and student fingerprints."""
+    registers teacher weights, and teacher and student fingerprints; in a
+    test, ``<work_dir>/probe/rank<r>_test.json``: the runner's hooks."""
 
     def before_train(self, runner) -> None:
         wrapped = runner.model
@@ -57,6 +58,10 @@ class DistProbeHook(Hook):
             p.grad is not None for t in model.teachers
             for p in t.parameters())
 
+    def before_test(self, runner) -> None:
+        _write(runner, f'rank{get_rank()}_test.json',
+               dict(hooks=[type(h).__name__ for h in runner.hooks]))
+
     def after_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
@@ -65,9 +70,12 @@ class DistProbeHook(Hook):
             teacher_fingerprint_after=[_fingerprint(t)
                                        for t in model.teachers],
             student_fingerprint=_fingerprint(model.student))
-        folder = osp.join(runner.work_dir, 'probe')
-        os.makedirs(folder, exist_ok=True)
-        path = osp.join(folder, f"rank{self.record['rank']}_from_epoch"
-                        f"{self.record['start_epoch']}.json")
-        with open(path, 'w') as f:
-            json.dump(self.record, f)
+        _write(runner, f"rank{self.record['rank']}_from_epoch"
+               f"{self.record['start_epoch']}.json", self.record)
+
+
+def _write(runner, name: str, record: dict) -> None:
+    folder = osp.join(runner.work_dir, 'probe')
+    os.makedirs(folder, exist_ok=True)
+    with open(osp.join(folder, name), 'w') as f:
+        json.dump(record, f)

@@ -122,8 +122,15 @@ def test_dist_test_metrics_equal_one_process_metrics(distributed_run,
     checkpoint = osp.join(work, 'epoch_2.pth')
     _launch('dist_test.sh', path, checkpoint, '2', '--work-dir',
             str(tmp_path / 'dist_test'))
-    logs = glob.glob(str(tmp_path / 'dist_test' / '*' / '*.json'))
+    logs = glob.glob(str(tmp_path / 'dist_test' / '2*' / '*.json'))
     assert len(logs) == 1, logs
+    # MMEngine's LoggerHook has both ranks write this file at once, which
+    # now and then left one's text over the other's tail.
+    for rank in range(2):
+        probe = json.load(open(tmp_path / 'dist_test' / 'probe' /
+                               f'rank{rank}_test.json'))
+        assert 'AtomicLoggerHook' in probe['hooks']
+        assert 'LoggerHook' not in probe['hooks']
     distributed = json.load(open(logs[0]))
     single = apis.run_test(apis.test_cfg(path, checkpoint,
                                          work_dir=str(tmp_path / 'test')))

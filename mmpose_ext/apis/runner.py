@@ -190,15 +190,21 @@ def test_cfg(config: str,
     return cfg
 
 
-def use_atomic_checkpoints(cfg: Config) -> None:
-    """Save checkpoints with :class:`~mmpose_ext.engine.AtomicCheckpointHook`
-    where the config asks for MMEngine's ``CheckpointHook`` (the upstream
-    configs do): same arguments, but a kill or a full disk during a save
-    never leaves the work dir without a complete checkpoint."""
-    hook = cfg.get('default_hooks', {}).get('checkpoint')
-    if hook and hook.get('type') in ('CheckpointHook',
-                                     'mmengine.CheckpointHook'):
-        hook.type = 'AtomicCheckpointHook'
+def use_atomic_hooks(cfg: Config) -> None:
+    """Where the config asks for MMEngine's ``CheckpointHook`` or
+    ``LoggerHook`` (the upstream configs do), use
+    :class:`~mmpose_ext.engine.AtomicCheckpointHook` and
+    :class:`~mmpose_ext.engine.AtomicLoggerHook`: same arguments, but a kill
+    or a full disk during a save never leaves the work dir without a
+    complete checkpoint, and the processes of a distributed test do not
+    write its metrics file over each other."""
+    hooks = cfg.get('default_hooks', {})
+    for key, atomic in (('checkpoint', 'AtomicCheckpointHook'),
+                        ('logger', 'AtomicLoggerHook')):
+        hook = hooks.get(key)
+        upstream = atomic.replace('Atomic', '')
+        if hook and hook.get('type') in (upstream, f'mmengine.{upstream}'):
+            hook.type = atomic
 
 
 def _is_first_process(launcher: str) -> bool:
@@ -251,7 +257,7 @@ def build_runner(cfg: Config) -> Runner:
 def run_train(cfg: Config) -> Runner:
     """Train with MMEngine's runner; returns the runner after training.
 
-    Checkpoints are saved atomically (:func:`use_atomic_checkpoints`),
+    Checkpoints are saved atomically (:func:`use_atomic_hooks`),
     the config switch ``tensorboard`` adds TensorBoard logging
     (:func:`~mmpose_ext.engine.tensorboard.use_tensorboard`), and the work
     dir is locked for the run (by the first process of a
@@ -261,7 +267,7 @@ def run_train(cfg: Config) -> Runner:
     """
     setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
-    use_atomic_checkpoints(cfg)
+    use_atomic_hooks(cfg)
     use_tensorboard(cfg)
     lock = (work_dir_lock(cfg.work_dir)
             if _is_first_process(cfg.get('launcher', 'none')) else
@@ -275,9 +281,11 @@ def run_train(cfg: Config) -> Runner:
 
 def run_test(cfg: Config) -> dict:
     """Evaluate ``cfg.load_from`` on the test set; returns the metrics.
-    Calls :func:`~mmpose_ext.apis.setup_env` first."""
+    The metrics file is written whole (:func:`use_atomic_hooks`). Calls
+    :func:`~mmpose_ext.apis.setup_env` first."""
     setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
+    use_atomic_hooks(cfg)
     _start_cpu_distributed(cfg)
     runner = build_runner(cfg)
     return runner.test()

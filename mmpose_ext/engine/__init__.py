@@ -2,13 +2,14 @@ from .checkpoint_hook import AtomicCheckpointHook
 from .cpu_amp import CPUAmpOptimWrapper
 from .cpu_ddp import CPUDistributedDataParallel
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
+from .logger_hook import AtomicLoggerHook
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 from .tensorboard import (TensorboardConfigError, TensorboardHook,
                           use_tensorboard)
 
 __all__ = [
-    'AtomicCheckpointHook', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
-    'KDWeightScheduleHook', 'kd_weight_factor', 'NonFiniteLossHook',
+    'AtomicCheckpointHook', 'AtomicLoggerHook', 'CPUAmpOptimWrapper',
+    'CPUDistributedDataParallel', 'KDWeightScheduleHook', 'kd_weight_factor', 'NonFiniteLossHook',
     'NonFiniteLossError', 'TensorboardConfigError', 'TensorboardHook',
     'use_tensorboard'
 ]
