@@ -1,6 +1,7 @@
 """Training and testing entry points behind ``tools/train.py`` and
 ``tools/test.py``: the same arguments as MMPose's own tools, as functions."""
 import contextlib
+import gc
 import os
 import os.path as osp
 from datetime import timedelta
@@ -212,7 +213,7 @@ def _is_first_process(launcher: str) -> bool:
     return variable is None or int(os.environ.get(variable, '0')) == 0
 
 
-def _start_cpu_distributed(cfg: Config) -> None:
+def _start_cpu_distributed(cfg: Config) -> bool:
     """Make ``--launcher pytorch`` (``tools/dist_train.sh``,
     ``tools/dist_test.sh``) work on machines without CUDA.
 
@@ -220,11 +221,11 @@ def _start_cpu_distributed(cfg: Config) -> None:
     CPU: the process group is started here over gloo, and the runner uses it
     as it is. The model is wrapped by
     :class:`~mmpose_ext.engine.CPUDistributedDataParallel` unless the config
-    names a wrapper.
+    names a wrapper. Returns whether it started the process group.
     """
     if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
             or torch_dist.is_initialized()):
-        return
+        return False
     timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
     torch_dist.init_process_group(
         backend='gloo',
@@ -235,6 +236,25 @@ def _start_cpu_distributed(cfg: Config) -> None:
         cfg.model_wrapper_cfg = dict(
             type='CPUDistributedDataParallel', broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
+    return True
+
+
+def _stop_cpu_distributed(started: bool, runner: Runner) -> None:
+    """End the process group :func:`_start_cpu_distributed` started, once
+    every process got there, and let go of the DDP wrapper that holds it.
+
+    Left to the interpreter's exit, gloo's worker threads are torn down
+    after Python is gone and now and then abort the process ("terminate
+    called without an active exception", pytorch/pytorch#190489), which
+    fails the launcher after a run that went well.
+    """
+    if not (started and torch_dist.is_initialized()):
+        return
+    torch_dist.barrier()
+    if is_model_wrapper(runner.model):
+        runner.model = runner.model.module
+    torch_dist.destroy_process_group()
+    gc.collect()
 
 
 def build_runner(cfg: Config) -> Runner:
@@ -273,9 +293,10 @@ def run_train(cfg: Config) -> Runner:
             if _is_first_process(cfg.get('launcher', 'none')) else
             contextlib.nullcontext())
     with lock:
-        _start_cpu_distributed(cfg)
+        started = _start_cpu_distributed(cfg)
         runner = build_runner(cfg)
         runner.train()
+        _stop_cpu_distributed(started, runner)
     return runner
 
 
@@ -286,9 +307,11 @@ def run_test(cfg: Config) -> dict:
     setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_hooks(cfg)
-    _start_cpu_distributed(cfg)
+    started = _start_cpu_distributed(cfg)
     runner = build_runner(cfg)
-    return runner.test()
+    metrics = runner.test()
+    _stop_cpu_distributed(started, runner)
+    return metrics
 
 
 def add_runner_arguments(parser) -> None:
