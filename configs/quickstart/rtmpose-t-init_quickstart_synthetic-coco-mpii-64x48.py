@@ -1,8 +1,9 @@
 # Quick start: the students' shared initialisation. The label-only
 # RTMPose-t union student of rtmpose-t_quickstart_..., trained from scratch
 # for 10000 iterations (qs_student_init_iters) on the labels alone (no
-# joint a style does not label reaches it). Shipped as teachers/quickstart/student_init.pth
-# and made again by `tools/quickstart.py --train-teachers`.
+# joint a style does not label reaches it). Shipped as
+# teachers/quickstart/student_init.pth and made again by
+# `tools/quickstart.py --train-teachers`.
 _base_ = ['./rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py']
 model = dict(init_cfg=None)
 train_cfg = _base_.qs_student_init_train_cfg

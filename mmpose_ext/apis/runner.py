@@ -200,10 +200,10 @@ def use_atomic_hooks(cfg: Config) -> None:
     complete checkpoint, and the processes of a distributed test do not
     write its metrics file over each other."""
     hooks = cfg.get('default_hooks', {})
-    for key, atomic in (('checkpoint', 'AtomicCheckpointHook'),
-                        ('logger', 'AtomicLoggerHook')):
+    for key, upstream, atomic in (
+            ('checkpoint', 'CheckpointHook', 'AtomicCheckpointHook'),
+            ('logger', 'LoggerHook', 'AtomicLoggerHook')):
         hook = hooks.get(key)
-        upstream = atomic.replace('Atomic', '')
         if hook and hook.get('type') in (upstream, f'mmengine.{upstream}'):
             hook.type = atomic
 
