@@ -116,6 +116,40 @@ def test_channel_pruning_keeps_the_head_but_its_input(tiny, pruned):
     assert model.head.in_channels == final['in_channels']
 
 
+def test_channel_pruning_rounds_each_cut_layer_to_round_to(tiny, capsys):
+    out = str(tiny.root / 'round8' / 'pruned.pth')
+    load_tool('prune').main([tiny.config, tiny.plain, '--method', 'channel',
+                             '--ratio', '0.3', '--round-to', '8', '--out',
+                             out])
+    before = layer_widths(init_pose_model(tiny.config))
+    pruning = read_pruning_meta(out)
+    assert pruning['round_to'] == 8
+    assert pruning['history'][-1]['round_to'] == 8
+    after = pruning['widths']
+    cut = [n for n in before if 'out_channels' in before[n]
+           and after[n]['out_channels'] < before[n]['out_channels']]
+    assert cut  # e.g. 0.3 of a stage's 96 channels without rounding: 68
+    for name in cut:
+        assert after[name]['out_channels'] % 8 == 0, (name, after[name])
+    # the rebuilt model runs with the head's output shapes
+    original = _outputs(init_pose_model(tiny.config, tiny.plain))
+    outputs = _outputs(init_pose_model(out[:-4] + '.py', out))
+    assert [o.shape for o in outputs] == [o.shape for o in original]
+
+
+@pytest.mark.parametrize('method,round_to,message', [
+    ('channel', '0', "--round-to '0' is not a positive whole number"),
+    ('channel', '2.5', "--round-to '2.5' is not a positive whole number"),
+    ('magnitude', '8', "--round-to applies to --method channel, not "
+     "'magnitude'")])
+def test_bad_round_to_is_refused(tiny, method, round_to, message, capsys):
+    err = _exit_message(capsys, load_tool('prune').main, [
+        tiny.config, tiny.plain, '--method', method, '--ratio', '0.3',
+        '--round-to', round_to, '--out', str(tiny.root / 'never.pth')])
+    assert message in err
+    assert not osp.exists(tiny.root / 'never.pth')
+
+
 @pytest.mark.parametrize('method', list(RATIOS))
 def test_pruned_model_forward_keeps_the_output_shapes(tiny, pruned, method):
     report = pruned[method]

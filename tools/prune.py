@@ -27,6 +27,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--ratio', required=True,
                         help='fraction in (0, 1) of weights or channels to '
                         'remove')
+    parser.add_argument('--round-to', metavar='N',
+                        help='channel only: keep a multiple of N channels '
+                        'in each pruned layer (8 or 16 suit CPU kernels)')
     parser.add_argument('--out', required=True,
                         help='the pruned checkpoint to write (.pth)')
     return parser.parse_args(argv)
@@ -43,7 +46,7 @@ def main(argv=None) -> None:
     from mmpose_ext.compression import prune_checkpoint
     with exit_on_user_error(PROG):
         r = prune_checkpoint(args.config, args.checkpoint, args.method,
-                             args.ratio, args.out)
+                             args.ratio, args.out, args.round_to)
     print(f'{r.method} pruning {r.ratio:g}: wrote {r.out_file} '
           f'({_mib(r.file_size)}) and {r.config_file}')
     print(f'params {r.params_before:,} -> {r.params_after:,}; weight '

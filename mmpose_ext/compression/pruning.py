@@ -71,6 +71,26 @@ def check_method(method: str) -> str:
     return method
 
 
+def check_round_to(round_to) -> Optional[int]:
+    """``round_to`` (a number, its text or ``None``) as a positive int or
+    ``None``.
+
+    Raises:
+        CompressionError: naming the value.
+    """
+    if round_to is None:
+        return None
+    try:
+        value = int(round_to)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or str(value) != str(round_to).strip():
+        raise CompressionError(
+            f'--round-to {round_to!r} is not a positive whole number: pass '
+            'the channel multiple each pruned layer keeps, e.g. --round-to 8')
+    return value
+
+
 def prunable_weights(model: nn.Module) -> List[nn.Module]:
     """Every convolution and linear layer (what magnitude pruning cuts)."""
     return [m for m in model.modules() if isinstance(m, (_ConvNd, nn.Linear))]
@@ -124,7 +144,8 @@ def count_flops(model: nn.Module) -> int:
     return int(macs)
 
 
-def channel_prune(model: nn.Module, ratio: float) -> nn.Module:
+def channel_prune(model: nn.Module, ratio: float,
+                  round_to: Optional[int] = None) -> nn.Module:
     """Remove ``ratio`` of the channels of every prunable group of the
     backbone and neck (lowest L1 norm first), with DepGraph keeping the
     dependent layers consistent; the head's layers are never pruned, only
@@ -133,6 +154,8 @@ def channel_prune(model: nn.Module, ratio: float) -> nn.Module:
     Args:
         model (nn.Module): a top-down estimator with ``cfg`` set.
         ratio (float): fraction of channels to remove per group.
+        round_to (int, optional): keep a multiple of this many channels in
+            each group (CPU kernels work in blocks of 8 or 16 channels).
 
     Returns:
         nn.Module: ``model``, pruned in place.
@@ -150,7 +173,8 @@ def channel_prune(model: nn.Module, ratio: float) -> nn.Module:
         pruner = tp.pruner.MetaPruner(
             network, example,
             importance=tp.importance.MagnitudeImportance(p=1),
-            pruning_ratio=ratio, ignored_layers=ignored)
+            pruning_ratio=ratio, ignored_layers=ignored,
+            round_to=check_round_to(round_to))
         pruner.step()
     sync_head_channels(model)
     return model
@@ -224,7 +248,8 @@ def _round_name(pruning_round: dict) -> str:
 
 
 def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
-                     out_file: str) -> PruneReport:
+                     out_file: str,
+                     round_to: Optional[int] = None) -> PruneReport:
     """Prune the student of ``config``/``checkpoint`` and save it with its
     layer widths, plus a config next to it that rebuilds it.
 
@@ -236,12 +261,15 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
         ratio (float): fraction in (0, 1) of weights or channels to remove.
         out_file (str): the pruned checkpoint (``.pth``); the config goes to
             the same path with ``.py``.
+        round_to (int, optional): ``channel`` only: each pruned layer keeps
+            a multiple of this many channels.
 
     Returns:
         PruneReport: sizes, sparsity and the files written.
 
     Raises:
-        CompressionError: bad method or ratio.
+        CompressionError: bad method, ratio or ``round_to``, or
+            ``round_to`` given with ``magnitude``.
         CheckpointMismatchError: the checkpoint is of another architecture
             than the config's student.
         PrunedWidthsError: the config is a pruned one whose recorded widths
@@ -251,6 +279,11 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
     from mmpose_ext.inference.model import DISTILLER_TYPES, init_pose_model
     check_method(method)
     ratio = check_ratio(ratio)
+    round_to = check_round_to(round_to)
+    if round_to is not None and method != 'channel':
+        raise CompressionError(
+            f'--round-to applies to --method channel, not {method!r}: drop '
+            'it')
     if not out_file.endswith('.pth'):
         raise CompressionError(
             f'--out {out_file!r} must end in .pth (the config that rebuilds '
@@ -265,13 +298,14 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
     if method == 'magnitude':
         magnitude_prune(model, ratio)
     else:
-        channel_prune(model, ratio)
+        channel_prune(model, ratio, round_to)
     flops_after = count_flops(model) if method == 'channel' else None
     earlier = getattr(model, 'pruning', None) or {}
     pruning = dict(
-        method=method, ratio=ratio, widths=layer_widths(model),
+        method=method, ratio=ratio, round_to=round_to,
+        widths=layer_widths(model),
         history=list(earlier.get('history', [])) + [dict(
-            method=method, ratio=ratio,
+            method=method, ratio=ratio, round_to=round_to,
             source_checkpoint=osp.basename(checkpoint))],
         source_config=osp.basename(config))
     meta = {PRUNING_META: pruning}
