@@ -283,7 +283,7 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
         unlabelled = ~skeletons.union_mask(source)
         for j in np.flatnonzero(unlabelled):
             groups.append((source, skeletons.UNION_KEYPOINTS[j]))
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = plt.subplots(figsize=(11.5, 3.8))
     width = 0.2
     x = np.arange(len(groups))
 
@@ -309,7 +309,8 @@ def plot_joints(runs: Sequence[Dict[str, Dict]], path: str) -> str:
     ax.set(ylabel='PCKh@0.5', ylim=(0, 100),
            title='cross PCKh per joint (joints the image\'s own dataset '
            'does not label)')
-    ax.legend(fontsize=7)
+    # beside the bars: inside, it hid the first joints' bars
+    ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return _save(fig, path)
 
