@@ -125,6 +125,8 @@ def test_channel_pruning_rounds_each_cut_layer_to_round_to(tiny, capsys):
     pruning = read_pruning_meta(out)
     assert pruning['round_to'] == 8
     assert pruning['history'][-1]['round_to'] == 8
+    with open(out[:-4] + '.py') as f:
+        assert '(rounds: channel 0.3 to multiples of 8)' in f.read()
     after = pruning['widths']
     cut = [n for n in before if 'out_channels' in before[n]
            and after[n]['out_channels'] < before[n]['out_channels']]

@@ -244,7 +244,10 @@ def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
 
 
 def _round_name(pruning_round: dict) -> str:
-    return f"{pruning_round['method']} {pruning_round['ratio']:g}"
+    name = f"{pruning_round['method']} {pruning_round['ratio']:g}"
+    if pruning_round.get('round_to'):
+        name += f" to multiples of {pruning_round['round_to']}"
+    return name
 
 
 def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
