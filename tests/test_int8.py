@@ -140,6 +140,21 @@ def test_export_cli_int8_prints_the_pixel_parity(int8_export, tmp_path,
     assert osp.isfile(out) and osp.isfile(out[:-len('.onnx')] + '.fp32.onnx')
 
 
+def test_export_cli_int8_applies_the_float32_tolerance(int8_export,
+                                                      tmp_path, capsys):
+    # --tolerance reaches the float32 export an int8 one starts from
+    config, _ = int8_export
+    out = str(tmp_path / 'strict_int8.onnx')
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('export_onnx').main([config, QS_CHECKPOINT, out, '--int8',
+                                       '--calib-crops', '4',
+                                       '--tolerance', '1e-12'])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert 'disagrees with PyTorch' in err and '1e-12' in err
+    assert not osp.exists(out)
+
+
 def test_int8_export_without_calibration_data_is_refused(tmp_path, capsys):
     # the quick-start config as shipped: its synthetic data is not made here
     cfg = load_config(QS_CONFIG)

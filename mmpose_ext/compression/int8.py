@@ -189,7 +189,8 @@ def export_int8_student(config,
                         split: str = 'val',
                         num_crops: int = DEFAULT_CALIBRATION_CROPS,
                         pixel_tolerance: float = PIXEL_TOLERANCE,
-                        opset: int = 17) -> Int8Report:
+                        opset: int = 17,
+                        tolerance: Optional[float] = None) -> Int8Report:
     """Export the student float32 (kept as ``*.fp32.onnx``), quantise it to
     int8 on real crops, and check the keypoints against float32.
 
@@ -205,6 +206,9 @@ def export_int8_student(config,
             the calibration crops.
         num_crops (int): calibration crops.
         pixel_tolerance (float): largest mean keypoint error allowed.
+        opset (int): ONNX opset.
+        tolerance (float, optional): the float32 graph's largest SimCC
+            difference from PyTorch; by default the float32 export's.
 
     Raises:
         CalibrationDataError: no calibration crops.
@@ -212,12 +216,15 @@ def export_int8_student(config,
             ``pixel_tolerance``.
     """
     from mmpose_ext.inference.errors import OnnxExportError
-    from mmpose_ext.inference.onnx_export import export_student, parity_crops
+    from mmpose_ext.inference.onnx_export import (PARITY_TOLERANCE,
+                                                  export_student,
+                                                  parity_crops)
     from mmpose_ext.inference.preprocess import crops_to_nchw
     inputs = calibration_inputs(config, split, num_crops)
     float_file = float_path(out_file)
-    float_report = export_student(config, checkpoint, float_file,
-                                  images=images, opset=opset)
+    float_report = export_student(
+        config, checkpoint, float_file, images=images, opset=opset,
+        tolerance=PARITY_TOLERANCE if tolerance is None else tolerance)
     spec = float_report.spec
     _, real = parity_crops(spec, images)
     check = np.concatenate([crops_to_nchw(real), inputs]) if len(real) \
