@@ -43,7 +43,7 @@ from mmpose_ext.apis import load_config, run_test, test_cfg
 from mmpose_ext.inference.files import atomic_output, write_json
 from mmpose_ext.inference.model import init_pose_model, student_config
 from mmpose_ext.inference.onnx_export import SimCCNetwork, export_onnx
-from mmpose_ext.inference.ort_pose import OrtPoseEstimator
+from mmpose_ext.inference.ort_pose import OrtPoseEstimator, create_session
 from mmpose_ext.inference.preprocess import top_down_affine
 from mmpose_ext.inference.sample_images import stick_figures
 from mmpose_ext.inference.simcc import crop_to_image
@@ -274,14 +274,19 @@ def onnxruntime_steps(estimator: OrtPoseEstimator, image: np.ndarray,
         t_total=lambda: estimator(image, boxes))
 
 
-def rtmlib_pose(onnx_file: str, spec: PoseModelSpec):
+def rtmlib_pose(onnx_file: str, spec: PoseModelSpec, num_threads: int = 0):
     """rtmlib's ``RTMPose`` on our graph: it feeds BGR crops 0-255, which our
-    graph normalises itself, so rtmlib's own normalisation is off."""
+    graph normalises itself, so rtmlib's own normalisation is off.
+    ``num_threads`` > 0 runs it on a session of that many intra-op threads
+    (rtmlib's own session takes ONNX Runtime's default)."""
     from rtmlib import RTMPose
     with redirect_stdout(StringIO()):  # it prints the file it loads
-        return RTMPose(onnx_file, model_input_size=tuple(spec.input_size),
+        pose = RTMPose(onnx_file, model_input_size=tuple(spec.input_size),
                        mean=None, std=None, backend='onnxruntime',
                        device='cpu')
+    if num_threads:
+        pose.session = create_session(onnx_file, num_threads)
+    return pose
 
 
 def rtmlib_steps(pose, image: np.ndarray,
@@ -328,8 +333,8 @@ class ModelUnderTest(NamedTuple):
 
 
 def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
-                  seed: int = 0, name: Optional[str] = None
-                  ) -> ModelUnderTest:
+                  seed: int = 0, name: Optional[str] = None,
+                  num_threads: int = 0) -> ModelUnderTest:
     """Build the model, export its ONNX file and measure its size and cost.
 
     Args:
@@ -342,6 +347,8 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
         seed (int): seed of the random weights.
         name (str, optional): the model's name in the report (default: the
             config's file name).
+        num_threads (int): ONNX Runtime intra-op threads (ours and
+            rtmlib's), 0 for its default.
     """
     name = name or ModelArg(config).label
     os.makedirs(work_dir, exist_ok=True)
@@ -365,7 +372,8 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
     else:
         onnx_file = osp.join(work_dir, f'{name}.onnx')
         export_onnx(model, onnx_file, spec)
-    estimator = OrtPoseEstimator(onnx_file, config=model.cfg, flip_test=False)
+    estimator = OrtPoseEstimator(onnx_file, config=model.cfg, flip_test=False,
+                                 num_threads=num_threads)
     info = dict(
         model=name, config=config, checkpoint=checkpoint, weights=weights,
         input_size=list(spec.input_size), num_keypoints=spec.num_keypoints,
@@ -375,7 +383,8 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
         onnx_zip_mb=zipped_mb(onnx_file), onnx_file=onnx_file)
     # a given graph has no PyTorch path to time
     return ModelUnderTest(name, None if graph_given else model, spec,
-                          estimator, rtmlib_pose(onnx_file, spec), info)
+                          estimator, rtmlib_pose(onnx_file, spec, num_threads),
+                          info)
 
 
 def latency_groups(mut: ModelUnderTest, image: np.ndarray,
@@ -403,7 +412,8 @@ def benchmark_models(models: Sequence[Tuple],
                      dataset_config: Optional[str] = None,
                      seed: int = 0,
                      calls: int = 1,
-                     settle: float = SETTLE_SECONDS) -> List[dict]:
+                     settle: float = SETTLE_SECONDS,
+                     num_threads: int = 0) -> List[dict]:
     """All figures of each model (see the module docstring); the timings of
     all models are interleaved (:func:`interleaved_rounds`).
 
@@ -420,6 +430,8 @@ def benchmark_models(models: Sequence[Tuple],
         seed (int): seed of random weights.
         calls (int): back-to-back timed calls per step and round.
         settle (float): seconds of pause before each group in each round.
+        num_threads (int): ONNX Runtime intra-op threads, 0 for its default
+            (PyTorch's are the caller's: ``torch.set_num_threads``).
 
     Returns:
         list[dict]: JSON-ready figures per model; ``latency`` lists
@@ -431,8 +443,8 @@ def benchmark_models(models: Sequence[Tuple],
     if len(set(names)) < len(names):
         raise ValueError(f'two models have the same name in {names}: name '
                          'them (NAME=CONFIG:CHECKPOINT)')
-    prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.label)
-                for m in models]
+    prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.label,
+                              num_threads) for m in models]
     groups = {}
     for mut in prepared:
         groups.update(latency_groups(mut, image, boxes))
@@ -479,8 +491,9 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine_info() -> dict:
-    """What the figures were measured on."""
+def machine_info(num_threads: int = 0) -> dict:
+    """What the figures were measured on, with ``num_threads`` ONNX Runtime
+    intra-op threads (0: its default)."""
     import onnxruntime
     return dict(
         date=datetime.datetime.now().isoformat(timespec='seconds'),
@@ -489,7 +502,7 @@ def machine_info() -> dict:
         load_average_1min=round(os.getloadavg()[0], 2),
         torch=torch.__version__, torch_threads=torch.get_num_threads(),
         onnxruntime=onnxruntime.__version__,
-        ort_threads='default (intra_op_num_threads=0)')
+        ort_threads=num_threads or 'default (intra_op_num_threads=0)')
 
 
 def run_benchmark(models: Sequence[Tuple],
@@ -503,13 +516,15 @@ def run_benchmark(models: Sequence[Tuple],
                   calls: int = 1,
                   settle: float = SETTLE_SECONDS,
                   reference: Optional[str] = None,
-                  goal: float = STUDENT_GOAL) -> dict:
+                  goal: float = STUDENT_GOAL,
+                  num_threads: int = 0) -> dict:
     """Benchmark ``models`` (:class:`ModelArg`) on one image.
 
     Without ``image``, a generated image of ``num_people`` stick figures and
     their boxes is used; with one, ``num_people`` equal cells of it.
     Latencies are compared with the model named ``reference`` (default: the
-    one with the most FLOPs), against the ratio ``goal``.
+    one with the most FLOPs), against the ratio ``goal``. ONNX Runtime runs
+    ``num_threads`` intra-op threads (0: its default).
 
     Returns:
         dict: ``machine``, ``setup`` and per-model ``models`` figures.
@@ -525,9 +540,9 @@ def run_benchmark(models: Sequence[Tuple],
         boxes = people_boxes(image, num_people)
     results = benchmark_models(models, image, boxes, work_dir, warmup,
                                repeats, dataset_config, calls=calls,
-                               settle=settle)
+                               settle=settle, num_threads=num_threads)
     return dict(
-        machine=machine_info(),
+        machine=machine_info(num_threads),
         setup=dict(image=image_name or 'given array',
                    image_size=[int(image.shape[1]), int(image.shape[0])],
                    num_people=int(num_people), warmup=warmup,

@@ -3,10 +3,12 @@ import pytest
 import torch
 from conftest import write_coco, write_mpii
 
-from kd_bench.inference_benchmark import render_markdown, run_benchmark
+from kd_bench.inference_benchmark import (machine_info, prepare_model,
+                                          render_markdown, run_benchmark)
 from mmpose_ext import apis
 from mmpose_ext.inference.model import init_pose_model
 from tiny_configs import SMALL_STUDENT_CFG, STUDENT_CFG, tiny_student_cfg
+from tool_modules import load_tool
 
 COCO_AP = ('coco/AP', 'coco/AP .5', 'coco/AP .75', 'coco/AP (M)',
            'coco/AP (L)')
@@ -86,3 +88,27 @@ def test_benchmark_markdown_shows_ap_and_pckh_or_not_evaluated(accuracy_run):
         f'| coco/AP: {accuracy["coco/AP"]:.4g}, '
         f'mpii/PCK: {accuracy["mpii/PCK"]:.4g} |')
     assert _model_row(markdown, random_model).endswith('| not evaluated |')
+
+
+def test_threads_reach_both_onnx_runtime_sessions(tmp_path):
+    cfg = tiny_student_cfg(str(tmp_path / 'data'), str(tmp_path / 'work'))
+    config = str(tmp_path / 'rtmpose-t_tiny.py')
+    cfg.dump(config)
+    for threads in (1, 0):  # 0: ONNX Runtime's default
+        model = prepare_model(config, None, str(tmp_path / 'bench'),
+                              name=f'threads{threads}', num_threads=threads)
+        for session in (model.estimator.session, model.rtmlib.session):
+            options = session.get_session_options()
+            assert options.intra_op_num_threads == threads
+    assert machine_info(1)['ort_threads'] == 1
+    assert machine_info()['ort_threads'].startswith('default')
+
+
+def test_negative_threads_are_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('benchmark').main(['--models', 'a.py:random',
+                                     '--threads', '-1'])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == ("benchmark.py: error: --threads must be 0 (the "
+                   "libraries' default) or more, got -1")

@@ -48,10 +48,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'backend in each round, so the spinning threads of '
                         'the one timed before go idle (default: '
                         'SETTLE_SECONDS of kd_bench.inference_benchmark)')
+    parser.add_argument('--threads', type=int, default=0,
+                        help='intra-op threads of ONNX Runtime (ours and '
+                        'rtmlib\'s sessions) and of PyTorch (default 0: '
+                        'each library\'s own default)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.threads < 0:
+        parser.error(f'--threads must be 0 (the libraries\' default) or '
+                     f'more, got {args.threads}')
+    return args
 
 
 def main(argv=None) -> None:
@@ -64,6 +72,9 @@ def main(argv=None) -> None:
     from mmpose_ext.apis import exit_on_user_error, setup_env
     from mmpose_ext.inference.sources import read_image
     setup_env()
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
     with exit_on_user_error(PROG):
         image = None
         if args.image:
@@ -78,7 +89,8 @@ def main(argv=None) -> None:
             warmup=args.warmup, repeats=args.repeats, calls=args.calls,
             settle=SETTLE_SECONDS if args.settle is None else args.settle,
             reference=args.reference,
-            goal=STUDENT_GOAL if args.goal is None else args.goal)
+            goal=STUDENT_GOAL if args.goal is None else args.goal,
+            num_threads=args.threads)
         md, js = write_report(report, args.out)
     print(render_markdown(report))
     print(f'wrote {md} and {js}')
