@@ -3,12 +3,15 @@ quantisation calibrated on crops of test-made data, checked in keypoint
 pixels, run by the batched ORT estimator and the demo; and bad input."""
 import json
 import os.path as osp
+from collections import Counter
 
 import cv2
 import numpy as np
 import onnx
 import pytest
 from mmengine.config import Config
+from mmpose.registry import MODELS
+from torch import nn
 
 from conftest import write_coco_mpii
 from kd_bench.inference_benchmark import (ModelArg, benchmark_models,
@@ -31,12 +34,22 @@ QS_CONFIG = osp.join(REPO_ROOT, 'configs', 'quickstart',
 QS_CHECKPOINT = osp.join(REPO_ROOT, 'teachers', 'quickstart',
                          'student_init.pth')
 NUM_CROPS = 8
+# The int8 students (configs/quantize/): ReLU in place of SiLU, and the
+# distillation configs they inherit from.
+RELU_CONFIGS = {
+    osp.join(REPO_ROOT, 'configs', 'quantize', relu): osp.join(
+        REPO_ROOT, 'configs', silu)
+    for relu, silu in (
+        ('distill_rtmpose-t-relu_quickstart_synthetic-coco-mpii-64x48.py',
+         'quickstart/distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py'),
+        ('rtmpose-t-relu_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
+         'distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'))}
 
 
-def _with_val_data(data_root, path):
-    """The quick-start config with its val and test splits (and their COCO
-    AP and MPII PCKh) on test-made data."""
-    cfg = load_config(QS_CONFIG)
+def _with_val_data(data_root, path, config=QS_CONFIG):
+    """The quick-start ``config`` with its val and test splits (and their
+    COCO AP and MPII PCKh) on test-made data."""
+    cfg = load_config(config)
     coco, mpii = cfg.val_dataloader.dataset.datasets
     coco.update(data_root=f'{data_root}/coco/', data_prefix=dict(
         img='val2017/'), ann_file='annotations/person_keypoints_val2017.json')
@@ -61,6 +74,47 @@ def int8_export(tmp_path_factory):
                                  str(root / 'student_int8.onnx'),
                                  images=[astronaut()], num_crops=NUM_CROPS)
     return config, report
+
+
+def _op_counts(onnx_file):
+    return Counter(node.op_type for node in onnx.load(onnx_file).graph.node)
+
+
+def _student(config):
+    cfg = load_config(config)
+    return MODELS.build(cfg.model.get('student', cfg.model))
+
+
+@pytest.mark.parametrize('relu_config', sorted(RELU_CONFIGS))
+def test_relu_configs_swap_every_silu_and_keep_the_weights(relu_config):
+    relu, silu = _student(relu_config), _student(RELU_CONFIGS[relu_config])
+    kinds = Counter(type(m) for m in relu.modules())
+    assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] == Counter(
+        type(m) for m in silu.modules())[nn.SiLU] > 0
+    # the same weights: the distilled SiLU student's checkpoint loads
+    assert {k: v.shape for k, v in relu.state_dict().items()} == \
+        {k: v.shape for k, v in silu.state_dict().items()}
+
+
+def test_relu_student_int8_graph_folds_every_activation(int8_export,
+                                                        tmp_path):
+    # Each SiLU of the int8 graph is a Sigmoid and a Mul of its own; each
+    # ReLU is folded into the int8 convolution or matrix product before it.
+    # The one Relu left in both is the head's squared-ReLU attention.
+    _, report = int8_export
+    silu_ops = _op_counts(report.onnx_file)
+    relu_config = sorted(RELU_CONFIGS)[0]
+    data = write_coco_mpii(tmp_path / 'data')
+    config = _with_val_data(data, str(tmp_path / 'relu.py'), relu_config)
+    # the SiLU student's weights, not fine-tuned: structure only
+    relu_report = export_int8_student(
+        config, QS_CHECKPOINT, str(tmp_path / 'relu_int8.onnx'),
+        num_crops=NUM_CROPS, pixel_tolerance=float('inf'))
+    relu_ops = _op_counts(relu_report.onnx_file)
+    assert silu_ops['Sigmoid'] >= 18 and relu_ops['Sigmoid'] == 0
+    assert relu_ops['Relu'] == silu_ops['Relu'] == 1
+    assert relu_ops['Conv'] == silu_ops['Conv']
+    assert relu_ops['QuantizeLinear'] < silu_ops['QuantizeLinear']
 
 
 def test_calibration_crops_come_from_the_config_pipeline(int8_export):

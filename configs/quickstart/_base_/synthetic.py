@@ -151,6 +151,8 @@ qs_student_init_iters = 10000
 qs_student_iters = 1000   # each fine-tuned student
 # a pruned student's fine-tuning (configs/prune/, results/compression.md)
 qs_finetune_iters = 300
+# the ReLU student's fine-tuning from the distilled SiLU one (configs/quantize/)
+qs_relu_iters = 3000
 # AdamW at upstream's 4e-3 (meant for batch 2048) stayed at the mean pose at
 # batch 32; 2e-3 learned faster than 1e-3 from scratch. Fine-tuning from the
 # shared initialisation uses half of it.
@@ -184,6 +186,7 @@ qs_student_init_train_cfg, qs_student_init_param_scheduler = qs_schedule(
     qs_student_init_iters)
 qs_finetune_train_cfg, qs_finetune_param_scheduler = qs_schedule(
     qs_finetune_iters)
+qs_relu_train_cfg, qs_relu_param_scheduler = qs_schedule(qs_relu_iters)
 qs_loader = dict(batch_size=32, num_workers=1, persistent_workers=True)
 qs_default_hooks = dict(
     non_finite_loss=dict(type='NonFiniteLossHook'),  # also for the teachers
