@@ -6,9 +6,10 @@
 # before it (the quantised output's range starts at 0), while each SiLU
 # becomes a QLinearSigmoid and a QLinearMul of its own: 18 of them in
 # RTMPose-t, which cost more than its int8 convolutions save (ORT profile in
-# results/compression.md). The weights keep their names and shapes, so a
-# SiLU student's checkpoint loads strictly and is fine-tuned from there, as
-# EfficientNet-Lite swapped swish for ReLU6 for the same reason.
+# the README's compression section). The weights keep their names and
+# shapes, so a SiLU student's checkpoint loads strictly and is fine-tuned
+# from there, as EfficientNet-Lite swapped swish for ReLU6 for the same
+# reason.
 relu_student = dict(
     backbone=dict(act_cfg=dict(type='ReLU')),
     head=dict(gau_cfg=dict(act_fn='ReLU')))
