@@ -151,6 +151,18 @@ def test_teacher_joints_choice_must_be_known(tiny):
         _build(cfg)
 
 
+@pytest.mark.parametrize('name, says', [
+    ('float', 'an nn.Module attribute'),  # ModuleDict's KeyError before
+    ('train', 'an nn.Module attribute'),
+    ('coco.v2', 'not a Python identifier'),
+    ('', 'not a Python identifier')])
+def test_teacher_name_must_key_a_module_dict(tiny, name, says):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.teachers[0]['name'] = name
+    with pytest.raises(TeacherConfigError, match=f'teacher name .*{says}'):
+        _build(cfg)
+
+
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
     model = _build(tiny)
     model.train()

@@ -95,6 +95,7 @@ class TeacherSpec:
         return None if self.checkpoint is None else _resolve(self.checkpoint)
 
     def __post_init__(self):
+        check_name(self.name)
         self.input_size = teacher_input_size(self.name, self.config,
                                              self.input_size)
         if (self.skeleton is None) == (self.keypoints is None):
@@ -129,6 +130,26 @@ class TeacherSpec:
                 f'teacher {self.name!r}: temperature must be > 0, got '
                 f'{self.temperature}')
         self.box_scale = check_box_scale(self.name, self.box_scale)
+
+
+def check_name(name) -> None:
+    """A teacher's name keys the distiller's ``nn.ModuleDict`` of losses and
+    names its log entries (``loss_kd_<name>``).
+
+    Raises:
+        TeacherConfigError: not an identifier, or an attribute of
+            ``nn.Module`` (``'float'``, ``'train'``...), which a
+            ``ModuleDict`` refuses as a key.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TeacherConfigError(
+            f'teacher name {name!r} is not a Python identifier: use letters, '
+            'digits and underscores, e.g. \'coco\'')
+    if hasattr(nn.ModuleDict, name):
+        raise TeacherConfigError(
+            f'teacher name {name!r} is the name of an nn.Module attribute, '
+            'which cannot key the distiller\'s modules: rename the teacher, '
+            f'e.g. \'{name}_teacher\'')
 
 
 def check_box_scale(name: str,
