@@ -1,10 +1,12 @@
 """Pruning a tiny union student: magnitude and channel, rebuilt from config +
 recorded widths, fine-tuned with the distiller, exported, and bad input."""
 import os.path as osp
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 import torch
+from torch import nn
 
 from conftest import write_coco_mpii
 from mmpose_ext.apis import load_config, run_train
@@ -114,6 +116,20 @@ def test_channel_pruning_keeps_the_head_but_its_input(tiny, pruned):
     model = init_pose_model(pruned['channel'].config_file,
                             pruned['channel'].out_file)
     assert model.head.in_channels == final['in_channels']
+
+
+def test_pruned_student_takes_the_int8_activation_swap(tiny, pruned):
+    # configs/quantize/: the same --cfg-options swap SiLU for ReLU in the
+    # config tools/prune.py writes; the pruned weights still load strictly
+    report = pruned['channel']
+    cfg = load_config(report.config_file)
+    cfg.merge_from_dict({'model.student.backbone.act_cfg.type': 'ReLU',
+                         'model.student.head.gau_cfg.act_fn': 'ReLU'})
+    model = init_pose_model(cfg, report.out_file)
+    kinds = Counter(type(m) for m in model.modules())
+    assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] > 0
+    assert _outputs(model)[0].shape == _outputs(
+        init_pose_model(report.config_file, report.out_file))[0].shape
 
 
 def test_channel_pruning_rounds_each_cut_layer_to_round_to(tiny, capsys):
