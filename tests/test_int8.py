@@ -36,14 +36,17 @@ QS_CHECKPOINT = osp.join(REPO_ROOT, 'teachers', 'quickstart',
 NUM_CROPS = 8
 # The int8 students (configs/quantize/): ReLU in place of SiLU, and the
 # distillation configs they inherit from.
+RELU_QS_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'quantize',
+    'distill_rtmpose-t-relu_quickstart_synthetic-coco-mpii-64x48.py')
 RELU_CONFIGS = {
-    osp.join(REPO_ROOT, 'configs', 'quantize', relu): osp.join(
-        REPO_ROOT, 'configs', silu)
-    for relu, silu in (
-        ('distill_rtmpose-t-relu_quickstart_synthetic-coco-mpii-64x48.py',
-         'quickstart/distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py'),
-        ('rtmpose-t-relu_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
-         'distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'))}
+    RELU_QS_CONFIG: osp.join(
+        REPO_ROOT, 'configs', 'quickstart',
+        'distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py'),
+    osp.join(REPO_ROOT, 'configs', 'quantize',
+             'rtmpose-t-relu_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'):
+    osp.join(REPO_ROOT, 'configs', 'distill',
+             'rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py')}
 
 
 def _with_val_data(data_root, path, config=QS_CONFIG):
@@ -103,9 +106,8 @@ def test_relu_student_int8_graph_folds_every_activation(int8_export,
     # The one Relu left in both is the head's squared-ReLU attention.
     _, report = int8_export
     silu_ops = _op_counts(report.onnx_file)
-    relu_config = sorted(RELU_CONFIGS)[0]
     data = write_coco_mpii(tmp_path / 'data')
-    config = _with_val_data(data, str(tmp_path / 'relu.py'), relu_config)
+    config = _with_val_data(data, str(tmp_path / 'relu.py'), RELU_QS_CONFIG)
     # the SiLU student's weights, not fine-tuned: structure only
     relu_report = export_int8_student(
         config, QS_CHECKPOINT, str(tmp_path / 'relu_int8.onnx'),
