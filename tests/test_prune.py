@@ -119,14 +119,14 @@ def test_channel_pruning_keeps_the_head_but_its_input(tiny, pruned):
 
 
 def test_pruned_student_takes_the_int8_activation_swap(tiny, pruned):
-    # configs/quantize/: the same --cfg-options swap SiLU for ReLU in the
-    # config tools/prune.py writes; the pruned weights still load strictly
+    # configs/quantize/: the same --cfg-options swap the backbone's SiLU for
+    # ReLU in the config tools/prune.py writes; the pruned weights still
+    # load strictly
     report = pruned['channel']
     cfg = load_config(report.config_file)
-    cfg.merge_from_dict({'model.student.backbone.act_cfg.type': 'ReLU',
-                         'model.student.head.gau_cfg.act_fn': 'ReLU'})
+    cfg.merge_from_dict({'model.student.backbone.act_cfg.type': 'ReLU'})
     model = init_pose_model(cfg, report.out_file)
-    kinds = Counter(type(m) for m in model.modules())
+    kinds = Counter(type(m) for m in model.backbone.modules())
     assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] > 0
     assert _outputs(model)[0].shape == _outputs(
         init_pose_model(report.config_file, report.out_file))[0].shape

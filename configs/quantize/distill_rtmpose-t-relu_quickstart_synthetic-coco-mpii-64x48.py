@@ -1,5 +1,5 @@
 # Quick start: fine-tune the quick start's distilled RTMPose-t for int8, with
-# ReLU in place of SiLU (configs/_base_/relu_student.py) and the quick
+# ReLU in place of the backbone's SiLU (configs/_base_/relu_student.py) and the quick
 # start's COCO-style and MPII-style teachers, for qs_relu_iters iterations
 # (results/compression_int8.md):
 #   python tools/train.py THIS_CONFIG
