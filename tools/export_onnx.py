@@ -74,7 +74,8 @@ def _export_int8(args: argparse.Namespace) -> None:
             tolerance=args.tolerance)
     parity = report.float_report.max_abs_diff_real
     print(f'exported {report.float_file} (float32, SimCC parity vs PyTorch '
-          f'{parity:.3g}, required < {args.tolerance:g}) and {report.onnx_file} (int8, calibrated on '
+          f'{parity:.3g}, required < {args.tolerance:g}) and '
+          f'{report.onnx_file} (int8, calibrated on '
           f'{report.num_calibration} {args.calib_split} crops)')
     print(f'int8 parity: keypoints {report.mean_pixel_error:.2f} px mean, '
           f'{report.max_pixel_error:.1f} px max from float32 (crop pixels; '

@@ -1,7 +1,7 @@
 # Quick start: fine-tune the quick start's distilled RTMPose-t for int8, with
-# ReLU in place of the backbone's SiLU (configs/_base_/relu_student.py) and the quick
-# start's COCO-style and MPII-style teachers, for qs_relu_iters iterations
-# (results/compression_int8.md):
+# ReLU in place of the backbone's SiLU (configs/_base_/relu_student.py) and
+# the quick start's COCO-style and MPII-style teachers, for qs_relu_iters
+# iterations (results/compression_int8.md):
 #   python tools/train.py THIS_CONFIG
 #   python tools/export_onnx.py THIS_CONFIG \
 #       work_dirs/distill_rtmpose-t-relu_quickstart_synthetic-coco-mpii-64x48/iter_3000.pth \

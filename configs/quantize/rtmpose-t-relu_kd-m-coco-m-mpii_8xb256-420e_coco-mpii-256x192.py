@@ -1,6 +1,6 @@
 # Fine-tune a distilled RTMPose-t union student for int8: ReLU in place of
-# the backbone's SiLU (configs/_base_/relu_student.py), with the same COCO and MPII
-# RTMPose-m teachers it was distilled from; everything else is the
+# the backbone's SiLU (configs/_base_/relu_student.py), with the same COCO
+# and MPII RTMPose-m teachers it was distilled from; everything else is the
 # distillation config's.
 #   python tools/train.py THIS_CONFIG --cfg-options load_from=DISTILLED_T.pth
 #   python tools/export_onnx.py THIS_CONFIG work_dirs/.../epoch_420.pth \
