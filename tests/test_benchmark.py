@@ -1,4 +1,6 @@
 """The benchmark's accuracy path, on test-made data and tiny models."""
+import json
+
 import pytest
 import torch
 from conftest import write_coco, write_mpii
@@ -102,6 +104,25 @@ def test_threads_reach_both_onnx_runtime_sessions(tmp_path):
             assert options.intra_op_num_threads == threads
     assert machine_info(1)['ort_threads'] == 1
     assert machine_info()['ort_threads'].startswith('default')
+
+
+def test_benchmark_tool_runs_with_the_threads_asked_for(tmp_path):
+    cfg = tiny_student_cfg(str(tmp_path / 'data'), str(tmp_path / 'work'))
+    config = str(tmp_path / 'rtmpose-t_tiny.py')
+    cfg.dump(config)
+    threads = torch.get_num_threads()
+    try:
+        load_tool('benchmark').main([
+            '--models', f'{config}:random', '--threads', '1',
+            '--num-people', '1', '--warmup', '0', '--repeats', '1',
+            '--calls', '1', '--settle', '0', '--work-dir',
+            str(tmp_path / 'bench'), '--out', str(tmp_path / 'bench.md')])
+    finally:
+        torch.set_num_threads(threads)
+    with open(tmp_path / 'bench.json') as f:
+        machine = json.load(f)['machine']
+    assert machine['ort_threads'] == 1 and machine['torch_threads'] == 1
+    assert 'with 1 threads. Figures' in (tmp_path / 'bench.md').read_text()
 
 
 def test_negative_threads_are_refused(capsys):

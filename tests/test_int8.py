@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 import pytest
 from mmengine.config import Config
+import torch
 from mmpose.registry import MODELS
 from torch import nn
 
@@ -18,11 +19,13 @@ from kd_bench.inference_benchmark import (ModelArg, benchmark_models,
                                           render_markdown)
 from mmpose_ext import apis
 from mmpose_ext.apis import load_config
+from mmpose_ext.checkpoint import read_checkpoint
 from mmpose_ext.compression import CalibrationDataError, calibration_inputs
 from mmpose_ext.compression.int8 import (PIXEL_TOLERANCE, CalibrationReader,
                                          export_int8_student)
 from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
 from mmpose_ext.inference.demo import run_demo
+from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.paths import REPO_ROOT
 from tool_modules import load_tool
@@ -252,6 +255,15 @@ def _scores(config, model_file, work_dir):
                                        work_dir=str(work_dir)))
 
 
+def _on_synthetic_data(config, data_root, path):
+    """Quick-start ``config`` reading the synthetic benchmark at
+    ``data_root``, dumped to ``path``."""
+    cfg = load_config(config)
+    text = cfg.pretty_text.replace(cfg.qs_root, f'{data_root}/')
+    Config.fromstring(text, '.py').dump(path)
+    return path
+
+
 @pytest.fixture(scope='module')
 def synthetic_config(tmp_path_factory):
     """The quick-start config on a small synthetic benchmark made here (the
@@ -260,11 +272,31 @@ def synthetic_config(tmp_path_factory):
     from mmpose_ext.synthetic import generate_benchmark
     root = tmp_path_factory.mktemp('int8_synthetic')
     generate_benchmark(root / 'data', seed=1, num_train=1, num_val=6)
-    cfg = load_config(QS_CONFIG)
-    text = cfg.pretty_text.replace(cfg.qs_root, f'{root}/data/')
-    path = str(root / 'quickstart.py')
-    Config.fromstring(text, '.py').dump(path)
-    return path
+    return _on_synthetic_data(QS_CONFIG, root / 'data',
+                              str(root / 'quickstart.py'))
+
+
+def test_train_tool_fine_tunes_the_relu_student_from_a_distilled_one(
+        synthetic_config, tmp_path):
+    # configs/quantize/ through tools/train.py: the SiLU student's
+    # distillation checkpoint loads as load_from, and the saved student has
+    # no SiLU in its backbone
+    config = _on_synthetic_data(
+        RELU_QS_CONFIG, osp.join(osp.dirname(synthetic_config), 'data'),
+        str(tmp_path / 'relu.py'))
+    distilled = str(tmp_path / 'silu_distilled.pth')
+    torch.save(dict(state_dict={
+        f'student.{k}': v
+        for k, v in read_checkpoint(QS_CHECKPOINT)['state_dict'].items()}),
+        distilled)
+    work_dir = tmp_path / 'work'
+    load_tool('train').main([
+        config, '--work-dir', str(work_dir), '--cfg-options',
+        f'load_from={distilled}', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2'])
+    model = init_pose_model(config, str(work_dir / 'iter_2.pth'))
+    kinds = Counter(type(m) for m in model.backbone.modules())
+    assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] > 0
 
 
 @pytest.fixture(scope='module')
