@@ -73,12 +73,29 @@ build_mmcv() {
   mv "$built" "$CACHE/$CUDA_TAG/$(basename "$built")"
 }
 
-if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
+mmcv_loads() {
+  "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null
+}
+
+install_kept_mmcv() {
+  say "installing mmcv from $CACHE/$CUDA_TAG"
+  "${PIP[@]}" install -q --no-deps --force-reinstall \
+    "$CACHE/$CUDA_TAG"/mmcv-"$MMCV_VERSION"-*.whl
+}
+
+if ! mmcv_loads; then
   if ! ls "$CACHE/$CUDA_TAG"/mmcv-"$MMCV_VERSION"-*.whl >/dev/null 2>&1; then
     build_mmcv
   fi
-  say "installing mmcv from $CACHE/$CUDA_TAG"
-  "${PIP[@]}" install -q --no-deps "$CACHE/$CUDA_TAG"/mmcv-"$MMCV_VERSION"-*.whl
+  # A kept wheel compiled against another torch (the pin above changed since)
+  # installs but does not load: compile it again for this torch. The new
+  # wheel replaces the old one only once it is complete.
+  if ! install_kept_mmcv || ! mmcv_loads; then
+    say "the kept mmcv wheel does not load with ${TORCH_SPEC[0]}; compiling it again"
+    build_mmcv
+    install_kept_mmcv
+    mmcv_loads || { say "mmcv $MMCV_VERSION does not load: see the messages above"; exit 1; }
+  fi
 fi
 
 say "installing requirements.txt"
