@@ -24,7 +24,9 @@ initialised model.
 """
 import copyreg
 import os.path as osp
+import pickle
 import re
+import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import List, Optional
@@ -98,10 +100,9 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
         except Exception:  # not a zip checkpoint at all
             found = []
         if not found:
-            reason = str(err).strip().splitlines()[0] if str(err) else ''
             raise UnsafeCheckpointError(
                 f'cannot read {filename!r} as a PyTorch checkpoint '
-                f'({type(err).__name__}: {reason[:200]}); is it a file '
+                f'({_unreadable_reason(filename, err)}); is it a file '
                 'written by torch.save / MMEngine?') from None
         raise UnsafeCheckpointError(
             f'refusing to load {filename!r}: it holds objects that are not '
@@ -109,6 +110,17 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
             '. Loading it would run arbitrary pickled code. Only load '
             'checkpoints from sources you trust; if you do trust it, '
             're-save its state_dict with torch.save.') from None
+
+
+def _unreadable_reason(filename: str, err: Exception) -> str:
+    """Why torch could not read ``filename``, without torch's advice to load
+    it with ``weights_only=False`` (which would run pickled code)."""
+    if (isinstance(err, pickle.UnpicklingError)
+            and not zipfile.is_zipfile(filename)):
+        return ('it is neither a zip archive, the format torch.save writes, '
+                'nor a pickle torch can read')
+    reason = str(err).strip().splitlines()[0] if str(err) else ''
+    return f'{type(err).__name__}: {reason[:200]}'
 
 
 def _load_from_local(filename: str, map_location=None) -> dict:

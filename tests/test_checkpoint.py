@@ -22,7 +22,7 @@ from torch import nn
 from mmpose_ext.apis.runner import StrictLoadRunner
 from mmpose_ext.checkpoint import (CheckpointError, CheckpointMismatchError,
                                    UnsafeCheckpointError, load_weights,
-                                   safe_torch_load)
+                                   read_checkpoint, safe_torch_load)
 from mmpose_ext.engine import AtomicCheckpointHook
 from mmpose_ext.fileio import AtomicLocalBackend, atomic_output
 from mmpose_ext.paths import UNION_METAINFO_FILE
@@ -168,6 +168,24 @@ def test_checkpoint_holding_other_classes_is_refused_naming_the_file(
     save_payload(path, payload(tmp_path))
     with pytest.raises(UnsafeCheckpointError, match=re.escape(path)):
         load(path)
+
+
+@pytest.mark.parametrize('content, reason', [
+    (b'# a README, not a checkpoint\n', 'neither a zip archive'),
+    (None, 'failed finding central directory'),
+], ids=['text-file', 'truncated-checkpoint'])
+def test_unreadable_file_says_why_without_advising_unsafe_loading(
+        tmp_path, content, reason):
+    path = tmp_path / 'weights.pth'
+    if content is None:  # the first half of a real checkpoint
+        torch.save(dict(state_dict=dict(w=torch.ones(1000))), path)
+        content = path.read_bytes()[:path.stat().st_size // 2]
+    path.write_bytes(content)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        read_checkpoint(str(path))
+    message = str(info.value)
+    assert str(path) in message and reason in message
+    assert 'weights_only' not in message
 
 
 def test_code_in_a_refused_checkpoint_is_not_run(tmp_path):
