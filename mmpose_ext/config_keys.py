@@ -26,6 +26,7 @@ import io
 import os.path as osp
 import tokenize
 import warnings
+from collections.abc import Mapping
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from mmengine.config import Config
@@ -54,6 +55,52 @@ NEAR_MISS_LENGTH = 2
 
 class UnreadConfigKeyWarning(UserWarning):
     """A top-level config key that nothing reads."""
+
+
+class ConfigOptionError(ValueError):
+    """A ``--cfg-options`` value that cannot stand where it goes."""
+
+
+_ABSENT = object()
+
+
+def _value_at(cfg: Config, key: str) -> object:
+    """The value at dotted ``key`` (list items by index, as
+    ``merge_from_dict`` takes them), or ``_ABSENT``."""
+    node: object = cfg.to_dict()
+    for part in key.split('.'):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif (isinstance(node, list) and part.isdigit()
+              and int(part) < len(node)):
+            node = node[int(part)]
+        else:
+            return _ABSENT
+    return node
+
+
+def merge_options(cfg: Config, options: Mapping) -> None:
+    """``cfg.merge_from_dict(options)``, refusing a word where the config
+    holds a number or a switch.
+
+    MMEngine's ``DictAction`` reads ``1000``, ``1e-3``, ``True`` and ``None``
+    as such and anything else as text, so a mistyped value
+    (``train_cfg.max_iters=1O00``) would otherwise fail deep inside the
+    runner, or not at all.
+
+    Raises:
+        ConfigOptionError: naming the key, the value and what the config
+            holds there.
+    """
+    for key, value in options.items():
+        current = _value_at(cfg, key)
+        if isinstance(value, str) and isinstance(current, (int, float)):
+            wanted = 'True or False' if isinstance(current, bool) else \
+                'a number'
+            raise ConfigOptionError(
+                f'--cfg-options {key}={value}: the config holds '
+                f'{current!r} there; pass {wanted}')
+    cfg.merge_from_dict(options)
 
 
 def known_keys() -> FrozenSet[str]:
@@ -179,7 +226,7 @@ def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
     from mmpose_ext.datasets.pipelines import teacher_crops_from_model
     cfg = read_config(config)
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options)
     teacher_crops_from_model(cfg)
     warn_unread_keys(cfg)
     return cfg

@@ -2,6 +2,9 @@
 configs, their helper variables and MMEngine's dumps of them are not."""
 import glob
 import os.path as osp
+import re
+import subprocess
+import sys
 import textwrap
 import warnings
 
@@ -9,7 +12,8 @@ import pytest
 from mmengine.config import Config
 
 from mmpose_ext.apis import load_config, train_cfg
-from mmpose_ext.config_keys import (UnreadConfigKeyWarning, read_config,
+from mmpose_ext.config_keys import (ConfigOptionError,
+                                    UnreadConfigKeyWarning, read_config,
                                     unread_keys)
 from mmpose_ext.paths import REPO_ROOT
 
@@ -76,6 +80,47 @@ def test_cfg_options_key_is_checked_through_train_cfg(tmp_path):
     with pytest.warns(UnreadConfigKeyWarning,
                       match="'resum' is read .*; did you mean 'resume'"):
         train_cfg(config, cfg_options={'resum': True})
+
+
+@pytest.mark.parametrize('option, held, wanted', [
+    ({'train_cfg.max_epochs': 'two'}, '2', 'a number'),
+    ({'model.parts.1.width': '16px'}, '16', 'a number'),
+    ({'flag': 'yes'}, 'True', 'True or False'),
+], ids=['number', 'number-in-a-list', 'switch'])
+def test_cfg_options_word_where_the_config_holds_a_number_is_refused(
+        tmp_path, option, held, wanted):
+    config = _config(tmp_path, 'flag = True\n'
+                     'model = dict(flag=flag, parts=[dict(width=8), '
+                     'dict(width=16)])\n')
+    (key, value), = option.items()
+    with pytest.raises(ConfigOptionError,
+                       match=re.escape(f'--cfg-options {key}={value}: the '
+                                       f'config holds {held} there; pass '
+                                       f'{wanted}')):
+        train_cfg(config, cfg_options=option)
+
+
+def test_cfg_options_of_the_right_kind_and_new_keys_merge(tmp_path):
+    config = _config(tmp_path, 'model = dict(parts=[dict(width=8)])\n')
+    cfg = train_cfg(config, cfg_options={
+        'train_cfg.max_epochs': 3, 'model.type': 'Other',
+        'model.parts.0.width': 24, 'model.new_key': 'text'})
+    assert cfg.train_cfg.max_epochs == 3 and cfg.model.type == 'Other'
+    assert cfg.model.parts[0].width == 24 and cfg.model.new_key == 'text'
+
+
+def test_train_py_refuses_a_word_for_a_number_in_one_line(tmp_path):
+    config = _config(tmp_path, '')
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), config,
+         '--work-dir', str(tmp_path / 'work'),
+         '--cfg-options', 'train_cfg.max_epochs=1O'],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        'train.py: error: --cfg-options train_cfg.max_epochs=1O: the config '
+        'holds 2 there; pass a number')
+    assert 'Traceback' not in result.stderr
 
 
 @pytest.mark.parametrize('config', PROJECT_CONFIGS,

@@ -5,6 +5,7 @@ import sys
 from mmpose_ext.apis.work_dir_lock import WorkDirLockedError
 from mmpose_ext.checkpoint import CheckpointError
 from mmpose_ext.compression.errors import CompressionError
+from mmpose_ext.config_keys import ConfigOptionError
 from mmpose_ext.datasets import DataConfigError
 from mmpose_ext.engine import NonFiniteLossError, TensorboardConfigError
 from mmpose_ext.inference.errors import InferenceError
@@ -15,7 +16,7 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 # is wrong and how to fix it: the traceback adds nothing for the user.
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
                CheckpointError, InferenceError, NonFiniteLossError,
-               TensorboardConfigError, CompressionError,
+               TensorboardConfigError, CompressionError, ConfigOptionError,
                WorkDirLockedError, FileNotFoundError, NotADirectoryError)
 
 

@@ -18,7 +18,8 @@ from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, load_state, load_weights,
                                    read_checkpoint)
-from mmpose_ext.config_keys import read_config, warn_unread_keys
+from mmpose_ext.config_keys import (merge_options, read_config,
+                                     warn_unread_keys)
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
 from mmpose_ext.engine.tensorboard import use_tensorboard
 
@@ -143,7 +144,7 @@ def train_cfg(config: str,
         settings = cfg.get('tensorboard')
         cfg.tensorboard = settings if isinstance(settings, dict) else {}
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
     return cfg
 
@@ -186,7 +187,7 @@ def test_cfg(config: str,
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=out))
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
     return cfg
 
