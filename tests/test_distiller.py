@@ -163,6 +163,15 @@ def test_teacher_name_must_key_a_module_dict(tiny, name, says):
         _build(cfg)
 
 
+def test_student_settings_set_on_the_distiller_point_to_model_student(tiny):
+    cfg = copy.deepcopy(tiny)
+    cfg.model.test_cfg = dict(flip_test=False)  # belongs to the student
+    with pytest.raises(TeacherConfigError,
+                       match=r"does not take: \['test_cfg'\].*"
+                       r'model\.student\.test_cfg'):
+        _build(cfg)
+
+
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
     model = _build(tiny)
     model.train()

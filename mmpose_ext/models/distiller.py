@@ -132,7 +132,14 @@ class MultiTeacherDistiller(BaseModel):
                  feature_loss: dict = dict(type='MaskedFeatureMSELoss'),
                  teacher_cache: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 **unknown):
+        if unknown:  # e.g. test_cfg set on the distiller, not the student
+            names = sorted(unknown)
+            raise TeacherConfigError(
+                f'model has keys the distiller does not take: {names}. The '
+                'student\'s settings go under model.student (e.g. '
+                f'model.student.{names[0]})')
         super().__init__(
             data_preprocessor=data_preprocessor
             or student.get('data_preprocessor'),
