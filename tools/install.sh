@@ -83,19 +83,13 @@ install_kept_mmcv() {
     "$CACHE/$CUDA_TAG"/mmcv-"$MMCV_VERSION"-*.whl
 }
 
+# (mmcv imports mmengine and numpy, so whether it loads is only known once the
+# requirements are in, below.)
 if ! mmcv_loads; then
   if ! ls "$CACHE/$CUDA_TAG"/mmcv-"$MMCV_VERSION"-*.whl >/dev/null 2>&1; then
     build_mmcv
   fi
-  # A kept wheel compiled against another torch (the pin above changed since)
-  # installs but does not load: compile it again for this torch. The new
-  # wheel replaces the old one only once it is complete.
-  if ! install_kept_mmcv || ! mmcv_loads; then
-    say "the kept mmcv wheel does not load with ${TORCH_SPEC[0]}; compiling it again"
-    build_mmcv
-    install_kept_mmcv
-    mmcv_loads || { say "mmcv $MMCV_VERSION does not load: see the messages above"; exit 1; }
-  fi
+  install_kept_mmcv
 fi
 
 say "installing requirements.txt"
@@ -105,6 +99,15 @@ say "installing requirements.txt"
 # numpy-2-built OpenCV. Their real runtime needs are in requirements.txt.
 "${PIP[@]}" install -q --no-deps mmpose==1.3.2 mmdet==3.3.0 rtmlib==0.0.16
 "${PIP[@]}" install -q --no-deps -e "$ROOT"
+
+# A kept wheel compiled against another torch (the pin above changed since)
+# installs but does not load: compile it again for this torch. The new wheel
+# replaces the old one only once it is complete.
+if ! mmcv_loads; then
+  say "the kept mmcv wheel does not load with ${TORCH_SPEC[0]}; compiling it again"
+  build_mmcv
+  install_kept_mmcv
+fi
 
 "$VENV/bin/python" -c "import mmcv.ops, mmpose.models, mmdet, mmpose_ext" \
   || { say "import check failed: see the messages above"; exit 1; }
