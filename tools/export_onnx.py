@@ -6,7 +6,7 @@ be a plain student checkpoint or a distillation checkpoint.
 
 With ``--int8`` the float32 graph is kept as ``OUT.fp32.onnx`` and OUT is its
 ONNX Runtime static int8 quantisation, calibrated on crops that the config's
-val (or train) pipeline cuts from its data; its parity check is the keypoint
+train (or val) pipeline cuts from its data; its parity check is the keypoint
 distance from float32 in crop pixels.
 """
 import argparse
@@ -27,11 +27,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='largest allowed SimCC difference from PyTorch')
     parser.add_argument('--int8', action='store_true',
                         help='quantise to int8 (ONNX Runtime static, QDQ)')
-    parser.add_argument('--calib-split', default='val',
-                        choices=('val', 'train'),
+    parser.add_argument('--calib-split', default='train',
+                        choices=('train', 'val'),
                         help='int8: the dataloader whose data and pipeline '
                         'give the calibration crops')
-    parser.add_argument('--calib-crops', type=int, default=32,
+    parser.add_argument('--calib-crops', type=int, default=256,
                         help='int8: number of calibration crops')
     parser.add_argument('--pixel-tolerance', type=float, default=2.0,
                         help='int8: largest allowed mean keypoint distance '
