@@ -11,7 +11,7 @@ from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor, nn
 
 from mmpose_ext import skeletons
-from mmpose_ext.models import losses  # noqa: F401  (registers the defaults)
+import mmpose_ext.models.losses  # noqa: F401  (registers the default losses)
 from mmpose_ext.models.simcc_geometry import (crop_axis_relation, map_bins,
                                               resample_simcc)
 from mmpose_ext.models.teacher_outputs import LiveTeacherOutputs

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
 from typing import Any, Union
 
 from mmpose_ext.fileio import atomic_write, sha256_file  # noqa: F401
