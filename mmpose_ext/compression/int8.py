@@ -10,10 +10,8 @@ own data. int8 logits are not close to float32 logits in absolute terms, so
 parity is the distance between the keypoints the two graphs decode, in
 pixels of the input crop.
 """
-import contextlib
 import os
 import os.path as osp
-import random
 from typing import Iterable, NamedTuple, Optional
 
 import numpy as np
@@ -35,19 +33,6 @@ CALIBRATION_SEED = 0
 PIXEL_TOLERANCE = 2.0
 
 
-@contextlib.contextmanager
-def _seeded(seed: int):
-    """numpy's and Python's global generators seeded, restored after."""
-    np_state, py_state = np.random.get_state(), random.getstate()
-    np.random.seed(seed)
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-
-
 def calibration_inputs(config, split: str = DEFAULT_CALIBRATION_SPLIT,
                        num_crops: int = DEFAULT_CALIBRATION_CROPS
                        ) -> np.ndarray:
@@ -63,6 +48,7 @@ def calibration_inputs(config, split: str = DEFAULT_CALIBRATION_SPLIT,
     from mmpose.registry import DATASETS
 
     from mmpose_ext.apis import load_config
+    from mmpose_ext.datasets.replay import seeded_generators
     if split not in SPLITS:
         raise CompressionError(f'unknown calibration split {split!r}: choose '
                                f'one of {", ".join(SPLITS)}')
@@ -93,7 +79,7 @@ def calibration_inputs(config, split: str = DEFAULT_CALIBRATION_SPLIT,
             '--calib-split with a split that has some')
     picks = np.unique(np.linspace(0, len(dataset) - 1,
                                   min(num_crops, len(dataset))).astype(int))
-    with _seeded(CALIBRATION_SEED):
+    with seeded_generators(CALIBRATION_SEED, CALIBRATION_SEED):
         crops = [dataset[int(i)]['inputs'].numpy() for i in picks]
     return np.stack(crops).astype(np.float32)
 

@@ -19,19 +19,27 @@ REPLAY_KEY = 'replay_key'
 
 
 @contextmanager
-def seeded_augmentation(seed: int, view: int, index: int):
+def seeded_generators(np_seed, py_seed):
     """Seed numpy's and Python's global generators, which MMPose, MMCV and
-    Albumentations transforms draw from, from ``(seed, view, index)``; the
-    previous states are restored on exit."""
+    Albumentations transforms draw from, with ``np_seed`` and ``py_seed``;
+    the previous states are restored on exit."""
     np_state, py_state = np.random.get_state(), random.getstate()
-    entropy = np.random.SeedSequence([seed, view, index]).generate_state(4)
-    np.random.seed(entropy)
-    random.seed(int.from_bytes(entropy.tobytes(), 'little'))
+    np.random.seed(np_seed)
+    random.seed(py_seed)
     try:
         yield
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
+
+
+@contextmanager
+def seeded_augmentation(seed: int, view: int, index: int):
+    """:func:`seeded_generators` seeded from ``(seed, view, index)``."""
+    entropy = np.random.SeedSequence([seed, view, index]).generate_state(4)
+    with seeded_generators(entropy,
+                           int.from_bytes(entropy.tobytes(), 'little')):
+        yield
 
 
 @DATASETS.register_module()
