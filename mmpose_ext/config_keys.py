@@ -64,10 +64,10 @@ class ConfigOptionError(ValueError):
 _ABSENT = object()
 
 
-def _value_at(cfg: Config, key: str) -> object:
-    """The value at dotted ``key`` (list items by index, as
-    ``merge_from_dict`` takes them), or ``_ABSENT``."""
-    node: object = cfg.to_dict()
+def _value_at(tree: Mapping, key: str) -> object:
+    """The value at dotted ``key`` of a config's ``to_dict()`` (list items by
+    index, as ``merge_from_dict`` takes them), or ``_ABSENT``."""
+    node: object = tree
     for part in key.split('.'):
         if isinstance(node, Mapping) and part in node:
             node = node[part]
@@ -92,8 +92,9 @@ def merge_options(cfg: Config, options: Mapping) -> None:
         ConfigOptionError: naming the key, the value and what the config
             holds there.
     """
+    tree = cfg.to_dict()
     for key, value in options.items():
-        current = _value_at(cfg, key)
+        current = _value_at(tree, key)
         if isinstance(value, str) and isinstance(current, (int, float)):
             wanted = 'True or False' if isinstance(current, bool) else \
                 'a number'
