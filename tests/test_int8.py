@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import onnx
 import pytest
-from mmengine.config import Config
 import torch
 from mmpose.registry import MODELS
 from torch import nn
@@ -17,6 +16,7 @@ from torch import nn
 from conftest import write_coco_mpii
 from kd_bench.inference_benchmark import (ModelArg, benchmark_models,
                                           render_markdown)
+from kd_bench.quickstart.pipeline import retarget
 from mmpose_ext import apis
 from mmpose_ext.apis import load_config
 from mmpose_ext.checkpoint import read_checkpoint
@@ -285,8 +285,7 @@ def _on_synthetic_data(config, data_root, path):
     """Quick-start ``config`` reading the synthetic benchmark at
     ``data_root``, dumped to ``path``."""
     cfg = load_config(config)
-    text = cfg.pretty_text.replace(cfg.qs_root, f'{data_root}/')
-    Config.fromstring(text, '.py').dump(path)
+    retarget(cfg, cfg.qs_root, str(data_root)).dump(path)
     return path
 
 

@@ -121,8 +121,9 @@ class ProgressHook(Hook):
                  f'{runner.max_iters}, loss {loss.mean(step):.4f}')
 
 
-def _retarget(cfg: Config, default_root: str, data_root: str) -> Config:
-    """Point a config that reads ``default_root`` at ``data_root``."""
+def retarget(cfg: Config, default_root: str, data_root: str) -> Config:
+    """Point a config that reads ``default_root`` (a quick-start config:
+    ``cfg.qs_root``) at ``data_root``."""
     if osp.normpath(default_root) == osp.normpath(data_root):
         return cfg
     new_root = data_root.rstrip('/') + '/'
@@ -191,7 +192,7 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
         cfg.model.init_cfg.checkpoint = init
     if settings.cfg_options:
         cfg.merge_from_dict(settings.cfg_options)
-    return _retarget(cfg, default_root, settings.data_root)
+    return retarget(cfg, default_root, settings.data_root)
 
 
 @contextlib.contextmanager
