@@ -461,6 +461,18 @@ def test_test_py_refuses_a_bare_tensor(student, tmp_path, capsys):
                           'checkpoint: it holds a bare tensor of shape (3,)')
 
 
+def test_test_py_names_a_file_that_is_no_checkpoint(student, tmp_path,
+                                                    capsys):
+    config, _ = student
+    notes = tmp_path / 'notes.pth'
+    notes.write_text('# not weights\n')
+    err = _exit_message(capsys, load_tool('test').main, [config, str(notes)])
+    assert err == (f"test.py: error: cannot read '{notes}' as a PyTorch "
+                   'checkpoint (it is neither a zip archive, the format '
+                   'torch.save writes, nor a pickle torch can read); is it a '
+                   'file written by torch.save / MMEngine?')
+
+
 def test_test_py_evaluates_a_distillation_checkpoint_with_the_student_config(
         student, tmp_path):
     config, state = student

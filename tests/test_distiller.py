@@ -21,6 +21,7 @@ from mmpose_ext.models import (MultiTeacherDistiller, TeacherConfigError,
                                simcc_kd_loss)
 from mmpose_ext.models.teachers import teacher_autocast_dtype
 from tiny_configs import DISTILL_CFG, tiny_distill_cfg, tiny_teachers
+from tool_modules import load_tool
 
 register_all_modules(init_default_scope=True)
 
@@ -170,6 +171,21 @@ def test_student_settings_set_on_the_distiller_point_to_model_student(tiny):
                        match=r"does not take: \['test_cfg'\].*"
                        r'model\.student\.test_cfg'):
         _build(cfg)
+
+
+def test_test_py_points_student_settings_to_model_student(tiny, tmp_path,
+                                                          capsys):
+    config, ckpt = str(tmp_path / 'distill.py'), str(tmp_path / 'w.pth')
+    tiny.dump(config)
+    torch.save(dict(state_dict=_build(tiny).state_dict()), ckpt)
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('test').main([config, ckpt, '--work-dir',
+                                str(tmp_path / 'test'), '--cfg-options',
+                                'model.test_cfg.flip_test=False'])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith('test.py: error: ') and (
+        "does not take: ['test_cfg']" in err) and 'model.student.test_cfg' in err
 
 
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
