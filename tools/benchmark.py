@@ -11,6 +11,9 @@ Example (random weights when CKPT is ``random``)::
 import argparse
 import warnings
 
+from mmpose_ext.apis.arguments import (non_negative_float, non_negative_int,
+                                        positive_float, positive_int)
+
 PROG = 'benchmark.py'
 
 
@@ -26,40 +29,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--reference',
                         help='NAME of the model latencies are compared with '
                         '(default: the one with the most FLOPs)')
-    parser.add_argument('--goal', type=float,
+    parser.add_argument('--goal', type=positive_float,
                         help='latency ratio to the reference the goal '
                         'table judges (default: STUDENT_GOAL of '
                         'kd_bench.inference_benchmark, 0.3)')
     parser.add_argument('--image', help='image to run on (default: a '
                         'generated image of stick figures)')
-    parser.add_argument('--num-people', type=int, default=6,
+    parser.add_argument('--num-people', type=positive_int, default=6,
                         help='people (crops) in the batched runs')
     parser.add_argument('--dataset-config',
                         help='also evaluate on this config\'s test set')
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--repeats', type=int, default=20,
+    parser.add_argument('--warmup', type=non_negative_int, default=3)
+    parser.add_argument('--repeats', type=positive_int, default=20,
                         help='timed rounds over all models and backends')
-    parser.add_argument('--calls', type=int, default=5,
+    parser.add_argument('--calls', type=positive_int, default=5,
                         help='back-to-back timed calls of each step per '
                         'round (1: every call right after a switch of '
                         'runtime)')
-    parser.add_argument('--settle', type=float,
+    parser.add_argument('--settle', type=non_negative_float,
                         help='seconds of pause before timing each model and '
                         'backend in each round, so the spinning threads of '
                         'the one timed before go idle (default: '
                         'SETTLE_SECONDS of kd_bench.inference_benchmark)')
-    parser.add_argument('--threads', type=int, default=0,
+    parser.add_argument('--threads', type=non_negative_int, default=0,
                         help='intra-op threads of ONNX Runtime (ours and '
                         'rtmlib\'s sessions) and of PyTorch (default 0: '
                         'each library\'s own default)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
-    args = parser.parse_args(argv)
-    if args.threads < 0:
-        parser.error(f'--threads must be 0 (the libraries\' default) or '
-                     f'more, got {args.threads}')
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:

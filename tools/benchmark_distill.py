@@ -13,6 +13,8 @@ import argparse
 import os.path as osp
 import tempfile
 
+from mmpose_ext.apis.arguments import positive_int
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -21,9 +23,9 @@ def main(argv=None):
                                  'configs/distill_config_small.py'])
     parser.add_argument('--data-root', default='data/synthetic',
                         help='synthetic benchmark (made if absent)')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--batch-size', type=positive_int, default=32)
+    parser.add_argument('--steps', type=positive_int, default=5)
+    parser.add_argument('--threads', type=positive_int, default=None)
     parser.add_argument('--no-fp32-row', action='store_true',
                         help='do not also measure float32 NCHW teachers')
     parser.add_argument('--no-cache', action='store_true',

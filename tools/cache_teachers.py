@@ -14,6 +14,8 @@ writing.
 """
 import argparse
 
+from mmpose_ext.apis.arguments import non_negative_int, positive_int
+
 PROG = 'cache_teachers.py'
 
 
@@ -22,15 +24,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG,
                                      description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='distillation config')
-    parser.add_argument('--views', type=int, required=True,
+    parser.add_argument('--views', type=positive_int, required=True,
                         help='augmented views of every sample to cache '
                         '(training epoch e replays view e %% views)')
     parser.add_argument('--out', help='cache folder (default: the config\'s '
                         'model.teacher_cache)')
-    parser.add_argument('--topk', type=int, default=64,
+    parser.add_argument('--topk', type=positive_int, default=64,
                         help='logits kept per joint and axis')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--batch-size', type=positive_int, default=32)
+    parser.add_argument('--num-workers', type=non_negative_int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, key=value')
     return parser.parse_args(argv)

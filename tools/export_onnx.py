@@ -12,6 +12,8 @@ distance from float32 in crop pixels.
 import argparse
 import warnings
 
+from mmpose_ext.apis.arguments import positive_float, positive_int
+
 PROG = 'export_onnx.py'
 
 
@@ -22,8 +24,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('checkpoint',
                         help='plain or distillation checkpoint (.pth)')
     parser.add_argument('out', help='the .onnx file to write')
-    parser.add_argument('--opset', type=int, default=17, help='ONNX opset')
-    parser.add_argument('--tolerance', type=float, default=1e-4,
+    parser.add_argument('--opset', type=positive_int, default=17, help='ONNX opset')
+    parser.add_argument('--tolerance', type=positive_float, default=1e-4,
                         help='largest allowed SimCC difference from PyTorch')
     parser.add_argument('--int8', action='store_true',
                         help='quantise to int8 (ONNX Runtime static, QDQ)')
@@ -31,9 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=('train', 'val'),
                         help='int8: the dataloader whose data and pipeline '
                         'give the calibration crops')
-    parser.add_argument('--calib-crops', type=int, default=256,
+    parser.add_argument('--calib-crops', type=positive_int, default=256,
                         help='int8: number of calibration crops')
-    parser.add_argument('--pixel-tolerance', type=float, default=2.0,
+    parser.add_argument('--pixel-tolerance', type=positive_float, default=2.0,
                         help='int8: largest allowed mean keypoint distance '
                         'from float32, in crop pixels')
     return parser.parse_args(argv)

@@ -2,13 +2,15 @@
 import argparse
 import sys
 
+from mmpose_ext.apis.arguments import positive_float
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('names', nargs='*',
                         help='teachers to fetch (default: all in the manifest)')
     parser.add_argument('--dest', help='folder (default: teachers/)')
-    parser.add_argument('--timeout', type=float, default=60.)
+    parser.add_argument('--timeout', type=positive_float, default=60.)
     args = parser.parse_args(argv)
     from mmpose_ext.teacher_zoo import TeacherFetchError, fetch_teachers
     kwargs = dict(dest_dir=args.dest) if args.dest else {}

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 
+from mmpose_ext.apis.arguments import positive_int, seed
 from mmpose_ext.synthetic import (DEFAULT_STYLES, DIFFICULTY_LEVELS, STYLES,
                                   generate_benchmark)
 
@@ -24,12 +25,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('out_dir', help='output folder (created; reused when '
                         'it holds the same benchmark)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--num-train', type=int, default=64,
+    parser.add_argument('--seed', type=seed, default=0)
+    parser.add_argument('--num-train', type=positive_int, default=64,
                         help='train images per style')
-    parser.add_argument('--num-val', type=int, default=16,
+    parser.add_argument('--num-val', type=positive_int, default=16,
                         help='validation images per style')
-    parser.add_argument('--image-size', type=int, nargs=2, default=(320, 256),
+    parser.add_argument('--image-size', type=positive_int, nargs=2, default=(320, 256),
                         metavar=('WIDTH', 'HEIGHT'))
     parser.add_argument('--difficulty', type=difficulty, default='medium',
                         help=f'one of {list(DIFFICULTY_LEVELS)} or a number '

@@ -13,17 +13,20 @@ import argparse
 import os.path as osp
 import sys
 
+from mmpose_ext.apis.arguments import positive_int, seed
+
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
+    parser = argparse.ArgumentParser(prog='quickstart.py',
+                                     description=__doc__)
+    parser.add_argument('--seeds', type=seed, nargs='+', default=[0],
                         help='training seeds (3 or more for the result '
                         'table with spread)')
-    parser.add_argument('--num-train', type=int, default=None,
+    parser.add_argument('--num-train', type=positive_int, default=None,
                         help='training images per style')
-    parser.add_argument('--num-val', type=int, default=None,
+    parser.add_argument('--num-val', type=positive_int, default=None,
                         help='validation images per style')
-    parser.add_argument('--max-iters', type=int, default=None,
+    parser.add_argument('--max-iters', type=positive_int, default=None,
                         help='iterations per student (default: configs)')
     parser.add_argument('--train-teachers', action='store_true',
                         help='train the teachers and the shared '
@@ -36,7 +39,7 @@ def main(argv=None):
                         'these (teacher_coco, teacher_mpii, student_init; '
                         'teacher_crowdpose with --teachers coco mpii '
                         'crowdpose) and stop, e.g. one per process')
-    parser.add_argument('--pretrain-iters', type=int, default=None,
+    parser.add_argument('--pretrain-iters', type=positive_int, default=None,
                         help='iterations per pre-trained model trained '
                         '(with --train-teachers, and the CrowdPose-style '
                         'teacher; default: configs)')
@@ -56,6 +59,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.only and not args.train_teachers:
         parser.error('--only goes with --train-teachers')
+    repeated = sorted({s for s in args.seeds if args.seeds.count(s) > 1})
+    if repeated:
+        parser.error(f'--seeds: {repeated} given more than once; each seed '
+                     'is one run of every student, give each once')
 
     from kd_bench.quickstart import Quickstart, QuickstartSettings
     from kd_bench.quickstart.pipeline import (QuickstartError, check_teachers,

@@ -318,14 +318,16 @@ def run_test(cfg: Config) -> dict:
 def add_runner_arguments(parser) -> None:
     """The options MMPose's train.py and test.py share."""
     from mmengine.config import DictAction
+
+    from .arguments import non_negative_float, positive_int
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--show-dir',
                         help='save visualised results in this folder')
     parser.add_argument('--show', action='store_true',
                         help='display results in a window')
-    parser.add_argument('--interval', type=int, default=1,
+    parser.add_argument('--interval', type=positive_int, default=1,
                         help='visualise every n-th sample')
-    parser.add_argument('--wait-time', type=float, default=1,
+    parser.add_argument('--wait-time', type=non_negative_float, default=1,
                         help='seconds each window is shown')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, key=value')

@@ -31,6 +31,8 @@ CALIBRATION_SEED = 0
 # Mean keypoint distance between the int8 and the float32 graph allowed, in
 # pixels of the model's input crop.
 PIXEL_TOLERANCE = 2.0
+# QDQ graphs with per-channel weights (DequantizeLinear's ``axis``) need 13.
+MIN_INT8_OPSET = 13
 
 
 def calibration_inputs(config, split: str = DEFAULT_CALIBRATION_SPLIT,
@@ -221,14 +223,18 @@ def export_int8_student(config,
 
     Raises:
         CalibrationDataError: no calibration crops.
-        OnnxExportError: export failed or the mean keypoint error exceeds
-            ``pixel_tolerance``.
+        OnnxExportError: ``opset`` older than :data:`MIN_INT8_OPSET`, export
+            failed or the mean keypoint error exceeds ``pixel_tolerance``.
     """
     from mmpose_ext.inference.errors import OnnxExportError
     from mmpose_ext.inference.onnx_export import (PARITY_TOLERANCE,
                                                   export_student,
                                                   parity_crops)
     from mmpose_ext.inference.preprocess import crops_to_nchw
+    if opset < MIN_INT8_OPSET:
+        raise OnnxExportError(
+            f'an int8 graph needs opset {MIN_INT8_OPSET} or newer (its '
+            f'weights are quantised per channel), got {opset}')
     inputs = calibration_inputs(config, split, num_crops)
     float_file = float_path(out_file)
     float_report = export_student(

@@ -22,6 +22,9 @@ from .preprocess import crops_to_nchw, top_down_affine
 from .spec import PoseModelSpec
 
 DEFAULT_OPSET = 17
+# the oldest opset this graph exports at (LayerNorm and GAU's ops; checked
+# with torch 2.14's TorchScript exporter: 8 and older fail the ONNX checker)
+MIN_OPSET = 9
 PARITY_TOLERANCE = 1e-4
 
 
@@ -168,8 +171,14 @@ def export_onnx(model: nn.Module,
         tuple[str, str]: ``out_file`` and the exporter used.
 
     Raises:
-        OnnxExportError: the exporter failed.
+        OnnxExportError: ``opset`` older than :data:`MIN_OPSET`, or the
+            exporter failed.
     """
+    if opset < MIN_OPSET:
+        raise OnnxExportError(
+            f'opset {opset} is older than {MIN_OPSET}, the oldest the pose '
+            f'graph exports at; use the default ({DEFAULT_OPSET}) unless a '
+            'runtime needs an older one')
     spec = spec or PoseModelSpec.from_config(model.cfg)
     spec = spec.with_options(normalize_in_graph=True)
     network = SimCCNetwork(model, spec, normalize=True).eval()
