@@ -10,6 +10,7 @@ from mmengine.config import Config
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
+from mmpose_ext.synthetic import generate_benchmark
 
 TINY_LOADERS = dict(
     train_dataloader=dict(batch_size=8, num_workers=0,
@@ -116,6 +117,15 @@ def test_altered_shipped_model_is_refused_naming_file_and_fix(
     with pytest.raises(QuickstartError, match=r'mpii\.pth.*sha256.*'
                        r'--train-teachers'):
         Quickstart(settings, say=lambda line: None).pretrained()
+
+
+def test_data_root_of_another_benchmark_is_refused_naming_the_option(
+        tmp_path):
+    # e.g. one that tools/make_synthetic.py wrote with its own defaults
+    generate_benchmark(tmp_path / 'data', num_train=2, num_val=1)
+    with pytest.raises(QuickstartError, match=r'num_train is 2 there but 6 '
+                       r'here.*Delete that folder.*--data-root'):
+        Quickstart(_settings(tmp_path), say=lambda line: None).generate_data()
 
 
 def test_shipped_quickstart_models_match_the_manifest():

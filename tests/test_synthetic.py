@@ -310,7 +310,7 @@ def test_folder_with_other_parameters_is_refused_naming_the_difference(bench):
         generate_benchmark(bench, **{**PARAMS, 'num_val': 4})
     message = str(err.value)
     assert str(bench) in message and 'num_val' in message
-    assert 'Delete that folder or pass another out_dir' in message
+    assert 'Delete that folder, or write the benchmark to another' in message
 
 
 def test_folder_with_files_but_no_manifest_is_refused(tmp_path):

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 
+from mmpose_ext.apis import exit_on_user_error
 from mmpose_ext.apis.arguments import positive_int, seed
 from mmpose_ext.synthetic import (DEFAULT_STYLES, DIFFICULTY_LEVELS, STYLES,
                                   generate_benchmark)
@@ -44,10 +45,11 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format='%(message)s')
-    manifest = generate_benchmark(
-        args.out_dir, seed=args.seed, num_train=args.num_train,
-        num_val=args.num_val, image_size=tuple(args.image_size),
-        difficulty=args.difficulty, styles=args.styles)
+    with exit_on_user_error('make_synthetic.py'):
+        manifest = generate_benchmark(
+            args.out_dir, seed=args.seed, num_train=args.num_train,
+            num_val=args.num_val, image_size=tuple(args.image_size),
+            difficulty=args.difficulty, styles=args.styles)
     print(json.dumps(manifest['counts'], indent=2, sort_keys=True))
 
 

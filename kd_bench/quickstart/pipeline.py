@@ -40,7 +40,7 @@ from mmpose_ext.config_keys import read_config
 from mmpose_ext.fileio import atomic_write
 from mmpose_ext.models.teachers import check_box_scale
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
-from mmpose_ext.synthetic import generate_benchmark
+from mmpose_ext.synthetic import SyntheticDataError, generate_benchmark
 
 from . import shipped
 from .report import write_report
@@ -259,9 +259,14 @@ class Quickstart:
         self.say(f'[1/4] synthetic benchmark: {s.num_train} train + '
                  f'{s.num_val} val images per style -> {s.data_root}')
         start = time.time()
-        manifest = generate_benchmark(
-            s.data_root, seed=0, num_train=s.num_train, num_val=s.num_val,
-            difficulty=s.difficulty, styles=self.styles)
+        try:
+            manifest = generate_benchmark(
+                s.data_root, seed=0, num_train=s.num_train,
+                num_val=s.num_val, difficulty=s.difficulty,
+                styles=self.styles)
+        except SyntheticDataError as err:
+            raise QuickstartError(
+                f'{err} (tools/quickstart.py --data-root DIR)') from None
         self.say(f'      ready ({time.time() - start:.0f} s)')
         return manifest
 

@@ -10,6 +10,7 @@ from mmpose_ext.datasets import DataConfigError
 from mmpose_ext.engine import NonFiniteLossError, TensorboardConfigError
 from mmpose_ext.inference.errors import InferenceError
 from mmpose_ext.models import TeacherConfigError
+from mmpose_ext.synthetic import SyntheticDataError
 from mmpose_ext.teacher_cache import TeacherCacheError
 
 # Errors raised where bad input enters, with a message that already says what
@@ -17,7 +18,8 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
                CheckpointError, InferenceError, NonFiniteLossError,
                TensorboardConfigError, CompressionError, ConfigOptionError,
-               WorkDirLockedError, FileNotFoundError, NotADirectoryError)
+               SyntheticDataError, WorkDirLockedError, FileNotFoundError,
+               NotADirectoryError)
 
 
 @contextlib.contextmanager

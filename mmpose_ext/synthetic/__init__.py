@@ -26,13 +26,13 @@ geometry and pose sampling), ``appearance`` and ``textures`` (fills),
 (writers), ``config``
 (difficulty knobs) and ``benchmark`` (the whole folder).
 """
-from .benchmark import (VERSION, generate_benchmark, image_id, image_path,
-                        render_image)
+from .benchmark import (VERSION, SyntheticDataError, generate_benchmark,
+                        image_id, image_path, render_image)
 from .config import (DEFAULT_STYLES, DIFFICULTY_LEVELS, STYLES, SceneConfig,
                      resolve_difficulty, scene_config)
 
 __all__ = [
-    'VERSION', 'generate_benchmark', 'render_image', 'image_id', 'image_path',
+    'VERSION', 'SyntheticDataError', 'generate_benchmark', 'render_image', 'image_id', 'image_path',
     'SceneConfig', 'scene_config', 'resolve_difficulty', 'DIFFICULTY_LEVELS',
     'STYLES', 'DEFAULT_STYLES',
 ]

@@ -73,6 +73,11 @@ MPII_ANNOTATIONS = 'mpii/annotations'
 CROWDPOSE_ANNOTATIONS = 'crowdpose/annotations'
 
 
+class SyntheticDataError(ValueError):
+    """The arguments of :func:`generate_benchmark`, or the folder it is to
+    write, are unusable; the message says which and how to fix it."""
+
+
 def image_id(split: str, index: int) -> int:
     """Id of image ``index`` (0-based) of ``split``."""
     return SPLITS.index(split) * MAX_IMAGES_PER_SPLIT + index + 1
@@ -146,8 +151,9 @@ def generate_benchmark(out_dir: Union[str, os.PathLike],
         ``out_dir``.
 
     Raises:
-        ValueError: invalid parameters (before anything is written), or an
-            ``out_dir`` holding something else than this benchmark.
+        SyntheticDataError: invalid parameters (before anything is
+            written), or an ``out_dir`` holding something else than this
+            benchmark.
     """
     out_dir = Path(out_dir)
     params = _checked_params(seed, num_train, num_val, image_size, difficulty,
@@ -265,38 +271,41 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
     """Validate the arguments of :func:`generate_benchmark` and return them
     as the JSON-ready ``params`` of the manifest."""
     if not _is_int(seed) or not 0 <= seed < 2**63:
-        raise ValueError(
+        raise SyntheticDataError(
             f'seed must be an integer in [0, 2**63), got {seed!r}')
     for name, value in (('num_train', num_train), ('num_val', num_val)):
         if not _is_int(value) or not 1 <= value <= MAX_IMAGES_PER_SPLIT:
-            raise ValueError(f'{name} must be an integer from 1 to '
+            raise SyntheticDataError(f'{name} must be an integer from 1 to '
                              f'{MAX_IMAGES_PER_SPLIT}, got {value!r}: every '
                              'split needs at least one image')
     if (not isinstance(image_size, (tuple, list)) or len(image_size) != 2
             or not all(_is_int(v) for v in image_size)):
-        raise ValueError('image_size must be two integers (width, height), '
+        raise SyntheticDataError('image_size must be two integers (width, height), '
                          f'got {image_size!r}')
     width, height = (int(v) for v in image_size)
     if not MIN_PERSON_HEIGHT <= min(width, height) or \
             max(width, height) > MAX_IMAGE_SIDE:
-        raise ValueError(
+        raise SyntheticDataError(
             f'image_size {(width, height)} cannot hold a person: each side '
             f'must be from {MIN_PERSON_HEIGHT} to {MAX_IMAGE_SIDE} pixels')
     if (isinstance(styles, str) or not isinstance(styles, (tuple, list))
             or not styles or not set(styles) <= set(STYLES)):
-        raise ValueError(f'styles must name one or more of {list(STYLES)}, '
+        raise SyntheticDataError(f'styles must name one or more of {list(STYLES)}, '
                          f'got {styles!r}')
-    level = resolve_difficulty(difficulty)
+    try:
+        level = resolve_difficulty(difficulty)
+    except ValueError as err:
+        raise SyntheticDataError(str(err)) from None
     # in STYLES order, so that the manifest does not depend on the order asked
     scenes = {s: explicit_scenes.get(s) or scene_config(s, level)
               for s in STYLES if s in styles}
     for style, config in scenes.items():
         if not isinstance(config, SceneConfig):
-            raise ValueError(f'{style}_scene must be a SceneConfig, got '
+            raise SyntheticDataError(f'{style}_scene must be a SceneConfig, got '
                              f'{type(config).__name__}')
         smallest = config.person_scale[0] * height
         if smallest < MIN_PERSON_HEIGHT:
-            raise ValueError(
+            raise SyntheticDataError(
                 f'image_size {(width, height)} is too small for the {style} '
                 f'style: its smallest person would be {smallest:.1f} px tall '
                 f'(person_scale {config.person_scale[0]} x height {height}), '
@@ -322,10 +331,10 @@ def _flatten(values: Any, prefix: str = '') -> Dict[str, Any]:
     return {prefix[:-1]: values}
 
 
-def _refuse(out_dir: Path, reason: str) -> ValueError:
-    return ValueError(
-        f'{out_dir} {reason}. Delete that folder or pass another out_dir to '
-        'generate_benchmark (tools/make_synthetic.py OUT_DIR).')
+def _refuse(out_dir: Path, reason: str) -> 'SyntheticDataError':
+    return SyntheticDataError(
+        f'{out_dir} {reason}. Delete that folder, or write the benchmark to '
+        'another one')
 
 
 def _existing_benchmark(out_dir: Path,
@@ -334,7 +343,7 @@ def _existing_benchmark(out_dir: Path,
     ``None`` when ``out_dir`` is absent or empty.
 
     Raises:
-        ValueError: ``out_dir`` holds anything else.
+        SyntheticDataError: ``out_dir`` holds anything else.
     """
     if not out_dir.exists():
         return None
