@@ -3,11 +3,11 @@ teachers and shared initialisation (or train them again), fine-tune the
 union student three ways (labels only, distilled, oracle), evaluate all and
 write results/quickstart/. Finished stages are reused.
 
-With ``--teachers coco mpii crowdpose`` a CrowdPose-style teacher joins (not
-shipped: trained first, which takes about as long as one of the shipped
-teachers' training), the
-students train and are scored on the CrowdPose style too, and the report
-goes to results/quickstart_crowdpose/ (data: data/synthetic_crowdpose/).
+With ``--teachers coco mpii crowdpose`` a CrowdPose-style teacher joins
+(shipped as teachers/quickstart/crowdpose.pth; trained first only when that
+file is absent, or with --train-teachers), the students train and are scored
+on the CrowdPose style too, and the report goes to
+results/quickstart_crowdpose/ (data: data/synthetic_crowdpose/).
 """
 import argparse
 import os.path as osp

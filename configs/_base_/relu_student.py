@@ -6,7 +6,7 @@
 # before it (the quantised output's range starts at 0), while each SiLU
 # becomes a QLinearSigmoid and a QLinearMul of its own: 18 of them in
 # RTMPose-t, which cost more than its int8 convolutions save (ORT profile in
-# the README's compression section). The 17 of the backbone are most of
+# docs/compression.md). The 17 of the backbone are most of
 # that; the head's costs little (quick start, int8 network at 64x48, one
 # thread: 0.514x float32 with it, 0.485x with ReLU there too; at 256x192
 # no difference), while ReLU there cost 1.2 AP and 0.9 PCKh more in float32

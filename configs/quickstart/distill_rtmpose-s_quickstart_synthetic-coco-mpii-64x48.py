@@ -4,9 +4,8 @@
 # compression study (results/compression.md): channel-pruned to about the
 # t student's FLOPs and fine-tuned with the teachers, against the t student.
 # There is no label-only RTMPose-s initialisation: its backbone starts from
-# the COCO-style teacher's (an RTMPose-s trained for the same 5000
-# pre-training iterations as the t student's initialisation, on COCO-style
-# labels only), its head from scratch.
+# the shipped COCO-style teacher's (an RTMPose-s trained for 8000
+# iterations on COCO-style labels only), its head from scratch.
 _base_ = ['./distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py']
 
 model = dict(

@@ -20,7 +20,7 @@ class DataConfigError(ValueError):
     """A dataset config points at data that is absent or malformed."""
 
 
-HINT = ('see "Data" in README.md for the expected layout, or run '
+HINT = ('see "Real data" in README.md for the expected layout, or run '
         '`python tools/check_data.py CONFIG` to list what is missing')
 
 # What a labelled joint at a negative coordinate does in training: the codec

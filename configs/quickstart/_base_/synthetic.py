@@ -8,7 +8,7 @@ qs_root = '{{fileDirname}}/../../../data/synthetic/'
 # 2x2 feature map: each joint's position squeezed into 4 numbers, and the
 # models stayed at the mean pose (COCO-style AP 0.5 after 600 iterations).
 # The head reads the stride-8 stage instead, an 8x6 map: the same grid the
-# real RTMPose head sees at 256x192 (measurements: README.md, quick start).
+# real RTMPose head sees at 256x192 (measurements: docs/quickstart.md).
 qs_input_size = (48, 64)     # students, the COCO- and CrowdPose-style teachers
 qs_mpii_input_size = (64, 64)  # the MPII-style teacher, square like MPII's
 qs_stride = 8
@@ -142,11 +142,11 @@ qs_union_crowdpose_evaluator = [
 # 21-joint truth (oracle).
 qs_pretrain_iters = 5000  # the MPII- and CrowdPose-style teachers
 # The COCO-style teacher's AP was still rising at 5000 iterations (57.9);
-# trained for 8000 it passes 60 (README: "The shipped models").
+# trained for 8000 it passes 60 (docs/quickstart.md, "The shipped models").
 qs_coco_teacher_iters = 8000
 # The shared initialisation, likewise: trained for 5000 the label-only
 # student stayed 10.2 AP and 14.3 PCKh below the teachers (3 seeds); for
-# 10000 it comes within 10 of both (README: "The shipped models").
+# 10000 it comes within 10 of both (docs/quickstart.md, "The shipped models").
 qs_student_init_iters = 10000
 qs_student_iters = 1000   # each fine-tuned student
 # a pruned student's fine-tuning (configs/prune/, results/compression.md)
