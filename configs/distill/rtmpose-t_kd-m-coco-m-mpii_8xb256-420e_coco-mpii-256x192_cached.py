@@ -11,12 +11,9 @@
 # pipeline) go through the live teachers.
 _base_ = ['./rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py']
 
+from mmpose_ext.datasets import replay_dataloader  # noqa: E402
+
 num_views = 10
-train_dataloader = dict(
-    sampler=dict(type='ViewSampler', num_views=num_views, shuffle=True),
-    dataset=dict(
-        _delete_=True,
-        type='ReplayDataset',
-        dataset=_base_.train_dataloader.dataset,
-        seed=0))
+train_dataloader = replay_dataloader(_base_.train_dataloader.dataset,
+                                     num_views)
 model = dict(teacher_cache='work_dirs/teacher_cache/coco-mpii_m-coco_m-mpii')

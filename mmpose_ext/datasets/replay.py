@@ -42,6 +42,21 @@ def seeded_augmentation(seed: int, view: int, index: int):
         yield
 
 
+def replay_dataloader(dataset: dict, num_views: int, seed: int = 0) -> dict:
+    """The ``train_dataloader`` keys that make a config's training set
+    replayable, for a teacher cache: ``dataset`` wrapped in a
+    :class:`ReplayDataset` and drawn by a :class:`ViewSampler` of
+    ``num_views`` views. A config merges them over its base's loader::
+
+        train_dataloader = replay_dataloader(
+            _base_.train_dataloader.dataset, num_views=10)
+    """
+    return dict(
+        sampler=dict(type='ViewSampler', num_views=num_views, shuffle=True),
+        dataset=dict(_delete_=True, type='ReplayDataset', dataset=dataset,
+                     seed=seed))
+
+
 @DATASETS.register_module()
 class ReplayDataset:
     """A dataset whose every sample is drawn with a generator seeded by
