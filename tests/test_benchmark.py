@@ -131,5 +131,5 @@ def test_negative_threads_are_refused(capsys):
                                      '--threads', '-1'])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == ("benchmark.py: error: --threads must be 0 (the "
-                   "libraries' default) or more, got -1")
+    assert err == ('benchmark.py: error: argument --threads: must be an '
+                   'integer of 0 or more, got -1')
