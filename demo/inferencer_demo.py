@@ -10,6 +10,8 @@ Example::
 import argparse
 import warnings
 
+from mmpose_ext.apis.arguments import non_negative_int, positive_int
+
 PROG = 'inferencer_demo.py'
 
 
@@ -31,14 +33,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='joint set drawn and saved (21, 17 or 16)')
     parser.add_argument('--kpt-thr', type=float, default=0.3,
                         help='draw joints scoring at least this')
-    parser.add_argument('--radius', type=int, default=4,
+    parser.add_argument('--radius', type=positive_int, default=4,
                         help='joint radius in pixels')
-    parser.add_argument('--thickness', type=int, default=2,
+    parser.add_argument('--thickness', type=positive_int, default=2,
                         help='link width in pixels')
     parser.add_argument('--det-model',
                         help='MMDetection config or model name for people')
     parser.add_argument('--det-weights', help='detector checkpoint')
-    parser.add_argument('--det-cat-ids', type=int, nargs='+', default=[0],
+    parser.add_argument('--det-cat-ids', type=non_negative_int, nargs='+', default=[0],
                         help='detector classes that are people')
     parser.add_argument('--bbox-thr', type=float, default=0.3,
                         help='lowest person detection score kept')
