@@ -22,9 +22,10 @@ from .preprocess import crops_to_nchw, top_down_affine
 from .spec import PoseModelSpec
 
 DEFAULT_OPSET = 17
-# the oldest opset this graph exports at (LayerNorm and GAU's ops; checked
-# with torch 2.14's TorchScript exporter: 8 and older fail the ONNX checker)
-MIN_OPSET = 9
+# The oldest opset whose graph ONNX Runtime runs (torch 2.14's TorchScript
+# exporter, ONNX Runtime 1.31: opset 6 has no kernel for one of its ops in
+# ONNX Runtime, 5 fails the ONNX checker).
+MIN_OPSET = 7
 PARITY_TOLERANCE = 1e-4
 
 
@@ -176,9 +177,9 @@ def export_onnx(model: nn.Module,
     """
     if opset < MIN_OPSET:
         raise OnnxExportError(
-            f'opset {opset} is older than {MIN_OPSET}, the oldest the pose '
-            f'graph exports at; use the default ({DEFAULT_OPSET}) unless a '
-            'runtime needs an older one')
+            f'opset {opset} is older than {MIN_OPSET}, the oldest at which '
+            'ONNX Runtime runs the pose graph; use the default '
+            f'({DEFAULT_OPSET}) unless a runtime needs an older one')
     spec = spec or PoseModelSpec.from_config(model.cfg)
     spec = spec.with_options(normalize_in_graph=True)
     network = SimCCNetwork(model, spec, normalize=True).eval()
