@@ -40,7 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--det-model',
                         help='MMDetection config or model name for people')
     parser.add_argument('--det-weights', help='detector checkpoint')
-    parser.add_argument('--det-cat-ids', type=non_negative_int, nargs='+', default=[0],
+    parser.add_argument('--det-cat-ids', type=non_negative_int, nargs='+',
+                        default=[0],
                         help='detector classes that are people')
     parser.add_argument('--bbox-thr', type=float, default=0.3,
                         help='lowest person detection score kept')

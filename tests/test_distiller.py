@@ -184,8 +184,9 @@ def test_test_py_points_student_settings_to_model_student(tiny, tmp_path,
                                 'model.test_cfg.flip_test=False'])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith('test.py: error: ') and (
-        "does not take: ['test_cfg']" in err) and 'model.student.test_cfg' in err
+    assert err.startswith('test.py: error: ')
+    assert "does not take: ['test_cfg']" in err
+    assert 'model.student.test_cfg' in err
 
 
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):

@@ -24,7 +24,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('checkpoint',
                         help='plain or distillation checkpoint (.pth)')
     parser.add_argument('out', help='the .onnx file to write')
-    parser.add_argument('--opset', type=positive_int, default=17, help='ONNX opset')
+    parser.add_argument('--opset', type=positive_int, default=17,
+                        help='ONNX opset')
     parser.add_argument('--tolerance', type=positive_float, default=1e-4,
                         help='largest allowed SimCC difference from PyTorch')
     parser.add_argument('--int8', action='store_true',
@@ -35,7 +36,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'give the calibration crops')
     parser.add_argument('--calib-crops', type=positive_int, default=256,
                         help='int8: number of calibration crops')
-    parser.add_argument('--pixel-tolerance', type=positive_float, default=2.0,
+    parser.add_argument('--pixel-tolerance', type=positive_float,
+                        default=2.0,
                         help='int8: largest allowed mean keypoint distance '
                         'from float32, in crop pixels')
     return parser.parse_args(argv)

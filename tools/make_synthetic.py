@@ -31,7 +31,8 @@ def parse_args() -> argparse.Namespace:
                         help='train images per style')
     parser.add_argument('--num-val', type=positive_int, default=16,
                         help='validation images per style')
-    parser.add_argument('--image-size', type=positive_int, nargs=2, default=(320, 256),
+    parser.add_argument('--image-size', type=positive_int, nargs=2,
+                        default=(320, 256),
                         metavar=('WIDTH', 'HEIGHT'))
     parser.add_argument('--difficulty', type=difficulty, default='medium',
                         help=f'one of {list(DIFFICULTY_LEVELS)} or a number '

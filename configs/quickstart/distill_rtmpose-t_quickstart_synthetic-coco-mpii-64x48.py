@@ -6,8 +6,8 @@
 # The quick start's teachers have seen one style each and are out of their
 # domain on the other style's images, so they distil only the joints a
 # sample's labels do not give; distilling every joint cost 1.8 MPII-style
-# PCKh over 3 seeds (docs/quickstart.md, "Why these settings"). The real configs keep
-# joints='all'.
+# PCKh over 3 seeds (docs/quickstart.md, "Why these settings"). The real
+# configs keep joints='all'.
 _base_ = [
     '../distill/rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
     './_base_/synthetic.py',

@@ -32,7 +32,8 @@ from .config import (DEFAULT_STYLES, DIFFICULTY_LEVELS, STYLES, SceneConfig,
                      resolve_difficulty, scene_config)
 
 __all__ = [
-    'VERSION', 'SyntheticDataError', 'generate_benchmark', 'render_image', 'image_id', 'image_path',
+    'VERSION', 'SyntheticDataError', 'generate_benchmark', 'render_image',
+    'image_id', 'image_path',
     'SceneConfig', 'scene_config', 'resolve_difficulty', 'DIFFICULTY_LEVELS',
     'STYLES', 'DEFAULT_STYLES',
 ]

@@ -275,13 +275,13 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
             f'seed must be an integer in [0, 2**63), got {seed!r}')
     for name, value in (('num_train', num_train), ('num_val', num_val)):
         if not _is_int(value) or not 1 <= value <= MAX_IMAGES_PER_SPLIT:
-            raise SyntheticDataError(f'{name} must be an integer from 1 to '
-                             f'{MAX_IMAGES_PER_SPLIT}, got {value!r}: every '
-                             'split needs at least one image')
+            raise SyntheticDataError(
+                f'{name} must be an integer from 1 to {MAX_IMAGES_PER_SPLIT}, '
+                f'got {value!r}: every split needs at least one image')
     if (not isinstance(image_size, (tuple, list)) or len(image_size) != 2
             or not all(_is_int(v) for v in image_size)):
-        raise SyntheticDataError('image_size must be two integers (width, height), '
-                         f'got {image_size!r}')
+        raise SyntheticDataError('image_size must be two integers (width, '
+                                 f'height), got {image_size!r}')
     width, height = (int(v) for v in image_size)
     if not MIN_PERSON_HEIGHT <= min(width, height) or \
             max(width, height) > MAX_IMAGE_SIDE:
@@ -290,8 +290,8 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
             f'must be from {MIN_PERSON_HEIGHT} to {MAX_IMAGE_SIDE} pixels')
     if (isinstance(styles, str) or not isinstance(styles, (tuple, list))
             or not styles or not set(styles) <= set(STYLES)):
-        raise SyntheticDataError(f'styles must name one or more of {list(STYLES)}, '
-                         f'got {styles!r}')
+        raise SyntheticDataError(f'styles must name one or more of '
+                                 f'{list(STYLES)}, got {styles!r}')
     try:
         level = resolve_difficulty(difficulty)
     except ValueError as err:
@@ -301,8 +301,8 @@ def _checked_params(seed: Any, num_train: Any, num_val: Any, image_size: Any,
               for s in STYLES if s in styles}
     for style, config in scenes.items():
         if not isinstance(config, SceneConfig):
-            raise SyntheticDataError(f'{style}_scene must be a SceneConfig, got '
-                             f'{type(config).__name__}')
+            raise SyntheticDataError(f'{style}_scene must be a SceneConfig, '
+                                     f'got {type(config).__name__}')
         smallest = config.person_scale[0] * height
         if smallest < MIN_PERSON_HEIGHT:
             raise SyntheticDataError(
