@@ -11,7 +11,7 @@ from mmpose_ext.apis.arguments import (non_negative_float, positive_float,
 from mmpose_ext.compression.int8 import export_int8_student
 from mmpose_ext.inference.errors import OnnxExportError
 from mmpose_ext.inference.onnx_export import export_onnx
-from tool_modules import load_tool
+from tool_modules import exit_message, load_tool
 
 
 @pytest.mark.parametrize('parse, text, message', [
@@ -36,17 +36,10 @@ def test_numbers_in_range_are_parsed(parse, text, value):
     assert parse(text) == value
 
 
-def _exits_with(capsys, tool, argv) -> str:
-    with pytest.raises(SystemExit) as exit_info:
-        load_tool(tool).main(argv)
-    assert exit_info.value.code == 2
-    return capsys.readouterr().err.strip().splitlines()[-1]
-
-
 def test_benchmark_of_zero_rounds_stops_before_writing_a_report(
         tmp_path, capsys):
     out = tmp_path / 'benchmark.md'
-    err = _exits_with(capsys, 'benchmark', [
+    err = exit_message(capsys, load_tool('benchmark').main, [
         '--models', f'{STUDENT_CONFIG}:random', '--repeats', '0',
         '--work-dir', str(tmp_path), '--out', str(out)])
     assert err == ('benchmark.py: error: argument --repeats: must be an '
@@ -62,7 +55,7 @@ def test_benchmark_of_zero_rounds_stops_before_writing_a_report(
 ])
 def test_quickstart_refuses_bad_seeds_and_counts(argv, message, tmp_path,
                                                  capsys):
-    err = _exits_with(capsys, 'quickstart', argv + [
+    err = exit_message(capsys, load_tool('quickstart').main, argv + [
         '--work-root', str(tmp_path / 'work'), '--data-root',
         str(tmp_path / 'data'), '--out-dir', str(tmp_path / 'out')])
     assert err.startswith('quickstart.py: error: ') and message in err

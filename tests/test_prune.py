@@ -19,7 +19,7 @@ from mmpose_ext.compression import (CompressionError, PrunedWidthsError,
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.paths import REPO_ROOT
 from tiny_configs import STUDENT_SIZE, tiny_distill_cfg
-from tool_modules import load_tool
+from tool_modules import exit_message, load_tool
 
 RATIOS = dict(magnitude=0.5, channel=0.25)
 # The stages' output convolutions of RTMPose-t's CSPNeXt (P5).
@@ -27,16 +27,6 @@ STAGE_OUTPUTS = ('backbone.stem.0.conv', 'backbone.stage1.1.final_conv.conv',
                  'backbone.stage2.1.final_conv.conv',
                  'backbone.stage3.1.final_conv.conv',
                  'backbone.stage4.2.final_conv.conv')
-
-
-def _exit_message(capsys, main, argv):
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    # one line, after whatever warnings the libraries printed
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith(f'{main.__module__}.py: error: '), err
-    return err
 
 
 def _outputs(model, seed=0):
@@ -161,7 +151,7 @@ def test_channel_pruning_rounds_each_cut_layer_to_round_to(tiny, capsys):
     ('magnitude', '8', "--round-to applies to --method channel, not "
      "'magnitude'")])
 def test_bad_round_to_is_refused(tiny, method, round_to, message, capsys):
-    err = _exit_message(capsys, load_tool('prune').main, [
+    err = exit_message(capsys, load_tool('prune').main, [
         tiny.config, tiny.plain, '--method', method, '--ratio', '0.3',
         '--round-to', round_to, '--out', str(tiny.root / 'never.pth')])
     assert message in err
@@ -263,7 +253,7 @@ def test_prune_cli_prints_sparsity_compressed_size_and_latency_caveat(
 
 @pytest.mark.parametrize('ratio', ['0', '1', '-0.5', '1.5', 'half'])
 def test_ratio_outside_zero_one_is_refused(tiny, ratio, capsys):
-    err = _exit_message(capsys, load_tool('prune').main, [
+    err = exit_message(capsys, load_tool('prune').main, [
         tiny.config, tiny.plain, '--method', 'channel', '--ratio', ratio,
         '--out', str(tiny.root / 'never.pth')])
     assert f"pruning ratio '{ratio}' is outside (0, 1)" in err
@@ -274,7 +264,7 @@ def test_ratio_outside_zero_one_is_refused(tiny, ratio, capsys):
 
 
 def test_unknown_method_is_refused(tiny, capsys):
-    err = _exit_message(capsys, load_tool('prune').main, [
+    err = exit_message(capsys, load_tool('prune').main, [
         tiny.config, tiny.plain, '--method', 'lottery', '--ratio', '0.5',
         '--out', str(tiny.root / 'never.pth')])
     assert "unknown pruning method 'lottery'" in err
@@ -287,7 +277,7 @@ def test_unknown_method_is_refused(tiny, capsys):
 def test_checkpoint_of_another_architecture_is_refused(
         tiny, student_checkpoints, capsys):
     # a full-size RTMPose-t (256x192 head) for the tiny 64x64 config
-    err = _exit_message(capsys, load_tool('prune').main, [
+    err = exit_message(capsys, load_tool('prune').main, [
         tiny.config, student_checkpoints['plain'], '--method', 'channel',
         '--ratio', '0.5', '--out', str(tiny.root / 'never.pth')])
     assert 'does not fit the model' in err and 'head.' in err
@@ -305,7 +295,7 @@ def test_pruned_widths_that_do_not_fit_the_config_are_refused(
     cfg.dump(config)
     with pytest.raises(PrunedWidthsError, match='do not fit the model'):
         init_pose_model(config)
-    err = _exit_message(capsys, load_tool('export_onnx').main, [
+    err = exit_message(capsys, load_tool('export_onnx').main, [
         config, pruned['channel'].out_file, str(tmp_path / 'x.onnx')])
     assert 'do not fit the model of the config' in err
     assert 'layers of the config with no recorded widths' in err  # deeper

@@ -3,6 +3,9 @@ can call their ``main(argv)`` in-process."""
 import importlib.util
 import os.path as osp
 from types import ModuleType
+from typing import Callable, List
+
+import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -14,3 +17,14 @@ def load_tool(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def exit_message(capsys, main: Callable, argv: List[str]) -> str:
+    """The one error line a tool's ``main(argv)`` exits 2 with (``<tool>.py:
+    error: ...``), after whatever warnings the libraries printed."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f'{main.__module__}.py: error: '), err
+    return err
