@@ -8,9 +8,6 @@ from conftest import STUDENT_CONFIG
 
 from mmpose_ext.apis.arguments import (non_negative_float, positive_float,
                                        positive_int, seed)
-from mmpose_ext.compression.int8 import export_int8_student
-from mmpose_ext.inference.errors import OnnxExportError
-from mmpose_ext.inference.onnx_export import export_onnx
 from tool_modules import exit_message, load_tool
 
 
@@ -63,15 +60,21 @@ def test_quickstart_refuses_bad_seeds_and_counts(argv, message, tmp_path,
 
 
 def test_export_at_an_opset_older_than_the_graph_supports_is_refused(
-        tmp_path):
+        student_checkpoints, tmp_path, capsys):
     out = tmp_path / 'old.onnx'
-    with pytest.raises(OnnxExportError, match='opset 6 is older than 7'):
-        export_onnx(None, str(out), opset=6)
+    err = exit_message(capsys, load_tool('export_onnx').main, [
+        STUDENT_CONFIG, student_checkpoints['plain'], str(out),
+        '--opset', '6'])
+    assert 'opset 6 is older than 7' in err
     assert not out.exists()
 
 
-def test_int8_export_below_opset_13_is_refused_before_calibrating(tmp_path):
+def test_int8_export_below_opset_13_is_refused_before_calibrating(
+        student_checkpoints, tmp_path, capsys):
     # the config's data do not exist here: the opset is checked first
-    with pytest.raises(OnnxExportError, match='needs opset 13 or newer'):
-        export_int8_student(STUDENT_CONFIG, None, str(tmp_path / 'q.onnx'),
-                            opset=11)
+    out = tmp_path / 'q.onnx'
+    err = exit_message(capsys, load_tool('export_onnx').main, [
+        STUDENT_CONFIG, student_checkpoints['plain'], str(out), '--int8',
+        '--opset', '11'])
+    assert 'an int8 graph needs opset 13 or newer' in err
+    assert not out.exists()

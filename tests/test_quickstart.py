@@ -3,6 +3,7 @@ students, report; and the checks on the shipped pre-trained models."""
 import glob
 import json
 import os.path as osp
+import re
 
 import pytest
 from mmengine.config import Config
@@ -11,6 +12,7 @@ from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
 from mmpose_ext.synthetic import generate_benchmark
+from tool_modules import exit_message, load_tool
 
 TINY_LOADERS = dict(
     train_dataloader=dict(batch_size=8, num_workers=0,
@@ -120,12 +122,15 @@ def test_altered_shipped_model_is_refused_naming_file_and_fix(
 
 
 def test_data_root_of_another_benchmark_is_refused_naming_the_option(
-        tmp_path):
+        tmp_path, capsys):
     # e.g. one that tools/make_synthetic.py wrote with its own defaults
     generate_benchmark(tmp_path / 'data', num_train=2, num_val=1)
-    with pytest.raises(QuickstartError, match=r'num_train is 2 there but 6 '
-                       r'here.*Delete that folder.*--data-root'):
-        Quickstart(_settings(tmp_path), say=lambda line: None).generate_data()
+    err = exit_message(capsys, load_tool('quickstart').main, [
+        '--data-root', str(tmp_path / 'data'), '--work-root',
+        str(tmp_path / 'work'), '--out-dir', str(tmp_path / 'out')])
+    assert re.search(r'num_train is 2 there but 600 here.*Delete that '
+                     r'folder.*--data-root', err), err
+    assert not (tmp_path / 'out').exists()
 
 
 def test_shipped_quickstart_models_match_the_manifest():
