@@ -43,8 +43,10 @@ RUNNER_EXTRA_KEYS = frozenset({
 })
 # Top-level keys this project's code reads.
 PROJECT_KEYS = frozenset({
-    'union_data_root',  # mmpose_ext.data_check, tools/check_data.py
-    'qs_root',  # kd_bench.quickstart
+    # data roots: mmpose_ext.data_check (tools/check_data.py --data-root,
+    # and --cfg-options through mmpose_ext.apis.runner)
+    'union_data_root',
+    'qs_root',  # also kd_bench.quickstart
     'tensorboard',  # mmpose_ext.engine.tensorboard, tools/train.py
 })
 # How alike (difflib ratio, and length) a key must be to a read key to be

@@ -26,7 +26,7 @@ from mmengine.config import Config
 from mmpose.datasets import MpiiDataset
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
-from mmpose.registry import DATASETS
+from mmpose.registry import DATASETS, METRICS
 from scipy.io import loadmat
 from scipy.io.matlab import MatReadError
 
@@ -37,9 +37,19 @@ from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
                                                UnionPoseDataset,
                                                _source_skeleton)
+from mmpose_ext.evaluation import FullTruthPCKh
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
+# Top-level config keys that hold a data root, the folder holding coco/,
+# mpii/ (and crowdpose/): the real configs' (configs/_base_/coco_mpii_data.py)
+# and the quick-start configs' (configs/quickstart/_base_/synthetic.py). A
+# quick-start config inherits a real one, so it holds both, its own qs_root
+# (data/synthetic/) inside union_data_root (data/).
+DATA_ROOT_KEYS = ('union_data_root', 'qs_root')
+# Metric arguments whose annotation files hold the union skeleton, keyed by
+# dataset name: the name says whose images they label, not which joints.
+UNION_SKELETON_FILES = {FullTruthPCKh: 'full_truth'}
 # How each image problem reads in a report: "3 of 40 images named in F ...".
 IMAGE_PROBLEMS = {
     data_files.MISSING: 'are missing from',
@@ -89,34 +99,40 @@ class DataReport:
 
 
 def repoint_data_root(cfg: Config, data_root: str) -> Config:
-    """Move every path under the config's ``union_data_root`` to
-    ``data_root``, in place.
+    """Move every data path of the config to ``data_root``, in place.
 
-    The project configs derive all data paths from ``union_data_root``
-    (``configs/_base_/coco_mpii_data.py``); after loading they are plain
-    strings that start with it.
+    ``data_root`` takes the place of the config's data roots
+    (:data:`DATA_ROOT_KEYS`): it is the folder holding coco/, mpii/ (and
+    crowdpose/), whether real data or the synthetic benchmark
+    ``tools/quickstart.py --data-root`` or ``tools/make_synthetic.py`` wrote.
+    The project configs derive all data paths from those roots; after
+    loading they are plain strings that start with one, and each moves
+    from the deepest root it is under, so a quick-start config's
+    ``data/synthetic/coco/...`` becomes ``<data_root>/coco/...``.
 
     Raises:
-        DataConfigError: the config has no ``union_data_root``.
+        DataConfigError: the config has none of :data:`DATA_ROOT_KEYS`.
     """
-    old_root = cfg.get('union_data_root')
-    if not old_root:
+    old_roots = sorted({osp.normpath(cfg[key]) for key in DATA_ROOT_KEYS
+                        if cfg.get(key)}, key=len, reverse=True)
+    if not old_roots:
         raise DataConfigError(
-            f'--data-root: {cfg.filename} has no `union_data_root` to '
-            're-point; configs that inherit configs/_base_/coco_mpii_data.py '
-            'have one')
-    old_root = osp.normpath(old_root)
+            f'--data-root: {cfg.filename} has no data root to re-point '
+            f'(none of {", ".join(f"`{k}`" for k in DATA_ROOT_KEYS)}); '
+            'configs that inherit configs/_base_/coco_mpii_data.py or '
+            'configs/quickstart/_base_/synthetic.py have one')
     new_root = osp.abspath(data_root)
 
     def repoint(value):
         if isinstance(value, str) and value:
             path = osp.normpath(value)
-            if path == old_root or path.startswith(old_root + os.sep):
-                moved = osp.join(new_root, osp.relpath(path, old_root))
-                moved = osp.normpath(moved)
-                return moved + os.sep if value.endswith(('/', os.sep)) \
-                    else moved
-            return value
+            old_root = next((root for root in old_roots if path == root
+                             or path.startswith(root + os.sep)), None)
+            if old_root is None:
+                return value
+            moved = osp.normpath(
+                osp.join(new_root, osp.relpath(path, old_root)))
+            return moved + os.sep if value.endswith(('/', os.sep)) else moved
         if isinstance(value, dict):
             return type(value)({k: repoint(v) for k, v in value.items()})
         if isinstance(value, (list, tuple)):
@@ -432,22 +448,40 @@ def _image_problems(ann_file: str, names: Sequence[str], img_dir: str,
 
 def _evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str, str]]:
     """``(config key, ann_file, skeleton or None)`` of every metric that
-    reads an annotation file, e.g. ``CocoMetric`` inside ``PerSourceMetric``.
+    reads an annotation file, e.g. ``CocoMetric`` inside ``PerSourceMetric``
+    (skeleton: the dataset name it is keyed by) or ``FullTruthPCKh``'s
+    full-truth files (skeleton ``'union'``, whatever name keys them).
     """
-    def walk(node, key, skeleton):
+    def walk(node, key, skeleton, fixed=False):
         if isinstance(node, dict):
             if node.get('ann_file'):
                 yield key, node['ann_file'], skeleton
+            union_files = _union_skeleton_argument(node)
             for name, value in node.items():
-                inner = name if name in skeletons.SKELETONS else skeleton
-                yield from walk(value, f'{key}.{name}', inner)
+                if name == union_files:
+                    yield from walk(value, f'{key}.{name}', 'union', True)
+                    continue
+                inner = name if (not fixed and name in skeletons.SKELETONS) \
+                    else skeleton
+                yield from walk(value, f'{key}.{name}', inner, fixed)
         elif isinstance(node, (list, tuple)):
             for i, value in enumerate(node):
-                yield from walk(value, f'{key}[{i}]', skeleton)
+                yield from walk(value, f'{key}[{i}]', skeleton, fixed)
 
     for evaluator in EVALUATORS:
         if cfg.get(evaluator):
             yield from walk(cfg[evaluator], evaluator, None)
+
+
+def _union_skeleton_argument(metric: dict) -> Optional[str]:
+    """The argument of ``metric`` that names union-skeleton annotation files
+    (:data:`UNION_SKELETON_FILES`), or ``None``."""
+    metric_type = metric.get('type')
+    cls = metric_type if isinstance(metric_type, type) else (
+        METRICS.get(metric_type) if isinstance(metric_type, str) else None)
+    return next((argument for union_cls, argument
+                 in UNION_SKELETON_FILES.items()
+                 if cls is not None and issubclass(cls, union_cls)), None)
 
 
 def _check_evaluator_ann_file(ann_file: str,

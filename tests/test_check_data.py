@@ -9,15 +9,43 @@ import pytest
 from mmengine.config import Config
 
 from conftest import write_coco, write_mpii
+from mmpose_ext import skeletons
 from mmpose_ext.data_check import check_data, repoint_data_root
 from mmpose_ext.datasets import DataConfigError
+from mmpose_ext.paths import CONFIG_ROOT
+from mmpose_ext.synthetic import generate_benchmark
 from tiny_configs import STUDENT_CFG
 from tool_modules import load_tool
+
+QUICKSTART_CFGS = [
+    f'{CONFIG_ROOT}/quickstart/{name}_quickstart_synthetic-coco-mpii-64x48.py'
+    for name in ('rtmpose-t', 'distill_rtmpose-t')]
 
 
 @pytest.fixture(scope='module')
 def student_cfg():
     return Config.fromfile(STUDENT_CFG)
+
+
+@pytest.fixture(scope='module')
+def quickstart_cfg():
+    return Config.fromfile(QUICKSTART_CFGS[0])
+
+
+@pytest.fixture(scope='module')
+def synthetic_bench(tmp_path_factory):
+    """A tiny synthetic benchmark, the folder ``tools/make_synthetic.py DIR``
+    writes: coco/ and mpii/ with their full-truth (union) files."""
+    root = tmp_path_factory.mktemp('bench') / 'synthetic'
+    generate_benchmark(root, seed=0, num_train=1, num_val=2,
+                       image_size=(112, 96))
+    return root
+
+
+@pytest.fixture
+def synthetic_root(synthetic_bench, tmp_path):
+    """A copy of the benchmark, for a test to edit."""
+    return shutil.copytree(synthetic_bench, tmp_path / 'synthetic')
 
 
 @pytest.fixture
@@ -210,10 +238,60 @@ def test_data_root_option_moves_every_data_path(student_cfg, tmp_path):
         f'{tmp_path}/coco/annotations/person_keypoints_val2017.json'
 
 
-def test_data_root_option_needs_a_union_data_root(tmp_path):
+def test_data_root_option_needs_a_data_root_key(tmp_path):
     cfg = Config(dict(train_dataloader=dict(dataset=dict(data_root='x/'))))
-    with pytest.raises(DataConfigError, match='union_data_root'):
+    with pytest.raises(DataConfigError,
+                       match='none of `union_data_root`, `qs_root`'):
         repoint_data_root(cfg, str(tmp_path))
+
+
+def test_data_root_option_is_the_benchmark_folder_for_a_quickstart_config(
+        quickstart_cfg, tmp_path):
+    old_roots = [osp.normpath(quickstart_cfg[key])
+                 for key in ('union_data_root', 'qs_root')]
+    cfg = repoint_data_root(copy.deepcopy(quickstart_cfg), str(tmp_path))
+    assert not [s for s in strings(cfg.to_dict())
+                if any(root in s for root in old_roots)]
+    val_coco, val_mpii = cfg.val_dataloader.dataset.datasets
+    assert val_coco.data_root == f'{tmp_path}/coco/'
+    assert val_mpii.headbox_file == \
+        f'{tmp_path}/mpii/annotations/mpii_gt_val.mat'
+    assert cfg.val_evaluator[1].full_truth.mpii.ann_file == \
+        f'{tmp_path}/mpii/annotations/full_truth_val.json'
+
+
+@pytest.mark.parametrize('config', QUICKSTART_CFGS,
+                         ids=lambda c: osp.basename(c).split('_')[0])
+def test_cli_passes_a_quickstart_config_on_the_folder_make_synthetic_wrote(
+        config, synthetic_bench, capsys):
+    code = run_cli([config, '--data-root', str(synthetic_bench)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith('OK')
+
+
+def test_full_truth_files_are_checked_against_the_union_skeleton(
+        quickstart_cfg, synthetic_bench):
+    report = check(quickstart_cfg, synthetic_bench)
+    assert report.ok, report.problems
+    assert {'val_evaluator[1].full_truth.coco',
+            'val_evaluator[1].full_truth.mpii'} <= set(report.checked)
+
+
+def test_full_truth_file_of_a_dataset_skeleton_is_reported(quickstart_cfg,
+                                                           synthetic_root):
+    ann = synthetic_root / 'coco' / 'annotations' / 'full_truth_val.json'
+    coco_values = 3 * skeletons.num_keypoints('coco')
+
+    def edit(coco):
+        for a in coco['annotations']:
+            a['keypoints'] = a['keypoints'][:coco_values]
+    _edit_json(ann, edit)
+    union = skeletons.num_keypoints('union')
+    problem = only_problem(check(quickstart_cfg, synthetic_root))
+    assert problem.startswith('val_evaluator[1].full_truth.coco: ')
+    assert (f'have {coco_values} keypoint values instead of {3 * union} '
+            f'({union} keypoints x 3)') in problem
 
 
 def _edit_json(path, edit):

@@ -109,6 +109,44 @@ def test_cfg_options_of_the_right_kind_and_new_keys_merge(tmp_path):
     assert cfg.model.parts[0].width == 24 and cfg.model.new_key == 'text'
 
 
+def _ann_files(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'ann_file':
+                yield value
+            yield from _ann_files(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _ann_files(value)
+
+
+@pytest.mark.parametrize('config, key', [
+    ('configs/rtmpose/rtmpose-t_8xb256-420e_coco-mpii-256x192.py',
+     'union_data_root'),
+    ('configs/quickstart/rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py',
+     'qs_root'),
+])
+def test_data_root_option_moves_the_data_paths_built_from_it(
+        config, key, tmp_path):
+    root = str(tmp_path / 'elsewhere')
+    cfg = train_cfg(osp.join(REPO_ROOT, config), cfg_options={key: root})
+    sources = cfg.train_dataloader.dataset.datasets
+    assert [osp.normpath(d.data_root) for d in sources[:2]] == [
+        osp.join(root, 'coco'), osp.join(root, 'mpii')]
+    evaluator_files = list(_ann_files(cfg.val_evaluator))
+    assert evaluator_files and all(f.startswith(root)
+                                   for f in evaluator_files)
+
+
+def test_two_data_root_options_naming_different_folders_are_refused(
+        tmp_path):
+    config = osp.join(REPO_ROOT, 'configs', 'quickstart',
+                      'rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py')
+    with pytest.raises(ConfigOptionError, match='given different folders'):
+        train_cfg(config, cfg_options={'union_data_root': str(tmp_path / 'a'),
+                                       'qs_root': str(tmp_path / 'b')})
+
+
 def test_train_py_refuses_a_word_for_a_number_in_one_line(tmp_path):
     config = _config(tmp_path, '')
     result = subprocess.run(

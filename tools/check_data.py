@@ -10,6 +10,11 @@ printed as warnings. ``--decode`` also decodes every image (a text file named
 
     python tools/check_data.py CONFIG
     python tools/check_data.py CONFIG --data-root /datasets/union --decode
+    python tools/check_data.py QUICKSTART_CONFIG --data-root DIR
+
+``--data-root DIR`` is the folder holding coco/, mpii/ (and crowdpose/), for
+the real configs and the quick-start ones alike: what ``tools/quickstart.py
+--data-root DIR`` or ``tools/make_synthetic.py DIR`` wrote for the latter.
 """
 import argparse
 import sys
@@ -21,9 +26,11 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--data-root',
-        help='look for the data here instead of at the config\'s '
-        '`union_data_root` (the folder holding coco/, mpii/ and, for '
-        'CrowdPose configs, crowdpose/)')
+        help='the folder holding coco/, mpii/ and, for CrowdPose configs, '
+        'crowdpose/, to look in instead of the config\'s data root '
+        '(`union_data_root`; a quick-start config\'s `qs_root`): the real '
+        'data, or the folder tools/quickstart.py --data-root or '
+        'tools/make_synthetic.py wrote')
     parser.add_argument(
         '--decode', action='store_true',
         help='decode every image, not only check that it exists and is not '
