@@ -27,7 +27,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         '.onnx from tools/export_onnx.py)')
     parser.add_argument('--vis-out-dir', help='folder for the drawings')
     parser.add_argument('--pred-out-dir',
-                        help='folder for one JSON of predictions per image')
+                        help='folder for one JSON of predictions per image: '
+                        'NAME.json, or NAME.EXT.json for images whose names '
+                        'differ only in the extension')
     parser.add_argument('--skeleton', default='union',
                         choices=['union', 'coco', 'mpii'],
                         help='joint set drawn and saved (21, 17 or 16)')
@@ -53,7 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--bboxes',
                         help='JSON of person boxes: {image file name: '
                         '[[x1, y1, x2, y2, (score)], ...]} or a list')
-    parser.add_argument('--device', default='cpu', help='torch device')
+    parser.add_argument('--device', default='cpu',
+                        help='torch device (cpu, cuda, cuda:1...); .onnx '
+                        'weights run on the cpu')
     return parser.parse_args(argv)
 
 
@@ -79,6 +83,8 @@ def main(argv=None) -> None:
         print(f'{path}: {people} people')
     for path in summary.skipped:
         print(f'{path}: skipped (unreadable)')
+    for note in summary.notes:
+        print(f'note: {note}')
     for path in summary.written:
         print(f'wrote {path}')
 

@@ -11,11 +11,15 @@ from conftest import DISTILL_CONFIG, REPO, STUDENT_CONFIG
 
 from mmpose_ext import skeletons
 from mmpose_ext.inference import (BoxesFileError, CheckpointMismatchError,
+                                  DeviceError, InferenceError,
                                   ModelFileNotFoundError, PoseResult,
-                                  bbox_xyxy2cs, decode_simcc, flip_back_simcc,
+                                  UnsupportedInputError, bbox_xyxy2cs,
+                                  decode_simcc, flip_back_simcc,
                                   top_down_affine)
-from mmpose_ext.inference.demo import DetectOptions, DrawOptions, run_demo
+from mmpose_ext.inference.demo import (DetectOptions, DrawOptions,
+                                       prediction_names, run_demo)
 from mmpose_ext.inference.detector import resolve_model
+from mmpose_ext.inference.device import check_device
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.sources import boxes_for, load_boxes_file
@@ -297,6 +301,152 @@ def test_demo_cli_reports_checkpoint_of_another_model_by_key(
     err = capsys.readouterr().err
     assert '2 shape-mismatched keys (head.final_layer.weight' in err
     assert 'Traceback' not in err
+
+
+# --- --device ----------------------------------------------------------------
+
+def _demo_error(capsys, argv):
+    """The one line the demo exits 2 with."""
+    cli = _load_cli('demo/inferencer_demo.py')
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith('inferencer_demo.py: error: '), err
+    return err[len('inferencer_demo.py: error: '):]
+
+
+def _cuda_devices(monkeypatch, count):
+    """This machine, as the device check sees it: ``count`` CUDA devices
+    and no other accelerator (an MPS Mac would list ``mps:0`` too)."""
+    from mmpose_ext.inference import device
+    monkeypatch.setattr(device, 'ACCELERATORS', ('cuda', ))
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: count > 0)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: count)
+
+
+@pytest.fixture
+def no_gpu(monkeypatch):
+    _cuda_devices(monkeypatch, 0)
+
+
+@pytest.fixture
+def one_gpu(monkeypatch):
+    _cuda_devices(monkeypatch, 1)
+
+
+def test_demo_cli_refuses_cuda_without_a_gpu_in_one_line(
+        no_gpu, student_checkpoints, tmp_path, capsys):
+    image = tmp_path / 'a.png'
+    cv2.imwrite(str(image), stick_figures(1)[0])
+    err = _demo_error(capsys, [
+        str(image), '--pose2d', STUDENT_CONFIG, '--pose2d-weights',
+        student_checkpoints['plain'], '--device', 'cuda',
+        '--vis-out-dir', str(tmp_path / 'vis')])
+    assert err == ('--device cuda: no CUDA device here '
+                   '(torch.cuda.is_available() is False); use --device cpu')
+    assert not osp.exists(tmp_path / 'vis')
+
+
+def test_demo_cli_refuses_a_misspelt_device_naming_those_here(
+        no_gpu, capsys):
+    err = _demo_error(capsys, ['img.jpg', '--pose2d', 'cfg.py',
+                               '--device', 'foo'])
+    assert err == ("--device 'foo' is not a torch device (e.g. cpu, cuda, "
+                   'cuda:1); available here: cpu')
+
+
+def test_demo_cli_refuses_a_gpu_device_for_onnx_weights(
+        one_gpu, tmp_path, capsys):
+    onnx_file = tmp_path / 'student.onnx'
+    onnx_file.write_bytes(b'')  # refused before it is read
+    err = _demo_error(capsys, ['img.jpg', '--pose2d', STUDENT_CONFIG,
+                               '--pose2d-weights', str(onnx_file),
+                               '--device', 'cuda:0'])
+    assert err.startswith('--device cuda:0: an .onnx pose model runs on the '
+                          "CPU (ONNX Runtime's CPUExecutionProvider)")
+
+
+def test_device_beyond_the_gpus_here_is_refused_naming_them(one_gpu):
+    with pytest.raises(DeviceError, match=r'--device cuda:1: this machine '
+                       r'has 1 CUDA device; available here: cpu, cuda:0$'):
+        check_device('cuda:1')
+
+
+def test_gpu_device_present_here_is_accepted(one_gpu):
+    assert check_device('cuda') == 'cuda'
+    assert check_device('cuda:0') == 'cuda:0'
+
+
+# --- output names ------------------------------------------------------------
+
+def test_prediction_names_keep_the_stem_unless_stems_clash():
+    names = prediction_names(['in/a.jpg', 'in/x.jpg', 'in/x.png',
+                              'in/X.bmp', 'in/x.jpg.png'])
+    assert names == {'in/a.jpg': 'a.json', 'in/x.jpg': 'x.jpg.json',
+                     'in/x.png': 'x.png.json', 'in/X.bmp': 'X.bmp.json',
+                     'in/x.jpg.png': 'x.jpg.png.json'}
+
+
+def test_demo_on_folder_keeps_predictions_of_images_sharing_a_stem(
+        student_checkpoints, tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    cv2.imwrite(str(folder / 'x.jpg'), stick_figures(1, seed=0)[0])
+    cv2.imwrite(str(folder / 'x.png'), stick_figures(2, seed=1)[0])
+    summary = run_demo(str(folder), STUDENT_CONFIG,
+                       student_checkpoints['plain'],
+                       vis_out_dir=str(tmp_path / 'vis'),
+                       pred_out_dir=str(tmp_path / 'pred'),
+                       bboxes=_write_json(tmp_path / 'boxes.json', {
+                           'x.jpg': stick_figures(1, seed=0)[1].tolist(),
+                           'x.png': stick_figures(2, seed=1)[1].tolist()}))
+    for name, people in [('x.jpg', 1), ('x.png', 2)]:
+        with open(tmp_path / 'pred' / f'{name}.json') as f:
+            pred = json.load(f)
+        assert (pred['image'], len(pred['instances'])) == (name, people)
+        assert osp.isfile(tmp_path / 'vis' / name)
+    assert not osp.exists(tmp_path / 'pred' / 'x.json')
+    assert summary.notes == [
+        'images sharing a name apart from the extension keep it in their '
+        'prediction files: x.jpg.json, x.png.json']
+
+
+def test_demo_on_folder_notes_the_subfolders_it_does_not_search(
+        student_checkpoints, tmp_path, capsys):
+    folder = tmp_path / 'images'
+    (folder / 'more').mkdir(parents=True)
+    cv2.imwrite(str(folder / 'a.jpg'), stick_figures(1)[0])
+    cv2.imwrite(str(folder / 'more' / 'b.jpg'), stick_figures(1)[0])
+    cli = _load_cli('demo/inferencer_demo.py')
+    cli.main([str(folder), '--pose2d', STUDENT_CONFIG, '--pose2d-weights',
+              student_checkpoints['plain'], '--pred-out-dir',
+              str(tmp_path / 'pred')])
+    notes = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith('note: ')]
+    assert notes == [f'note: 1 subfolder of {str(folder)!r} not searched '
+                     '(only the images directly in it are read): more']
+    assert not osp.exists(tmp_path / 'pred' / 'b.json')
+
+
+def test_demo_on_folder_of_subfolders_only_names_them_in_the_error(tmp_path):
+    for name in ('coco', 'mpii'):
+        (tmp_path / name).mkdir()
+    with pytest.raises(UnsupportedInputError,
+                       match=r'its subfolders \(coco, mpii\) are not '
+                       'searched: pass one of them'):
+        run_demo(str(tmp_path), STUDENT_CONFIG, 'unused.pth')
+
+
+def test_demo_refuses_drawing_over_its_input_images(tmp_path):
+    image = tmp_path / 'a.jpg'
+    cv2.imwrite(str(image), stick_figures(1)[0])
+    before = image.read_bytes()
+    with pytest.raises(InferenceError, match='would overwrite the inputs '
+                       f'{image} with their drawings'):
+        run_demo(str(tmp_path), STUDENT_CONFIG, 'unused.pth',
+                 vis_out_dir=str(tmp_path))
+    assert image.read_bytes() == before
 
 
 # --- detector and drawing options (MMPose's demo names) ----------------------

@@ -7,8 +7,8 @@ and the ONNX Runtime path (:class:`.OrtPoseEstimator`) runs no torch code; the
 PyTorch path (:class:`.TorchPoseEstimator`) is MMPose's own
 ``inference_topdown`` and serves as its reference.
 """
-from .errors import (BoxesFileError, CheckpointMismatchError, InferenceError,
-                     ModelFileNotFoundError, OnnxExportError,
+from .errors import (BoxesFileError, CheckpointMismatchError, DeviceError,
+                     InferenceError, ModelFileNotFoundError, OnnxExportError,
                      OnnxModelMismatchError, UnsupportedInputError)
 from .ort_pose import OrtPoseEstimator
 from .preprocess import CropBatch, bbox_xyxy2cs, top_down_affine
@@ -17,7 +17,7 @@ from .simcc import decode_simcc, flip_back_simcc, simcc_maximum
 from .spec import PoseModelSpec
 
 __all__ = [
-    'InferenceError', 'UnsupportedInputError', 'BoxesFileError',
+    'InferenceError', 'UnsupportedInputError', 'DeviceError', 'BoxesFileError',
     'CheckpointMismatchError', 'OnnxModelMismatchError', 'OnnxExportError',
     'ModelFileNotFoundError', 'OrtPoseEstimator', 'CropBatch', 'bbox_xyxy2cs',
     'top_down_affine', 'PoseResult', 'decode_simcc', 'flip_back_simcc',

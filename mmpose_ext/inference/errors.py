@@ -16,6 +16,10 @@ class UnsupportedInputError(InferenceError, ValueError):
     """An input file is neither an image, a video nor a folder of images."""
 
 
+class DeviceError(InferenceError, ValueError):
+    """A ``--device`` this machine or this model cannot run on."""
+
+
 class BoxesFileError(InferenceError, ValueError):
     """A person-boxes JSON file is malformed."""
 

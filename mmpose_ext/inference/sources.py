@@ -40,12 +40,27 @@ def input_kind(path: str) -> str:
         f'video ({", ".join(VIDEO_EXTENSIONS)}) or a folder of images')
 
 
+def name_list(names: List[str], limit: int = 3) -> str:
+    """``a, b, c`` or, past ``limit`` names, ``a, b, c and 4 more``."""
+    shown = ', '.join(names[:limit])
+    return shown + (f' and {len(names) - limit} more'
+                    if len(names) > limit else '')
+
+
+def subfolders(folder: str) -> List[str]:
+    """Folders directly in ``folder``, sorted: :func:`folder_images` does
+    not look into them."""
+    return [osp.join(folder, name) for name in sorted(os.listdir(folder))
+            if osp.isdir(osp.join(folder, name))]
+
+
 def folder_images(folder: str) -> List[str]:
     """Image files in ``folder`` (not recursive), sorted; other files are
     skipped with a warning.
 
     Raises:
-        UnsupportedInputError: the folder holds no image.
+        UnsupportedInputError: the folder holds no image (the message names
+            its subfolders, if any, which are not searched).
     """
     images = []
     for name in sorted(os.listdir(folder)):
@@ -57,9 +72,12 @@ def folder_images(folder: str) -> List[str]:
         else:
             warnings.warn(f'skipping {path!r}: not an image file')
     if not images:
+        folders = [osp.basename(p) for p in subfolders(folder)]
         raise UnsupportedInputError(
             f'folder {folder!r} holds no image files '
-            f'({", ".join(IMAGE_EXTENSIONS)})')
+            f'({", ".join(IMAGE_EXTENSIONS)})' +
+            (f'; its subfolders ({name_list(folders)}) are not searched: '
+             'pass one of them' if folders else ''))
     return images
 
 
