@@ -187,6 +187,29 @@ def parse_model_arg(text: str) -> ModelArg:
                     checkpoint, name)
 
 
+class BenchmarkInputError(ValueError):
+    """Models or a reference the benchmark cannot tell apart or find."""
+
+
+def check_model_names(models: Sequence[Tuple],
+                      reference: Optional[str] = None) -> None:
+    """Refuse two models of one name, and a ``reference`` none is named.
+
+    Raises:
+        BenchmarkInputError: saying which names and how to fix them.
+    """
+    names = [ModelArg(*m).label for m in models]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise BenchmarkInputError(
+            f'more than one model is named {", ".join(repeated)}: give each '
+            'its own name (--models NAME=CONFIG:CHECKPOINT)')
+    if reference is not None and reference not in names:
+        raise BenchmarkInputError(
+            f'--reference {reference}: no model has that name; the models '
+            f'are {", ".join(names)}')
+
+
 def is_onnx(checkpoint: Optional[str]) -> bool:
     return bool(checkpoint) and checkpoint.lower().endswith('.onnx')
 
@@ -439,10 +462,7 @@ def benchmark_models(models: Sequence[Tuple],
     """
     from mmpose.apis import inference_topdown
     models = [ModelArg(*m) for m in models]
-    names = [m.label for m in models]
-    if len(set(names)) < len(names):
-        raise ValueError(f'two models have the same name in {names}: name '
-                         'them (NAME=CONFIG:CHECKPOINT)')
+    check_model_names(models)
     prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.label,
                               num_threads) for m in models]
     groups = {}
@@ -529,10 +549,7 @@ def run_benchmark(models: Sequence[Tuple],
     Returns:
         dict: ``machine``, ``setup`` and per-model ``models`` figures.
     """
-    names = [ModelArg(*m).label for m in models]
-    if reference is not None and reference not in names:
-        raise ValueError(f'reference {reference!r} is none of the models '
-                         f'{names}')
+    check_model_names(models, reference)
     if image is None:
         image, boxes = stick_figures(num_people)
         image_name = f'generated: {num_people} stick figures'

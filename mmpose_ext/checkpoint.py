@@ -84,9 +84,14 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
+        IsADirectoryError: ``filename`` is a folder.
         UnsafeCheckpointError: the file holds classes outside the allow-list,
-            or is not a checkpoint at all.
+            or is not a checkpoint at all (an ONNX graph, say).
     """
+    if osp.isdir(filename):
+        raise IsADirectoryError(
+            f'checkpoint {filename!r} is a folder: give the .pth file in it '
+            '(a work dir\'s last_checkpoint file names its latest)')
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
     allow_mmengine_checkpoints()
@@ -99,6 +104,10 @@ def safe_torch_load(filename: str, map_location=None) -> dict:
                 filename)
         except Exception:  # not a zip checkpoint at all
             found = []
+        if not found and filename.lower().endswith('.onnx'):
+            raise UnsafeCheckpointError(
+                f'{filename!r} is an ONNX graph; this needs the PyTorch '
+                'checkpoint (.pth) it was exported from') from None
         if not found:
             raise UnsafeCheckpointError(
                 f'cannot read {filename!r} as a PyTorch checkpoint '

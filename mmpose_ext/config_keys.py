@@ -20,10 +20,12 @@ a base) uses it by name. A key that is not read is reported when
 A config MMEngine dumped into its work_dir has every variable inlined, so
 nothing in it uses anything by name; there only near-misses are reported.
 """
+import contextlib
 import difflib
 import inspect
 import io
 import os.path as osp
+import re
 import tokenize
 import warnings
 from collections.abc import Mapping
@@ -104,6 +106,51 @@ def merge_options(cfg: Config, options: Mapping) -> None:
                 f'--cfg-options {key}={value}: the config holds '
                 f'{current!r} there; pass {wanted}')
     cfg.merge_from_dict(options)
+
+
+# What Python says when a class is given an argument it does not take.
+_UNEXPECTED_ARGUMENT = re.compile(
+    r"(?P<call>[\w.]+\(\)) got an unexpected keyword argument "
+    r"'(?P<name>\w+)'")
+
+
+@contextlib.contextmanager
+def explain_option_typos(cfg: Config, options: Optional[Mapping]):
+    """Turn the ``TypeError`` a misspelt nested ``--cfg-options`` key ends
+    in, when the runner builds the part it sits in (``CSPNeXt.__init__() got
+    an unexpected keyword argument 'widen_factr'``), into a
+    :class:`ConfigOptionError` naming the option, with the nearest key the
+    config holds beside it. Top-level keys are :func:`warn_unread_keys`'s.
+
+    Args:
+        cfg (Config): the config the options were merged into.
+        options (Mapping, optional): the ``--cfg-options`` given.
+
+    Raises:
+        ConfigOptionError: the ``TypeError`` names a keyword that is the last
+            part of a given option.
+    """
+    try:
+        yield
+    except TypeError as err:
+        match = _UNEXPECTED_ARGUMENT.search(str(err))
+        if match is None:
+            raise
+        name = match.group('name')
+        keys = [key for key in options or ()
+                if '.' in key and key.rsplit('.', 1)[1] == name]
+        if not keys:
+            raise
+        parent = keys[0].rsplit('.', 1)[0]
+        beside = _value_at(cfg.to_dict(), parent)
+        names = [k for k in beside if k != name] \
+            if isinstance(beside, Mapping) else []
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f'; did you mean {parent}.{close[0]}?' if close else \
+            '; check its spelling'
+        raise ConfigOptionError(
+            f'--cfg-options {keys[0]}: {match.group("call")} takes no '
+            f'argument {name!r}{hint}') from None
 
 
 def known_keys() -> FrozenSet[str]:

@@ -69,6 +69,17 @@ def test_export_at_an_opset_older_than_the_graph_supports_is_refused(
     assert not out.exists()
 
 
+def test_export_at_an_opset_newer_than_torch_writes_is_refused(
+        student_checkpoints, tmp_path, capsys):
+    from mmpose_ext.inference.onnx_export import MAX_OPSET
+    out = tmp_path / 'new.onnx'
+    err = exit_message(capsys, load_tool('export_onnx').main, [
+        STUDENT_CONFIG, student_checkpoints['plain'], str(out),
+        '--opset', str(MAX_OPSET + 1)])
+    assert f'opset {MAX_OPSET + 1} is newer than {MAX_OPSET}' in err
+    assert not out.exists()
+
+
 def test_int8_export_below_opset_13_is_refused_before_calibrating(
         student_checkpoints, tmp_path, capsys):
     # the config's data do not exist here: the opset is checked first

@@ -1,5 +1,6 @@
 """Pruning a tiny union student: magnitude and channel, rebuilt from config +
 recorded widths, fine-tuned with the distiller, exported, and bad input."""
+import glob
 import os.path as osp
 from collections import Counter
 from types import SimpleNamespace
@@ -227,6 +228,16 @@ def test_magnitude_pruned_student_keeps_its_zeros_while_fine_tuning(
     tuned = init_pose_model(report.config_file,
                             osp.join(runner.work_dir, 'epoch_1.pth'))
     assert weight_sparsity(tuned) >= 0.5 - 1e-3
+
+
+def test_test_py_evaluates_a_pruned_checkpoint_with_the_config_prune_wrote(
+        pruned, tmp_path):
+    # pruned.pth holds the student's weights, pruned.py the distiller
+    report = pruned['channel']
+    work = tmp_path / 'test'
+    load_tool('test').main([report.config_file, report.out_file,
+                            '--work-dir', str(work)])
+    assert glob.glob(str(work / '*' / '*.json'))  # the metrics
 
 
 def test_pruned_student_exports_to_onnx(pruned, tmp_path):

@@ -58,14 +58,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
     parser.add_argument('--out', default='results/benchmark.md')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    from kd_bench.inference_benchmark import (BenchmarkInputError,
+                                              check_model_names,
+                                              parse_model_arg)
+    args.models = [parse_model_arg(m) for m in args.models]
+    try:
+        check_model_names(args.models, args.reference)
+    except BenchmarkInputError as err:
+        parser.error(str(err))
+    return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     warnings.filterwarnings('ignore')
     from kd_bench.inference_benchmark import (SETTLE_SECONDS, STUDENT_GOAL,
-                                              parse_model_arg,
                                               render_markdown, run_benchmark,
                                               write_report)
     from mmpose_ext.apis import exit_on_user_error, setup_env
@@ -82,7 +90,7 @@ def main(argv=None) -> None:
                 raise FileNotFoundError(f'--image {args.image!r} is missing '
                                         'or not a readable image')
         report = run_benchmark(
-            [parse_model_arg(m) for m in args.models], image=image,
+            args.models, image=image,
             image_name=args.image, num_people=args.num_people,
             dataset_config=args.dataset_config, work_dir=args.work_dir,
             warmup=args.warmup, repeats=args.repeats, calls=args.calls,

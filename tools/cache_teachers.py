@@ -14,13 +14,13 @@ writing.
 """
 import argparse
 
-from mmpose_ext.apis.arguments import non_negative_int, positive_int
+from mmpose_ext.apis.arguments import (ConfigOptionsAction, non_negative_int,
+                                       positive_int)
 
 PROG = 'cache_teachers.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(prog=PROG,
                                      description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='distillation config')
@@ -33,7 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='logits kept per joint and axis')
     parser.add_argument('--batch-size', type=positive_int, default=32)
     parser.add_argument('--num-workers', type=non_negative_int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=ConfigOptionsAction,
                         help='override config keys, key=value')
     return parser.parse_args(argv)
 

@@ -2,6 +2,16 @@
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py options]
 CONFIG=$1
 GPUS=$2
+# torchrun's own errors on these end in a traceback per process
+USAGE="usage: tools/dist_train.sh CONFIG GPUS [train.py options]"
+if [ ! -f "$CONFIG" ]; then
+    echo >&2 "dist_train.sh: error: CONFIG '$CONFIG' is not a file ($USAGE)"
+    exit 2
+fi
+if ! [[ "$GPUS" =~ ^[1-9][0-9]*$ ]]; then
+    echo >&2 "dist_train.sh: error: GPUS must be the number of processes, 1 or more, got '$GPUS' ($USAGE)"
+    exit 2
+fi
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}

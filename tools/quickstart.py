@@ -65,8 +65,8 @@ def main(argv=None):
                      'is one run of every student, give each once')
 
     from kd_bench.quickstart import Quickstart, QuickstartSettings
-    from kd_bench.quickstart.pipeline import (QuickstartError, check_teachers,
-                                              remove_previous)
+    from kd_bench.quickstart.pipeline import (QuickstartError, check_folders,
+                                              check_teachers, remove_previous)
     from kd_bench.quickstart.stages import DEFAULT_TEACHERS
     from mmpose_ext.apis import setup_env
     from mmpose_ext.paths import REPO_ROOT
@@ -76,11 +76,6 @@ def main(argv=None):
                  out_dir=args.out_dir, work_root=args.work_root,
                  data_root=args.data_root)
     teachers = tuple(args.teachers or DEFAULT_TEACHERS)
-    try:
-        check_teachers(teachers)
-    except QuickstartError as err:
-        print(f'quickstart.py: error: {err}', file=sys.stderr)
-        sys.exit(2)
     # another teacher set, other data and report (the work root is split
     # by the pipeline itself)
     extra = ''.join(f'_{t}' for t in teachers if t not in DEFAULT_TEACHERS)
@@ -94,10 +89,12 @@ def main(argv=None):
         train_teachers=args.train_teachers, only=args.only,
         teachers=teachers,
         **{k: v for k, v in given.items() if v is not None})
-    setup_env()
-    if args.fresh:
-        remove_previous(settings)
     try:
+        check_teachers(teachers)
+        check_folders(settings)
+        setup_env()
+        if args.fresh:
+            remove_previous(settings)
         Quickstart(settings).run()
     except QuickstartError as err:
         print(f'quickstart.py: error: {err}', file=sys.stderr)

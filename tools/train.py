@@ -5,7 +5,8 @@ from mmpose_ext.apis.runner import add_runner_arguments, parse_runner_args
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser = argparse.ArgumentParser(prog='train.py',
+                                     description='Train a pose model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
@@ -28,6 +29,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmpose_ext.apis import exit_on_user_error, run_train, train_cfg
+    from mmpose_ext.config_keys import explain_option_typos
     with exit_on_user_error('train.py'):
         cfg = train_cfg(
             args.config, work_dir=args.work_dir, resume=args.resume,
@@ -36,7 +38,8 @@ def main(argv=None):
             show_dir=args.show_dir, interval=args.interval,
             wait_time=args.wait_time, cfg_options=args.cfg_options,
             launcher=args.launcher, tensorboard=args.tensorboard)
-        run_train(cfg)
+        with explain_option_typos(cfg, args.cfg_options):
+            run_train(cfg)
 
 
 if __name__ == '__main__':

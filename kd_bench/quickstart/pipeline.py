@@ -229,6 +229,32 @@ def check_teachers(teachers: Sequence[str]) -> None:
             f'{" ".join(missing)}')
 
 
+def _file_in_the_way(path: str) -> Optional[str]:
+    """The file at ``path`` or at the nearest existing folder above it, if
+    that is a file: where a folder cannot be made."""
+    path = osp.abspath(path)
+    while not osp.exists(path) and osp.dirname(path) != path:
+        path = osp.dirname(path)
+    return None if osp.isdir(path) else path
+
+
+def check_folders(settings: QuickstartSettings) -> None:
+    """Refuse a data, work or output folder that cannot be made, before any
+    stage runs (the report, the last stage, writes to ``out_dir``).
+
+    Raises:
+        QuickstartError: naming the option and the file in the way.
+    """
+    for option, folder in (('--data-root', settings.data_root),
+                           ('--work-root', settings.work_root),
+                           ('--out-dir', settings.out_dir)):
+        blocker = _file_in_the_way(folder)
+        if blocker:
+            raise QuickstartError(
+                f'{option} {folder}: {blocker} is a file, not a folder; '
+                'give another folder or move that file')
+
+
 class Quickstart:
     """Run the quick-start stages, reusing finished ones.
 

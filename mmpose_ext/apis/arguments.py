@@ -1,4 +1,5 @@
-"""Number types for the command-line tools' ``argparse`` options.
+"""Number types and the ``--cfg-options`` action of the command-line tools'
+``argparse`` options.
 
 A count of 0, a negative seed or a tolerance below zero stops at parsing,
 with argparse's one line (``prog: error: argument --repeats: must be an
@@ -8,6 +9,8 @@ inside fails on it or, worse, writes a report of nothing.
 import argparse
 import math
 from typing import Callable
+
+from mmengine.config import DictAction
 
 # numpy's and torch's seeds are unsigned 32-bit integers
 MAX_SEED = 2**32 - 1
@@ -61,3 +64,18 @@ non_negative_int = int_in(0)
 seed = int_in(0, MAX_SEED)
 positive_float = float_above(0)
 non_negative_float = float_above(0, inclusive=True)
+
+
+class ConfigOptionsAction(DictAction):
+    """MMEngine's ``DictAction`` for ``--cfg-options key=value ...``, with
+    argparse's one-line error for an item without ``=`` (MMEngine's own
+    ends in ``ValueError: not enough values to unpack``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = values if isinstance(values, list) else [values]
+        for item in items:
+            if '=' not in item:
+                parser.error(
+                    f'argument {option_string}: {item!r} has no "=": give '
+                    'each option as key=value, e.g. train_cfg.max_iters=100')
+        super().__call__(parser, namespace, values, option_string)

@@ -19,7 +19,31 @@ USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
                CheckpointError, InferenceError, NonFiniteLossError,
                TensorboardConfigError, CompressionError, ConfigOptionError,
                SyntheticDataError, WorkDirLockedError, FileNotFoundError,
-               NotADirectoryError)
+               NotADirectoryError, FileExistsError, IsADirectoryError)
+
+# What a path error from the operating system means for a command's output
+# paths (creating a folder where a file is, writing a file where a folder is).
+_PATH_ERROR_HINTS = {
+    FileExistsError: 'a file is where a folder is needed: give another path '
+    'or move the file',
+    IsADirectoryError: 'a folder is where a file is written: give a file '
+    'path',
+    NotADirectoryError: 'a part of the path is a file, not a folder: give '
+    'another path',
+}
+
+
+def describe_user_error(err: Exception) -> str:
+    """The one line a user sees for ``err``, one of :data:`USER_ERRORS`.
+
+    Our own errors already say what is wrong; an operating-system path error
+    (``[Errno 17] File exists: 'out'``) gets the path first and what it means
+    for an output path.
+    """
+    hint = _PATH_ERROR_HINTS.get(type(err))
+    if hint is None or err.strerror is None or err.filename is None:
+        return str(err)
+    return f'{err.filename}: {err.strerror.lower()} ({hint})'
 
 
 @contextlib.contextmanager
@@ -28,5 +52,5 @@ def exit_on_user_error(prog: str):
     try:
         yield
     except USER_ERRORS as err:
-        print(f'{prog}: error: {err}', file=sys.stderr)
+        print(f'{prog}: error: {describe_user_error(err)}', file=sys.stderr)
         sys.exit(2)

@@ -16,8 +16,8 @@ from mmengine.runner import Runner
 
 from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
-from mmpose_ext.checkpoint import (check_resumable, load_state, load_weights,
-                                   read_checkpoint)
+from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
+                                   load_state, load_weights, read_checkpoint)
 from mmpose_ext.config_keys import (ConfigOptionError, merge_options,
                                      read_config, warn_unread_keys)
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
@@ -182,16 +182,20 @@ def test_cfg(config: str,
     A ``checkpoint`` ending in ``.onnx`` is an exported graph (float32 or
     int8): the config's (student) model is run as that graph
     (:class:`~mmpose_ext.models.onnx_estimator.OnnxTopdownPoseEstimator`).
+    A student's own checkpoint (``tools/extract_student.py``,
+    ``tools/prune.py``) given with a distillation config is tested with the
+    student alone, as the demo and the ONNX export take it; the options
+    (``cfg_options``) still name the keys of the config as written.
     """
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+    from mmpose_ext.inference.model import DISTILLER_TYPES, student_config
     is_onnx = checkpoint.lower().endswith('.onnx')
-    if not is_onnx:
-        read_checkpoint(checkpoint)  # a file without weights stops here
+    if is_onnx and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'ONNX graph {checkpoint!r} does not exist')
+    # a file without weights stops here
+    weights = None if is_onnx else read_checkpoint(checkpoint)
     cfg = read_config(config)
     cfg.launcher = launcher
     if is_onnx:
-        from mmpose_ext.inference.model import student_config
         from mmpose_ext.models.onnx_estimator import onnx_model_config
         cfg = student_config(cfg)
         cfg.model = onnx_model_config(cfg.model, checkpoint, config)
@@ -207,6 +211,9 @@ def test_cfg(config: str,
     if cfg_options:
         _merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
+    if (weights is not None and cfg.model.get('type') in DISTILLER_TYPES
+            and not has_student_weights(weights)):
+        cfg = student_config(cfg)
     return cfg
 
 
@@ -335,9 +342,8 @@ def run_test(cfg: Config) -> dict:
 
 def add_runner_arguments(parser) -> None:
     """The options MMPose's train.py and test.py share."""
-    from mmengine.config import DictAction
-
-    from .arguments import non_negative_float, positive_int
+    from .arguments import (ConfigOptionsAction, non_negative_float,
+                            positive_int)
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--show-dir',
                         help='save visualised results in this folder')
@@ -347,7 +353,8 @@ def add_runner_arguments(parser) -> None:
                         help='visualise every n-th sample')
     parser.add_argument('--wait-time', type=non_negative_float, default=1,
                         help='seconds each window is shown')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+',
+                        action=ConfigOptionsAction,
                         help='override config keys, key=value')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])

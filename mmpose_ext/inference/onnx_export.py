@@ -26,6 +26,10 @@ DEFAULT_OPSET = 17
 # exporter, ONNX Runtime 1.31: opset 6 has no kernel for one of its ops in
 # ONNX Runtime, 5 fails the ONNX checker).
 MIN_OPSET = 7
+try:  # the newest opset torch's exporter writes (23 in torch 2.14)
+    from torch.onnx._constants import ONNX_MAX_OPSET as MAX_OPSET
+except ImportError:  # moved in another torch: the exporter's own error
+    MAX_OPSET = None
 PARITY_TOLERANCE = 1e-4
 
 
@@ -172,14 +176,19 @@ def export_onnx(model: nn.Module,
         tuple[str, str]: ``out_file`` and the exporter used.
 
     Raises:
-        OnnxExportError: ``opset`` older than :data:`MIN_OPSET`, or the
-            exporter failed.
+        OnnxExportError: ``opset`` older than :data:`MIN_OPSET` or newer
+            than :data:`MAX_OPSET`, or the exporter failed.
     """
     if opset < MIN_OPSET:
         raise OnnxExportError(
             f'opset {opset} is older than {MIN_OPSET}, the oldest at which '
             'ONNX Runtime runs the pose graph; use the default '
             f'({DEFAULT_OPSET}) unless a runtime needs an older one')
+    if MAX_OPSET is not None and opset > MAX_OPSET:
+        raise OnnxExportError(
+            f'opset {opset} is newer than {MAX_OPSET}, the newest this torch '
+            f'{torch.__version__} exports; use the default ({DEFAULT_OPSET}) '
+            'or an opset up to that')
     spec = spec or PoseModelSpec.from_config(model.cfg)
     spec = spec.with_options(normalize_in_graph=True)
     network = SimCCNetwork(model, spec, normalize=True).eval()
