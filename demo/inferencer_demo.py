@@ -80,7 +80,7 @@ def main(argv=None) -> None:
             detect=DetectOptions(args.bbox_thr, args.nms_thr,
                                  tuple(args.det_cat_ids)))
     for path, people in summary.processed:
-        print(f'{path}: {people} people')
+        print(f'{path}: {people} {"person" if people == 1 else "people"}')
     for path in summary.skipped:
         print(f'{path}: skipped (unreadable)')
     for note in summary.notes:

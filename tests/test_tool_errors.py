@@ -116,3 +116,37 @@ def test_prune_names_an_onnx_graph_given_as_the_checkpoint(
         '--out', str(tmp_path / 'pruned.pth')])
     assert err == (f"prune.py: error: '{onnx_file}' is an ONNX graph; this "
                    'needs the PyTorch checkpoint (.pth) it was exported from')
+
+
+def test_export_to_a_file_not_named_onnx_is_refused_at_parsing(
+        student_checkpoints, tmp_path, capsys):
+    out = tmp_path / 'student.pth'  # later read as a checkpoint by name
+    err = exit_message(capsys, load_tool('export_onnx').main, [
+        STUDENT_CONFIG, student_checkpoints['plain'], str(out)])
+    assert err == (f"export_onnx.py: error: argument out: '{out}' does not "
+                   'end in .onnx; name the graph NAME.onnx')
+    assert not out.exists()
+
+
+def test_extract_student_from_a_plain_checkpoint_says_it_is_one(
+        student_checkpoints, tmp_path, capsys):
+    plain, out = student_checkpoints['plain'], tmp_path / 'student.pth'
+    err = exit_message(capsys, load_tool('extract_student').main,
+                       [plain, str(out)])
+    assert err == (f"extract_student.py: error: '{plain}' holds no distiller "
+                   'weights (no student.* keys): it is a plain checkpoint '
+                   'already; use it as it is')
+    assert not out.exists()
+
+
+def test_extract_student_writes_the_student_of_a_distillation_checkpoint(
+        student_checkpoints, tmp_path):
+    import torch
+    out = tmp_path / 'student.pth'
+    load_tool('extract_student').main([student_checkpoints['distill'],
+                                       str(out)])
+    written = torch.load(out, weights_only=True)['state_dict']
+    plain = torch.load(student_checkpoints['plain'],
+                       weights_only=True)['state_dict']
+    assert written.keys() == plain.keys()
+    assert all(torch.equal(written[k], plain[k]) for k in plain)

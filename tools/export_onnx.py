@@ -40,7 +40,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=2.0,
                         help='int8: largest allowed mean keypoint distance '
                         'from float32, in crop pixels')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.out.lower().endswith('.onnx'):
+        # tools/test.py, the demo and the benchmark tell a graph from a
+        # checkpoint by it
+        parser.error(f'argument out: {args.out!r} does not end in .onnx; '
+                     'name the graph NAME.onnx')
+    return args
 
 
 def main(argv=None) -> None:

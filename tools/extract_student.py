@@ -3,7 +3,8 @@ import argparse
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog='extract_student.py',
+                                     description=__doc__)
     parser.add_argument('checkpoint', help='distillation checkpoint')
     parser.add_argument('out', help='where to write the student checkpoint')
     args = parser.parse_args(argv)

@@ -1,5 +1,6 @@
 """Turn a distillation checkpoint into a plain checkpoint of the student."""
-from mmpose_ext.checkpoint import (STUDENT_PREFIX, read_checkpoint,
+from mmpose_ext.checkpoint import (STUDENT_PREFIX, CheckpointError,
+                                   has_student_weights, read_checkpoint,
                                    student_state_dict)
 from mmpose_ext.fileio import atomic_torch_save
 
@@ -12,8 +13,16 @@ def extract_student(src: str, dst: str) -> str:
 
     With ``EMAHook``, MMEngine already saves the averaged weights under
     ``state_dict``, so those are what the student gets.
+
+    Raises:
+        CheckpointError: ``src`` holds no ``student.`` weights: it is a
+            student's checkpoint already.
     """
     checkpoint = read_checkpoint(src, map_location='cpu')
+    if not has_student_weights(checkpoint):
+        raise CheckpointError(
+            f'{src!r} holds no distiller weights (no {STUDENT_PREFIX}* keys):'
+            ' it is a plain checkpoint already; use it as it is')
     out = dict(state_dict=student_state_dict(checkpoint),
                meta=checkpoint.get('meta', {}))
     atomic_torch_save(out, dst)
