@@ -186,3 +186,15 @@ def test_a_read_config_dumps_unformatted_python_that_reads_back_the_same(
         text = f.read()
     assert 'auto_scale_lr=dict(' in text  # not yapf's "auto_scale_lr = dict("
     assert Config.fromfile(dumped).to_dict() == cfg.to_dict()
+
+
+def test_resume_without_a_checkpoint_in_the_work_dir_warns(tmp_path):
+    config = _config(tmp_path, '')
+    with pytest.warns(UserWarning, match='holds no checkpoint to resume from'):
+        train_cfg(config, work_dir=str(tmp_path / 'work'), resume='auto')
+    work = tmp_path / 'run'
+    work.mkdir()
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        train_cfg(config, work_dir=str(work), resume='auto')

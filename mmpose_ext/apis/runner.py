@@ -4,6 +4,7 @@ import contextlib
 import gc
 import os
 import os.path as osp
+import warnings
 from datetime import timedelta
 from typing import Optional
 
@@ -133,8 +134,9 @@ def train_cfg(config: str,
               tensorboard: bool = False) -> Config:
     """The training config with MMPose's ``tools/train.py`` options applied.
 
-    ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``; a
-    path resumes from that checkpoint. ``tensorboard`` turns the config
+    ``resume='auto'`` resumes from the latest checkpoint in ``work_dir``
+    (with a warning, from the beginning when there is none yet); a path
+    resumes from that checkpoint. ``tensorboard`` turns the config
     switch ``tensorboard`` on (:mod:`mmpose_ext.engine.tensorboard`),
     keeping the config's settings; ``cfg_options`` can then set them
     (``tensorboard.histogram_interval=100``).
@@ -164,6 +166,12 @@ def train_cfg(config: str,
     if cfg_options:
         _merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
+    if resume == 'auto' and not osp.isfile(
+            osp.join(cfg.work_dir, 'last_checkpoint')):
+        # MMEngine logs 'Auto resumed from the latest checkpoint None.'
+        warnings.warn(f'--resume: {cfg.work_dir} holds no checkpoint to '
+                      'resume from (no last_checkpoint file); training '
+                      'starts from the beginning')
     return cfg
 
 
