@@ -24,6 +24,7 @@ import contextlib
 import difflib
 import inspect
 import io
+import os
 import os.path as osp
 import re
 import tokenize
@@ -45,8 +46,8 @@ RUNNER_EXTRA_KEYS = frozenset({
 })
 # Top-level keys this project's code reads.
 PROJECT_KEYS = frozenset({
-    # data roots: mmpose_ext.data_check (tools/check_data.py --data-root,
-    # and --cfg-options through mmpose_ext.apis.runner)
+    # data roots (DATA_ROOT_KEYS): move_data_paths, for
+    # tools/check_data.py --data-root and --cfg-options
     'union_data_root',
     'qs_root',  # also kd_bench.quickstart
     'tensorboard',  # mmpose_ext.engine.tensorboard, tools/train.py
@@ -55,6 +56,12 @@ PROJECT_KEYS = frozenset({
 # taken for a misspelling of it; ``qs_default_hooks`` is a helper, not one.
 NEAR_MISS_CUTOFF = 0.8
 NEAR_MISS_LENGTH = 2
+# Top-level config keys that hold a data root, the folder holding coco/,
+# mpii/ (and crowdpose/): the real configs' (configs/_base_/coco_mpii_data.py)
+# and the quick-start configs' (configs/quickstart/_base_/synthetic.py). A
+# quick-start config inherits a real one, so it holds both, its own qs_root
+# (data/synthetic/) inside union_data_root (data/).
+DATA_ROOT_KEYS = ('union_data_root', 'qs_root')
 
 
 class UnreadConfigKeyWarning(UserWarning):
@@ -83,19 +90,70 @@ def _value_at(tree: Mapping, key: str) -> object:
     return node
 
 
+def move_data_paths(cfg: Config, data_root: str) -> bool:
+    """Move every data path of the config to ``data_root``, in place.
+
+    ``data_root`` takes the place of the config's data roots
+    (:data:`DATA_ROOT_KEYS`): the folder holding coco/, mpii/ (and
+    crowdpose/). The project configs derive all data paths from those roots
+    when the file is read; after that they are plain strings that start with
+    one, and each moves from the deepest root it is under, so a quick-start
+    config's ``data/synthetic/coco/...`` becomes ``<data_root>/coco/...``.
+
+    Returns:
+        bool: whether the config has a data root (else nothing moved).
+    """
+    old_roots = sorted({osp.normpath(cfg[key]) for key in DATA_ROOT_KEYS
+                        if cfg.get(key)}, key=len, reverse=True)
+    if not old_roots:
+        return False
+    new_root = osp.abspath(data_root)
+
+    def repoint(value):
+        if isinstance(value, str) and value:
+            path = osp.normpath(value)
+            old_root = next((root for root in old_roots if path == root
+                             or path.startswith(root + os.sep)), None)
+            if old_root is None:
+                return value
+            moved = osp.normpath(
+                osp.join(new_root, osp.relpath(path, old_root)))
+            return moved + os.sep if value.endswith(('/', os.sep)) else moved
+        if isinstance(value, dict):
+            return type(value)({k: repoint(v) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return type(value)(repoint(v) for v in value)
+        return value
+
+    for key, value in list(cfg.items()):
+        cfg[key] = repoint(value)
+    return True
+
+
 def merge_options(cfg: Config, options: Mapping) -> None:
     """``cfg.merge_from_dict(options)``, refusing a word where the config
-    holds a number or a switch.
+    holds a number or a switch, and moving the data paths with a data root.
 
     MMEngine's ``DictAction`` reads ``1000``, ``1e-3``, ``True`` and ``None``
     as such and anything else as text, so a mistyped value
     (``train_cfg.max_iters=1O00``) would otherwise fail deep inside the
-    runner, or not at all.
+    runner, or not at all. A data root option (``union_data_root=DIR`` or
+    ``qs_root=DIR``: the folder holding coco/, mpii/...) moves every data
+    path (:func:`move_data_paths`): they were built from it when the file
+    was read, and would otherwise stay where they were.
 
     Raises:
         ConfigOptionError: naming the key, the value and what the config
-            holds there.
+            holds there; or two data roots naming different folders.
     """
+    roots = {options[key] for key in DATA_ROOT_KEYS if key in options}
+    if len(roots) > 1:
+        raise ConfigOptionError(
+            f'--cfg-options: {" and ".join(DATA_ROOT_KEYS)} both name the '
+            'folder holding coco/, mpii/... and were given different '
+            'folders; give one')
+    if roots:
+        move_data_paths(cfg, roots.pop())
     tree = cfg.to_dict()
     for key, value in options.items():
         current = _value_at(tree, key)

@@ -31,7 +31,8 @@ from scipy.io import loadmat
 from scipy.io.matlab import MatReadError
 
 from mmpose_ext import skeletons
-from mmpose_ext.config_keys import load_config
+from mmpose_ext.config_keys import (DATA_ROOT_KEYS, load_config,
+                                    move_data_paths)
 from mmpose_ext.datasets import data_files
 from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
@@ -41,12 +42,6 @@ from mmpose_ext.evaluation import FullTruthPCKh
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
-# Top-level config keys that hold a data root, the folder holding coco/,
-# mpii/ (and crowdpose/): the real configs' (configs/_base_/coco_mpii_data.py)
-# and the quick-start configs' (configs/quickstart/_base_/synthetic.py). A
-# quick-start config inherits a real one, so it holds both, its own qs_root
-# (data/synthetic/) inside union_data_root (data/).
-DATA_ROOT_KEYS = ('union_data_root', 'qs_root')
 # Metric arguments whose annotation files hold the union skeleton, keyed by
 # dataset name: the name says whose images they label, not which joints.
 UNION_SKELETON_FILES = {FullTruthPCKh: 'full_truth'}
@@ -99,48 +94,21 @@ class DataReport:
 
 
 def repoint_data_root(cfg: Config, data_root: str) -> Config:
-    """Move every data path of the config to ``data_root``, in place.
-
-    ``data_root`` takes the place of the config's data roots
-    (:data:`DATA_ROOT_KEYS`): it is the folder holding coco/, mpii/ (and
-    crowdpose/), whether real data or the synthetic benchmark
-    ``tools/quickstart.py --data-root`` or ``tools/make_synthetic.py`` wrote.
-    The project configs derive all data paths from those roots; after
-    loading they are plain strings that start with one, and each moves
-    from the deepest root it is under, so a quick-start config's
-    ``data/synthetic/coco/...`` becomes ``<data_root>/coco/...``.
+    """Move every data path of the config to ``data_root``, in place
+    (:func:`~mmpose_ext.config_keys.move_data_paths`): the folder holding
+    coco/, mpii/ (and crowdpose/), whether real data or the synthetic
+    benchmark ``tools/quickstart.py --data-root`` or
+    ``tools/make_synthetic.py`` wrote.
 
     Raises:
         DataConfigError: the config has none of :data:`DATA_ROOT_KEYS`.
     """
-    old_roots = sorted({osp.normpath(cfg[key]) for key in DATA_ROOT_KEYS
-                        if cfg.get(key)}, key=len, reverse=True)
-    if not old_roots:
+    if not move_data_paths(cfg, data_root):
         raise DataConfigError(
             f'--data-root: {cfg.filename} has no data root to re-point '
             f'(none of {", ".join(f"`{k}`" for k in DATA_ROOT_KEYS)}); '
             'configs that inherit configs/_base_/coco_mpii_data.py or '
             'configs/quickstart/_base_/synthetic.py have one')
-    new_root = osp.abspath(data_root)
-
-    def repoint(value):
-        if isinstance(value, str) and value:
-            path = osp.normpath(value)
-            old_root = next((root for root in old_roots if path == root
-                             or path.startswith(root + os.sep)), None)
-            if old_root is None:
-                return value
-            moved = osp.normpath(
-                osp.join(new_root, osp.relpath(path, old_root)))
-            return moved + os.sep if value.endswith(('/', os.sep)) else moved
-        if isinstance(value, dict):
-            return type(value)({k: repoint(v) for k, v in value.items()})
-        if isinstance(value, (list, tuple)):
-            return type(value)(repoint(v) for v in value)
-        return value
-
-    for key, value in list(cfg.items()):
-        cfg[key] = repoint(value)
     return cfg
 
 

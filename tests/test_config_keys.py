@@ -138,6 +138,18 @@ def test_data_root_option_moves_the_data_paths_built_from_it(
                                    for f in evaluator_files)
 
 
+def test_data_root_option_moves_the_data_paths_of_load_config(tmp_path):
+    # tools/cache_teachers.py and the benchmarks read configs this way
+    config = osp.join(REPO_ROOT, 'configs', 'quickstart',
+                      'distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48'
+                      '.py')
+    root = str(tmp_path / 'elsewhere')
+    cfg = load_config(config, cfg_options={'qs_root': root})
+    assert [osp.normpath(d.data_root) for d in
+            cfg.train_dataloader.dataset.datasets[:2]] == [
+        osp.join(root, 'coco'), osp.join(root, 'mpii')]
+
+
 def test_two_data_root_options_naming_different_folders_are_refused(
         tmp_path):
     config = osp.join(REPO_ROOT, 'configs', 'quickstart',

@@ -19,8 +19,8 @@ from mmpose_ext.apis.setup_env import setup_env
 from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
                                    load_state, load_weights, read_checkpoint)
-from mmpose_ext.config_keys import (ConfigOptionError, merge_options,
-                                     read_config, warn_unread_keys)
+from mmpose_ext.config_keys import (merge_options, read_config,
+                                     warn_unread_keys)
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
 from mmpose_ext.engine.tensorboard import use_tensorboard
 
@@ -65,24 +65,6 @@ class StrictLoadRunner(Runner):
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
-
-
-def _merge_options(cfg: Config, options: dict) -> None:
-    """:func:`~mmpose_ext.config_keys.merge_options`, and a data root given
-    as an option (``union_data_root=DIR`` or ``qs_root=DIR``: the folder
-    holding coco/, mpii/...) moves every data path, as ``tools/check_data.py
-    --data-root`` does: the paths were built from it when the config file
-    was read, and would otherwise stay where they were."""
-    from mmpose_ext.data_check import DATA_ROOT_KEYS, repoint_data_root
-    roots = {options[key] for key in DATA_ROOT_KEYS if key in options}
-    if len(roots) > 1:
-        raise ConfigOptionError(
-            f'--cfg-options: {" and ".join(DATA_ROOT_KEYS)} both name the '
-            'folder holding coco/, mpii/... and were given different '
-            'folders; give one')
-    if roots:
-        repoint_data_root(cfg, roots.pop())
-    merge_options(cfg, options)
 
 
 def _default_work_dir(config: str) -> str:
@@ -164,7 +146,7 @@ def train_cfg(config: str,
         settings = cfg.get('tensorboard')
         cfg.tensorboard = settings if isinstance(settings, dict) else {}
     if cfg_options:
-        _merge_options(cfg, cfg_options)
+        merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
     if resume == 'auto' and not osp.isfile(
             osp.join(cfg.work_dir, 'last_checkpoint')):
@@ -217,7 +199,7 @@ def test_cfg(config: str,
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=out))
     if cfg_options:
-        _merge_options(cfg, cfg_options)
+        merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
     if (weights is not None and cfg.model.get('type') in DISTILLER_TYPES
             and not has_student_weights(weights)):
