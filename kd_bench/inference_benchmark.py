@@ -191,14 +191,39 @@ class BenchmarkInputError(ValueError):
     """Models or a reference the benchmark cannot tell apart or find."""
 
 
+def written_files(model: ModelArg, work_dir: str) -> Dict[str, str]:
+    """The files the benchmark writes in ``work_dir`` for ``model``: its
+    random weights (``'checkpoint'``) and its ONNX graph (``'onnx'``)."""
+    files = {}
+    if model.checkpoint is None:
+        files['checkpoint'] = osp.join(work_dir, f'{model.label}_random.pth')
+    if not is_onnx(model.checkpoint):
+        files['onnx'] = osp.join(work_dir, f'{model.label}.onnx')
+    return files
+
+
 def check_model_names(models: Sequence[Tuple],
-                      reference: Optional[str] = None) -> None:
-    """Refuse two models of one name, and a ``reference`` none is named.
+                      reference: Optional[str] = None,
+                      work_dir: Optional[str] = None) -> None:
+    """Refuse two models of one name, a ``reference`` none is named, and a
+    file the benchmark would write in ``work_dir`` that is one of the
+    models' own files (a graph named like another row's export).
 
     Raises:
         BenchmarkInputError: saying which names and how to fix them.
     """
-    names = [ModelArg(*m).label for m in models]
+    models = [ModelArg(*m) for m in models]
+    if work_dir is not None:
+        given = {osp.realpath(m.checkpoint): m.label for m in models
+                 if m.checkpoint}
+        for model in models:
+            for path in written_files(model, work_dir).values():
+                if osp.realpath(path) in given:
+                    raise BenchmarkInputError(
+                        f'{path} is model {given[osp.realpath(path)]}\'s '
+                        f'file, and model {model.label} would be written over '
+                        'it: give another --work-dir, or another name')
+    names = [m.label for m in models]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise BenchmarkInputError(
@@ -382,8 +407,9 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
     # a given graph is sized and costed by the config's float network
     model = init_pose_model(config, None if graph_given else checkpoint,
                             device='cpu')
+    files = written_files(ModelArg(config, checkpoint, name), work_dir)
     if checkpoint is None:
-        checkpoint = osp.join(work_dir, f'{name}_random.pth')
+        checkpoint = files['checkpoint']
         with atomic_output(checkpoint) as tmp:
             torch.save(dict(state_dict=model.state_dict()), tmp)
         weights = f'random (seed {seed})'
@@ -393,7 +419,7 @@ def prepare_model(config: str, checkpoint: Optional[str], work_dir: str,
     if graph_given:
         onnx_file = checkpoint
     else:
-        onnx_file = osp.join(work_dir, f'{name}.onnx')
+        onnx_file = files['onnx']
         export_onnx(model, onnx_file, spec)
     estimator = OrtPoseEstimator(onnx_file, config=model.cfg, flip_test=False,
                                  num_threads=num_threads)
@@ -462,7 +488,7 @@ def benchmark_models(models: Sequence[Tuple],
     """
     from mmpose.apis import inference_topdown
     models = [ModelArg(*m) for m in models]
-    check_model_names(models)
+    check_model_names(models, work_dir=work_dir)
     prepared = [prepare_model(m.config, m.checkpoint, work_dir, seed, m.label,
                               num_threads) for m in models]
     groups = {}

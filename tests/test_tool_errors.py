@@ -80,6 +80,20 @@ def test_benchmark_refuses_names_it_cannot_tell_apart_before_running(
     assert not out.exists()
 
 
+def test_benchmark_refuses_to_export_over_a_graph_it_is_given(tmp_path,
+                                                             capsys):
+    graph = tmp_path / 'student.onnx'  # a user's int8 graph, say
+    graph.write_bytes(b'int8 graph')
+    err = exit_message(capsys, load_tool('benchmark').main, [
+        '--models', f'student={STUDENT_CONFIG}:random',
+        f'student-int8={STUDENT_CONFIG}:{graph}', '--work-dir', str(tmp_path),
+        '--out', str(tmp_path / 'benchmark.md')])
+    assert err == (f"benchmark.py: error: {graph} is model student-int8's "
+                   'file, and model student would be written over it: give '
+                   'another --work-dir, or another name')
+    assert graph.read_bytes() == b'int8 graph'
+
+
 @pytest.mark.parametrize('script, args, message', [
     ('dist_train.sh', [STUDENT_CONFIG, 'two'],
      "GPUS must be the number of processes, 1 or more, got 'two'"),

@@ -64,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                               parse_model_arg)
     args.models = [parse_model_arg(m) for m in args.models]
     try:
-        check_model_names(args.models, args.reference)
+        check_model_names(args.models, args.reference, args.work_dir)
     except BenchmarkInputError as err:
         parser.error(str(err))
     return args
