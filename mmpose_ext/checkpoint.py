@@ -289,11 +289,18 @@ def load_weights(model: nn.Module,
             raise
         parts = _mismatch_parts(str(err)) or [str(err).strip()]
         of_config = f' of config {config!r}' if config else ''
+        if _is_distiller(model) and not has_student_weights(checkpoint):
+            fix = ('. It holds a plain model\'s weights (no '
+                   f'{STUDENT_PREFIX}* keys); to start distilling from them, '
+                   'set model.student.init_cfg=dict(type=\'Pretrained\', '
+                   'checkpoint=...) instead of load_from')
+        else:
+            fix = ('. Pass the config the checkpoint was trained with (a '
+                   'distillation checkpoint also goes with its student '
+                   'config)')
         raise CheckpointMismatchError(
             f'checkpoint {filename!r} does not fit the model{of_config}: '
-            + '; '.join(parts) + '. Pass the config the checkpoint was '
-            'trained with (a distillation checkpoint also goes with its '
-            'student config)') from None
+            + '; '.join(parts) + fix) from None
     return checkpoint
 
 

@@ -189,6 +189,24 @@ def test_test_py_points_student_settings_to_model_student(tiny, tmp_path,
     assert 'model.student.test_cfg' in err
 
 
+def test_train_py_says_how_to_start_distilling_from_a_plain_checkpoint(
+        tiny, tmp_path, capsys):
+    config, ckpt = str(tmp_path / 'distill.py'), str(tmp_path / 'student.pth')
+    tiny.dump(config)
+    torch.save(dict(state_dict=_build(tiny).student.state_dict()), ckpt)
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('train').main([config, '--work-dir', str(tmp_path / 'w'),
+                                 '--cfg-options', f'load_from={ckpt}'])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"train.py: error: checkpoint '{ckpt}' does not "
+                          'fit the model')
+    assert err.endswith("It holds a plain model's weights (no student.* "
+                        'keys); to start distilling from them, set '
+                        "model.student.init_cfg=dict(type='Pretrained', "
+                        'checkpoint=...) instead of load_from')
+
+
 def test_teachers_are_frozen_in_eval_and_outside_the_state_dict(tiny):
     model = _build(tiny)
     model.train()

@@ -164,3 +164,16 @@ def test_extract_student_writes_the_student_of_a_distillation_checkpoint(
                        weights_only=True)['state_dict']
     assert written.keys() == plain.keys()
     assert all(torch.equal(written[k], plain[k]) for k in plain)
+
+
+def test_extract_student_will_not_write_over_the_checkpoint_it_reads(
+        student_checkpoints, tmp_path, capsys):
+    import shutil
+    distill = str(tmp_path / 'epoch_1.pth')
+    shutil.copy(student_checkpoints['distill'], distill)
+    before = open(distill, 'rb').read()
+    err = exit_message(capsys, load_tool('extract_student').main,
+                       [distill, distill])
+    assert err.startswith(f"extract_student.py: error: '{distill}' is the "
+                          'distillation checkpoint being read')
+    assert open(distill, 'rb').read() == before

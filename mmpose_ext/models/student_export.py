@@ -1,4 +1,6 @@
 """Turn a distillation checkpoint into a plain checkpoint of the student."""
+import os.path as osp
+
 from mmpose_ext.checkpoint import (STUDENT_PREFIX, CheckpointError,
                                    has_student_weights, read_checkpoint,
                                    student_state_dict)
@@ -15,9 +17,14 @@ def extract_student(src: str, dst: str) -> str:
     ``state_dict``, so those are what the student gets.
 
     Raises:
-        CheckpointError: ``src`` holds no ``student.`` weights: it is a
-            student's checkpoint already.
+        CheckpointError: ``src`` holds no ``student.`` weights (it is a
+            student's checkpoint already), or ``dst`` is ``src``.
     """
+    if osp.exists(src) and osp.exists(dst) and osp.samefile(src, dst):
+        raise CheckpointError(
+            f'{dst!r} is the distillation checkpoint being read: writing the '
+            'student over it would lose the teachers\' part and the training '
+            'state (no --resume from it); give another output file')
     checkpoint = read_checkpoint(src, map_location='cpu')
     if not has_student_weights(checkpoint):
         raise CheckpointError(
