@@ -279,8 +279,6 @@ def complete_views(root: str) -> List[int]:
     return views
 
 
-
-
 def cache_signatures(specs: Sequence[TeacherSpec],
                      teachers: Sequence[nn.Module],
                      beta: float) -> List[dict]:
