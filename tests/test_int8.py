@@ -3,6 +3,7 @@ quantisation calibrated on crops of test-made data, checked in keypoint
 pixels, run by the batched ORT estimator and the demo; and bad input."""
 import json
 import os.path as osp
+import shutil
 from collections import Counter
 
 import cv2
@@ -22,7 +23,8 @@ from mmpose_ext.apis import load_config
 from mmpose_ext.checkpoint import read_checkpoint
 from mmpose_ext.compression import CalibrationDataError, calibration_inputs
 from mmpose_ext.compression.int8 import (PIXEL_TOLERANCE, CalibrationReader,
-                                         export_int8_student)
+                                         export_int8_student, float_path)
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.inference import OnnxModelMismatchError, OrtPoseEstimator
 from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.model import init_pose_model
@@ -241,7 +243,50 @@ def test_export_cli_int8_applies_the_float32_tolerance(int8_export,
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert 'disagrees with PyTorch' in err and '1e-12' in err
-    assert not osp.exists(out)
+    assert f'{float_path(out)!r} was not written (nor {out!r}' in err
+    assert not osp.exists(out) and not osp.exists(float_path(out))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.')]
+
+
+def _other_model(path):
+    """The quick-start student with every weight nudged: another model of
+    the same config."""
+    state = read_checkpoint(QS_CHECKPOINT)['state_dict']
+    torch.manual_seed(1)
+    torch.save(dict(state_dict={
+        k: v * (1 + 0.05 * torch.randn_like(v)) if v.is_floating_point()
+        else v for k, v in state.items()}), path)
+    return str(path)
+
+
+def _graph_source(onnx_file):
+    return {p.key: p.value for p in onnx.load(onnx_file).metadata_props
+            }['source_checkpoint']
+
+
+def test_failed_int8_export_leaves_the_kept_pair_as_it_was(
+        int8_export, tmp_path, capsys):
+    # a failing export of another model used to replace OUT.fp32.onnx all
+    # the same, so OUT and its float32 copy came from different models
+    config, report = int8_export
+    out = str(tmp_path / 's_int8.onnx')
+    shutil.copy(report.onnx_file, out)
+    shutil.copy(report.float_file, float_path(out))
+    kept = sha256_file(out), sha256_file(float_path(out))
+    other = _other_model(tmp_path / 'other.pth')
+    args = [config, other, out, '--int8', '--calib-split', 'val',
+            '--calib-crops', str(NUM_CROPS)]
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('export_onnx').main(args + ['--pixel-tolerance', '1e-6'])
+    assert exit_info.value.code == 2
+    assert (sha256_file(out), sha256_file(float_path(out))) == kept
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f'{out!r} was not written (nor {float_path(out)!r}' in err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.')]
+    # and a passing export replaces both
+    load_tool('export_onnx').main(args + ['--pixel-tolerance', '1e6'])
+    assert _graph_source(out) == _graph_source(float_path(out)) == \
+        'other.pth'
 
 
 def test_int8_export_without_calibration_data_is_refused(tmp_path, capsys):

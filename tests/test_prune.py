@@ -2,6 +2,7 @@
 recorded widths, fine-tuned with the distiller, exported, and bad input."""
 import glob
 import os.path as osp
+import shutil
 from collections import Counter
 from types import SimpleNamespace
 
@@ -10,9 +11,11 @@ import torch
 from torch import nn
 
 from conftest import write_coco_mpii
+from mmpose_ext import apis
 from mmpose_ext.apis import load_config, run_train
 from mmpose_ext.checkpoint import (CheckpointMismatchError, read_checkpoint,
                                    safe_torch_load)
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.compression import (CompressionError, PrunedWidthsError,
                                     channel_prune, layer_widths,
                                     prune_checkpoint, read_pruning_meta,
@@ -348,3 +351,86 @@ def test_prune_configs_fine_tune_a_pruned_student_with_the_distiller(config):
     assert cfg.model.student.type == 'PrunedTopdownPoseEstimator'
     assert cfg.model.student.pruned_checkpoint.startswith('work_dirs/prune/')
     assert 'KeepSparsityHook' in [h['type'] for h in cfg.custom_hooks]
+
+
+def _fine_tuned_stand_in(report, path):
+    """A checkpoint that loads under ``report``'s config, as one fine-tuned
+    from it would (the pruned weights themselves, copied)."""
+    shutil.copy(report.out_file, path)
+    return str(path)
+
+
+def test_prune_refuses_an_out_that_its_config_reads(pruned, tmp_path,
+                                                    capsys):
+    # round 2 over round 1's pruned.pth would leave the checkpoints
+    # fine-tuned from it unloadable (they do not record the widths)
+    report = pruned['channel']
+    tuned = _fine_tuned_stand_in(report, tmp_path / 'iter_6.pth')
+    kept = sha256_file(report.out_file), sha256_file(report.config_file)
+    err = exit_message(capsys, load_tool('prune').main, [
+        report.config_file, tuned, '--method', 'channel', '--ratio', '0.25',
+        '--out', report.out_file])
+    assert f'--out {report.out_file!r} is the pruned checkpoint ' \
+        f'{report.config_file} reads' in err
+    assert f'elsewhere, e.g. --out {osp.dirname(report.out_file)}-round2/' \
+        'pruned.pth' in err
+    assert (sha256_file(report.out_file),
+            sha256_file(report.config_file)) == kept
+
+
+def test_prune_refuses_an_out_that_an_inherited_config_reads(
+        tiny, pruned, tmp_path, monkeypatch, capsys):
+    # a configs/prune/-style round-1 config (a relative pruned_checkpoint),
+    # pruned again into round2/; round 3 may not overwrite round 1's file
+    monkeypatch.chdir(tiny.root)
+    round1 = str(tmp_path / 'round1.py')
+    with open(round1, 'w') as f:
+        f.write(f"_base_ = [{tiny.config!r}]\n"
+                "model = dict(student=dict(type='PrunedTopdownPoseEstimator',"
+                " pruned_checkpoint='channel/pruned.pth'))\n")
+    second = prune_checkpoint(
+        round1, _fine_tuned_stand_in(pruned['channel'], tmp_path / 'ft1.pth'),
+        'channel', 0.25, str(tmp_path / 'round2' / 'pruned.pth'))
+    kept = sha256_file(pruned['channel'].out_file)
+    err = exit_message(capsys, load_tool('prune').main, [
+        second.config_file,
+        _fine_tuned_stand_in(second, tmp_path / 'ft2.pth'), '--method',
+        'channel', '--ratio', '0.25', '--out', 'channel/pruned.pth'])
+    assert f"is the pruned checkpoint {round1} reads" in err
+    assert sha256_file(pruned['channel'].out_file) == kept
+
+
+def test_prune_refuses_to_overwrite_the_checkpoint_it_prunes(tiny, tmp_path,
+                                                             capsys):
+    checkpoint = shutil.copy(tiny.plain, tmp_path / 'student.pth')
+    err = exit_message(capsys, load_tool('prune').main, [
+        tiny.config, str(checkpoint), '--method', 'magnitude', '--ratio',
+        '0.2', '--out', str(checkpoint)])
+    assert 'is the checkpoint being pruned' in err
+    assert sha256_file(checkpoint) == sha256_file(tiny.plain)
+    assert not osp.exists(tmp_path / 'student.py')
+
+
+def test_prune_refuses_an_out_whose_config_would_replace_the_pruned_one(
+        tiny, tmp_path, capsys):
+    config = shutil.copy(tiny.config, tmp_path / 'student.py')
+    kept = sha256_file(config)
+    err = exit_message(capsys, load_tool('prune').main, [
+        str(config), tiny.plain, '--method', 'magnitude', '--ratio', '0.2',
+        '--out', str(tmp_path / 'student.pth')])
+    assert f'would write its config over {config}' in err
+    assert sha256_file(config) == kept
+    assert not osp.exists(tmp_path / 'student.pth')
+
+
+def test_written_configs_fine_tune_into_a_work_dir_next_to_their_checkpoint(
+        pruned, tmp_path):
+    # tools/train.py PRUNED.py without --work-dir: one folder per pruned
+    # checkpoint (all were named pruned.py and shared work_dirs/pruned/)
+    work_dirs = {method: apis.train_cfg(report.config_file).work_dir
+                 for method, report in pruned.items()}
+    assert work_dirs == {
+        method: osp.abspath(report.out_file)[:-len('.pth')] + '_finetune'
+        for method, report in pruned.items()}
+    assert apis.train_cfg(pruned['channel'].config_file,
+                          work_dir=str(tmp_path)).work_dir == str(tmp_path)

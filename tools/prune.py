@@ -1,9 +1,12 @@
 """Prune a student pose model: global magnitude (L1) or structured channels.
 
 Writes PRUNED (.pth: weights plus the layer widths in meta.pruning) and next
-to it PRUNED with .py: a config that rebuilds the pruned model from CONFIG.
+to it PRUNED with .py: a config that rebuilds the pruned model from CONFIG
+and fine-tunes into PRUNED with _finetune/ unless --work-dir says otherwise.
 Fine-tune it with tools/train.py on that config (or a configs/prune/ one);
-prune again by passing that config and the fine-tuned checkpoint.
+prune again by passing that config and the fine-tuned checkpoint, with an
+--out of its own: the fine-tuned checkpoints do not record their widths, so
+an --out that CONFIG (or a config it inherits) reads is refused.
 """
 import argparse
 import warnings
@@ -31,7 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='channel only: keep a multiple of N channels '
                         'in each pruned layer (8 or 16 suit CPU kernels)')
     parser.add_argument('--out', required=True,
-                        help='the pruned checkpoint to write (.pth)')
+                        help='the pruned checkpoint to write (.pth); not one '
+                        'that CONFIG reads')
     return parser.parse_args(argv)
 
 
@@ -59,7 +63,8 @@ def main(argv=None) -> None:
     else:
         print(f'MACs per crop {r.flops_before:,} -> {r.flops_after:,} '
               f'({r.flops_after / r.flops_before:.2f}x)')
-    print(f'fine-tune: tools/train.py {r.config_file}')
+    print(f'fine-tune: tools/train.py {r.config_file} (checkpoints go to '
+          f'{r.work_dir} unless --work-dir)')
 
 
 if __name__ == '__main__':

@@ -211,7 +211,8 @@ def export_int8_student(config,
     Args:
         config (str | Config): student, distillation or pruned config.
         checkpoint (str, optional): its checkpoint.
-        out_file (str): the int8 ``.onnx``; only written when it passes.
+        out_file (str): the int8 ``.onnx``; it and its float32 copy are
+            only written (together) when it passes.
         images (Iterable[np.ndarray]): BGR photographs for check crops.
         split (str): ``train`` or ``val``: whose dataset and pipeline cut
             the calibration crops.
@@ -237,24 +238,36 @@ def export_int8_student(config,
             f'weights are quantised per channel), got {opset}')
     inputs = calibration_inputs(config, split, num_crops)
     float_file = float_path(out_file)
-    float_report = export_student(
-        config, checkpoint, float_file, images=images, opset=opset,
-        tolerance=PARITY_TOLERANCE if tolerance is None else tolerance)
-    spec = float_report.spec
-    _, real = parity_crops(spec, images)
-    check = np.concatenate([crops_to_nchw(real), inputs]) if len(real) \
-        else inputs
-    with atomic_output(out_file) as staged:
-        quantize_onnx(float_file, staged, inputs, dict(
+    # Both graphs are staged and replace the old pair together once the
+    # int8 one passes: a failed export changes neither, so the int8 file and
+    # its float32 copy always come from the same model.
+    with atomic_output(float_file) as float_staged, \
+            atomic_output(out_file) as staged:
+        try:
+            float_report = export_student(
+                config, checkpoint, float_staged, images=images, opset=opset,
+                tolerance=PARITY_TOLERANCE if tolerance is None else
+                tolerance)
+        except OnnxExportError as err:
+            raise OnnxExportError(
+                f'{str(err).replace(float_staged, float_file)} (nor '
+                f'{out_file!r}: both are as they were)') from None
+        float_report = float_report._replace(onnx_file=float_file)
+        spec = float_report.spec
+        _, real = parity_crops(spec, images)
+        check = np.concatenate([crops_to_nchw(real), inputs]) if len(real) \
+            else inputs
+        quantize_onnx(float_staged, staged, inputs, dict(
             calibration=f'{len(inputs)} {split} crops'))
-        errors = keypoint_pixel_error(float_file, staged, check,
+        errors = keypoint_pixel_error(float_staged, staged, check,
                                       spec.simcc_split_ratio)
         mean, worst = float(errors.mean()), float(errors.max())
         if not mean <= pixel_tolerance:
             raise OnnxExportError(
                 f'the int8 graph\'s keypoints are {mean:.2f} px (mean; max '
                 f'{worst:.1f} px) from float32\'s, more than '
-                f'{pixel_tolerance:g} px; {out_file!r} was not written. '
-                'Calibrate on more crops (--calib-crops) or keep float32')
+                f'{pixel_tolerance:g} px; {out_file!r} was not written (nor '
+                f'{float_file!r}: both are as they were). Calibrate on more '
+                'crops (--calib-crops) or keep float32')
     return Int8Report(out_file, float_file, len(inputs), mean, worst,
                       float_report)

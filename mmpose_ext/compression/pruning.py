@@ -21,7 +21,7 @@ import os
 import os.path as osp
 import warnings
 import zlib
-from typing import List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import torch
 from torch import nn
@@ -203,6 +203,8 @@ class PruneReport(NamedTuple):
         compressed_before, compressed_after (int): zlib-compressed bytes of
             the state dict.
         file_size (int): bytes of the written checkpoint.
+        work_dir (str): where the written config fine-tunes without
+            ``--work-dir``.
     """
 
     method: str
@@ -218,13 +220,102 @@ class PruneReport(NamedTuple):
     compressed_before: int
     compressed_after: int
     file_size: int
+    work_dir: str
+
+
+def config_chain(config: str) -> List[str]:
+    """``config`` and every local config it inherits through ``_base_``
+    (nearest first), as absolute paths; package configs (``pkg::...``) are
+    left out, no file of ours reads a pruned checkpoint there."""
+    from mmengine.config import Config
+    chain, pending = [], [osp.abspath(config)]
+    while pending:
+        current = pending.pop(0)
+        if current in chain or not osp.isfile(current):
+            continue
+        chain.append(current)
+        pending += [osp.normpath(osp.join(osp.dirname(current), base))
+                    for base in Config._get_base_files(current)
+                    if '::' not in base]
+    return chain
+
+
+def pruned_checkpoint_of(cfg) -> Optional[str]:
+    """The ``pruned_checkpoint`` a config's (student) model reads, if any."""
+    model = cfg.get('model') or {}
+    student = model.get('student') or {}
+    return model.get('pruned_checkpoint') or student.get('pruned_checkpoint')
+
+
+def pruned_checkpoints_read(chain: List[str]) -> Dict[str, str]:
+    """``{real path: config}`` of the pruned checkpoint each config of
+    ``chain`` (:func:`config_chain`) reads (paths relative to the working
+    directory, as the runner opens them)."""
+    from mmpose_ext.config_keys import read_config
+    read = {}
+    for chained in chain:
+        pruned = pruned_checkpoint_of(read_config(chained))
+        if pruned:
+            read.setdefault(osp.realpath(pruned), chained)
+    return read
+
+
+def _same_file(a: str, b: str) -> bool:
+    return osp.realpath(a) == osp.realpath(b) or (
+        osp.exists(a) and osp.exists(b) and osp.samefile(a, b))
+
+
+def check_out_file(config: str, checkpoint: str, out_file: str) -> None:
+    """Refuse an ``out_file`` (or the ``.py`` written next to it) that is a
+    file this round reads: the checkpoint, a config of ``config``'s chain or
+    a pruned checkpoint one of them reads. Fine-tuned checkpoints do not
+    record their widths, so overwriting the pruned checkpoint they were
+    fine-tuned from leaves them unloadable.
+
+    Raises:
+        CompressionError: naming the file, who reads it and where to write
+            instead.
+    """
+    chain = config_chain(config)
+    pruned = pruned_checkpoints_read(chain)
+    folder, name = osp.split(out_file)
+    next_round = f'round{len(pruned) + 1}'
+    elsewhere = '--out ' + osp.join(
+        f'{folder}-{next_round}' if folder else next_round, name)
+    if _same_file(out_file, checkpoint):
+        raise CompressionError(
+            f'--out {out_file!r} is the checkpoint being pruned: write the '
+            f'pruned one elsewhere, e.g. {elsewhere}')
+    for read_file, reader in pruned.items():
+        if _same_file(out_file, read_file):
+            raise CompressionError(
+                f'--out {out_file!r} is the pruned checkpoint {reader} reads '
+                '(pruned_checkpoint); overwriting it would leave the '
+                'checkpoints fine-tuned from it unloadable. Write this round '
+                f'elsewhere, e.g. {elsewhere}, and fine-tune the pruned.py '
+                'tools/prune.py writes next to it')
+    config_file = out_file[:-len('.pth')] + '.py'
+    for chained in chain:
+        if _same_file(config_file, chained):
+            raise CompressionError(
+                f'--out {out_file!r} would write its config over {chained}, '
+                'the config being pruned or one it inherits: write this '
+                f'round elsewhere, e.g. {elsewhere}')
+
+
+def fine_tune_work_dir(out_file: str) -> str:
+    """The default work dir of the config written for ``out_file``: a
+    folder next to it, so that two pruned models never share one."""
+    return osp.abspath(out_file)[:-len('.pth')] + '_finetune'
 
 
 def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
                        pruning: dict, hook_types: List[str]) -> str:
     """A config that inherits ``config_file`` and rebuilds its (student)
-    model at the widths of ``out_file``; after magnitude pruning it also
-    keeps the zeros while fine-tuning (:class:`.KeepSparsityHook`)."""
+    model at the widths of ``out_file``, fine-tuning into
+    :func:`fine_tune_work_dir` unless ``--work-dir`` says otherwise; after
+    magnitude pruning it also keeps the zeros while fine-tuning
+    (:class:`.KeepSparsityHook`)."""
     estimator = (f"dict(type='PrunedTopdownPoseEstimator', "
                  f"pruned_checkpoint={osp.abspath(out_file)!r})")
     model = f'dict(student={estimator})' if is_distiller else estimator
@@ -235,7 +326,9 @@ def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
             '# Fine-tune: tools/train.py THIS_FILE; prune again: '
             'tools/prune.py THIS_FILE CHECKPOINT ...\n'
             f'_base_ = [{osp.abspath(config_file)!r}]\n'
-            f'model = {model}\n')
+            f'model = {model}\n'
+            '# tools/train.py and tools/test.py without --work-dir:\n'
+            f'work_dir = {fine_tune_work_dir(out_file)!r}\n')
     if any(r['method'] == 'magnitude' for r in rounds) and \
             'KeepSparsityHook' not in hook_types:
         earlier = '_base_.custom_hooks + ' if hook_types else ''
@@ -263,7 +356,8 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
         method (str): ``magnitude`` or ``channel``.
         ratio (float): fraction in (0, 1) of weights or channels to remove.
         out_file (str): the pruned checkpoint (``.pth``); the config goes to
-            the same path with ``.py``.
+            the same path with ``.py``. Neither may be a file this round
+            reads.
         round_to (int, optional): ``channel`` only: each pruned layer keeps
             a multiple of this many channels.
 
@@ -271,8 +365,9 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
         PruneReport: sizes, sparsity and the files written.
 
     Raises:
-        CompressionError: bad method, ratio or ``round_to``, or
-            ``round_to`` given with ``magnitude``.
+        CompressionError: bad method, ratio or ``round_to``,
+            ``round_to`` given with ``magnitude``, or an ``out_file`` that
+            this round reads (:func:`check_out_file`).
         CheckpointMismatchError: the checkpoint is of another architecture
             than the config's student.
         PrunedWidthsError: the config is a pruned one whose recorded widths
@@ -292,6 +387,7 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
             f'--out {out_file!r} must end in .pth (the config that rebuilds '
             'it is written next to it as .py)')
     cfg = load_config(config)
+    check_out_file(config, checkpoint, out_file)
     is_distiller = cfg.model.get('type') in DISTILLER_TYPES
     model = init_pose_model(cfg, checkpoint, device='cpu')
     state = model.state_dict()
@@ -328,5 +424,5 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
         method, ratio, out_file, config_file, before['params'],
         num_params(model), flops_before, flops_after, before['sparsity'],
         weight_sparsity(model), before['compressed'], compressed_size(state),
-        osp.getsize(out_file))
+        osp.getsize(out_file), fine_tune_work_dir(out_file))
 
