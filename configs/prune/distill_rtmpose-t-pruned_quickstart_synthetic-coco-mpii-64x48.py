@@ -6,6 +6,8 @@
 #       --ratio 0.25 --out work_dirs/prune/quickstart/pruned.pth
 #   python tools/train.py THIS_CONFIG
 # (or --cfg-options model.student.pruned_checkpoint=OTHER.pth).
+# Another round: prune this config's checkpoint into a new --out, then train
+# the config tools/prune.py writes next to it.
 _base_ = [
     '../quickstart/distill_rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py'
 ]
