@@ -4,13 +4,18 @@ import glob
 import json
 import os.path as osp
 import re
+import shutil
 
 import pytest
+import torch
 from mmengine.config import Config
 
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
+from kd_bench.quickstart.provenance import differences
 from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
+from mmpose_ext.checkpoint import safe_torch_load
+from mmpose_ext.fileio import sha256_file
 from mmpose_ext.synthetic import generate_benchmark
 from tool_modules import exit_message, load_tool
 
@@ -22,11 +27,11 @@ TINY_LOADERS = dict(
 
 
 def _settings(tmp_path, **kwargs):
-    return QuickstartSettings(
+    return QuickstartSettings(**{**dict(
         data_root=str(tmp_path / 'data'), work_root=str(tmp_path / 'work'),
         out_dir=str(tmp_path / 'out'), num_train=6, num_val=3, max_iters=2,
         pretrain_iters=2, pretrained_dir=str(tmp_path / 'pretrained'),
-        cfg_options=TINY_LOADERS, **kwargs)
+        cfg_options=TINY_LOADERS), **kwargs})
 
 
 @pytest.fixture(scope='module')
@@ -97,7 +102,10 @@ def test_second_run_takes_the_published_models_and_reuses_students(
     tmp_path, runs, _ = miniature
     again = []
     Quickstart(_settings(tmp_path), say=again.append).run()
-    assert sum('reusing finished run' in line for line in again) == 3
+    assert sum('(seed 0): reusing finished run' in line
+               for line in again) == 3
+    assert sum('evaluation of teacher_' in line and 'reusing' in line
+               for line in again) == 2
     assert not any('training' in line for line in again)
     record = json.loads((tmp_path / 'out' / 'results.json').read_text())[0]
     # This work root is outside the repository: the record written for
@@ -164,3 +172,141 @@ def test_only_one_model_publishes_it_beside_the_listed_ones(
     assert list(after) == ['coco', 'mpii', 'student_init']
     assert after['coco']['metrics'] == {'marker': 1.0}
     shipped.verify(str(folder))
+
+
+# --- reuse only of stages made from the same settings ------------------------
+
+def _copy_of(miniature, tmp_path):
+    """The miniature's data, runs and pre-trained models in ``tmp_path``,
+    for a test that changes them."""
+    source, _, _ = miniature
+    for folder in ('data', 'work', 'pretrained'):
+        shutil.copytree(source / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_fresh_forgets_only_the_stages_of_this_run(miniature, tmp_path):
+    root = _copy_of(miniature, tmp_path)
+    work = root / 'work'
+    (work / 'coco-mpii-crowdpose' / 'seed0').mkdir(parents=True)
+    (work / 'seed1' / 'baseline').mkdir(parents=True)
+    Quickstart(_settings(root), say=lambda line: None).forget()
+    for forgotten in ('seed0/baseline', 'seed0/distilled', 'seed0/oracle',
+                      'teachers_eval/teacher_coco',
+                      'teachers_eval/teacher_mpii'):
+        assert not (work / forgotten).exists(), forgotten
+    for kept in ('coco-mpii-crowdpose/seed0', 'seed1/baseline',
+                 'pretrained/teacher_coco', 'pretrained/teacher_mpii',
+                 'pretrained/student_init'):
+        assert (work / kept).is_dir(), kept
+
+
+def test_fresh_with_only_forgets_just_that_pretrained_model(
+        miniature, tmp_path):
+    root = _copy_of(miniature, tmp_path)
+    work = root / 'work'
+    Quickstart(_settings(root, train_teachers=True, only=['teacher_mpii']),
+               say=lambda line: None).forget()
+    assert not (work / 'pretrained' / 'teacher_mpii').exists()
+    for kept in ('pretrained/teacher_coco', 'pretrained/student_init',
+                 'teachers_eval/teacher_mpii', 'seed0/distilled'):
+        assert (work / kept).is_dir(), kept
+
+
+def test_changed_max_iters_retrains_the_student(miniature, tmp_path):
+    root = _copy_of(miniature, tmp_path)
+    lines = []
+    record = Quickstart(_settings(root, max_iters=3),
+                        say=lines.append).train('baseline', 0)
+    assert record['iters'] == 3
+    assert any('baseline (seed 0)' in line and 'iters 2, now 3' in line
+               and 'training again' in line for line in lines), lines
+    done = json.loads(
+        (root / 'work' / 'seed0' / 'baseline' / 'quickstart_done.json')
+        .read_text())
+    assert done['iters'] == 3 and done['made_from']['iters'] == 3
+
+
+def test_changed_teacher_checkpoint_is_not_reused(miniature, tmp_path):
+    """A teacher published again (another file): its evaluation and the
+    distilled student are made again, the label-only student is reused."""
+    root = _copy_of(miniature, tmp_path)
+    folder = root / 'pretrained'
+    teacher = safe_torch_load(folder / 'mpii.pth', map_location='cpu')
+    for value in teacher['state_dict'].values():
+        if value.is_floating_point():
+            value.add_(0.01)
+            break
+    torch.save(teacher, folder / 'mpii.pth')
+    manifest = json.loads((folder / 'manifest.json').read_text())
+    for entry in manifest['quickstart']:
+        if entry['name'] == 'mpii':
+            entry['sha256'] = sha256_file(folder / 'mpii.pth')
+    (folder / 'manifest.json').write_text(json.dumps(manifest))
+    lines = []
+    quickstart = Quickstart(_settings(root), say=lines.append)
+    quickstart.pretrained()
+    quickstart.run_seed(0)
+    again = [line for line in lines if 'other settings' in line]
+    assert len(again) == 2, lines
+    assert 'evaluation of teacher_mpii' in again[0]
+    assert 'distilled (seed 0)' in again[1]
+    assert 'checkpoints.teachers.mpii' in again[1]
+    assert any('baseline (seed 0): reusing' in line for line in lines)
+
+
+def test_changed_pretrain_iters_retrains_before_publishing(
+        miniature, tmp_path):
+    """The finished 2-iteration teacher is not published as a 3-iteration
+    one."""
+    root = _copy_of(miniature, tmp_path)
+    lines = []
+    settings = _settings(root, train_teachers=True, only=['teacher_mpii'],
+                         pretrain_iters=3)
+    Quickstart(settings, say=lines.append).pretrained()
+    assert any('teacher_mpii (seed 0)' in line and 'iters 2, now 3' in line
+               for line in lines), lines
+    published = safe_torch_load(root / 'pretrained' / 'mpii.pth',
+                                map_location='cpu')
+    assert published['meta']['iters'] == 3
+    shipped.verify(str(root / 'pretrained'))
+
+
+def test_done_file_without_record_is_compared_on_what_it_recorded():
+    """Done files written before the settings were recorded (seed and
+    iterations only) stay reusable for those settings."""
+    made_from = dict(config='c.py', iters=1000, seed=0,
+                     benchmark=dict(num_train=600, sha256='0' * 64),
+                     cfg_options={}, checkpoints={'init_cfg': '1' * 64})
+    old_student = dict(name='baseline', seed=0, iters=1000, metrics={})
+    old_evaluation = dict(metrics={}, config='quickstart_config.py')
+    assert differences(old_student, made_from) == []
+    assert differences(old_evaluation, made_from) == []
+    assert differences(dict(old_student, iters=30),
+                       made_from) == ['iters 30, now 1000']
+
+
+def test_done_file_of_other_data_is_not_reused():
+    made_from = dict(iters=4, seed=0,
+                     benchmark=dict(num_train=600, sha256='0' * 64))
+    done = dict(made_from=dict(made_from, benchmark=dict(
+        num_train=6, sha256='1' * 64)))
+    assert differences(done, made_from) == [
+        'benchmark.num_train 6, now 600',
+        'benchmark.sha256 111111111111, now 000000000000']
+
+
+def test_fresh_option_keeps_other_runs_in_the_work_root(tmp_path,
+                                                        monkeypatch):
+    monkeypatch.setattr(Quickstart, 'run', lambda self: [])
+    work = tmp_path / 'work'
+    for folder in ('seed0/distilled', 'teachers_eval/teacher_mpii',
+                   'seed1/distilled', 'pretrained/student_init', 'other'):
+        (work / folder).mkdir(parents=True)
+    load_tool('quickstart').main([
+        '--fresh', '--work-root', str(work), '--data-root',
+        str(tmp_path / 'data'), '--out-dir', str(tmp_path / 'out')])
+    assert not any((work / 'seed0').iterdir())
+    assert not (work / 'teachers_eval' / 'teacher_mpii').exists()
+    for kept in ('seed1/distilled', 'pretrained/student_init', 'other'):
+        assert (work / kept).is_dir(), kept

@@ -1,7 +1,9 @@
 """The quick start: generate the synthetic benchmark, take the shipped
 teachers and shared initialisation (or train them again), fine-tune the
 union student three ways (labels only, distilled, oracle), evaluate all and
-write results/quickstart/. Finished stages are reused.
+write results/quickstart/. Finished stages are reused when they were made
+from the same settings (iterations, seed, data, checkpoints), else trained
+again.
 
 With ``--teachers coco mpii crowdpose`` a CrowdPose-style teacher joins
 (shipped as teachers/quickstart/crowdpose.pth; trained first only when that
@@ -55,7 +57,10 @@ def main(argv=None):
     parser.add_argument('--work-root', help='training runs folder')
     parser.add_argument('--data-root', help='synthetic benchmark folder')
     parser.add_argument('--fresh', action='store_true',
-                        help='forget finished stages and train again')
+                        help='forget the finished stages this run would '
+                        'reuse (its seeds\' students and its teachers\' '
+                        'evaluations, or the pre-trained models it trains) '
+                        'and run them again; other runs in --work-root stay')
     args = parser.parse_args(argv)
     if args.only and not args.train_teachers:
         parser.error('--only goes with --train-teachers')
@@ -66,7 +71,7 @@ def main(argv=None):
 
     from kd_bench.quickstart import Quickstart, QuickstartSettings
     from kd_bench.quickstart.pipeline import (QuickstartError, check_folders,
-                                              check_teachers, remove_previous)
+                                              check_teachers)
     from kd_bench.quickstart.stages import DEFAULT_TEACHERS
     from mmpose_ext.apis import setup_env
     from mmpose_ext.paths import REPO_ROOT
@@ -93,9 +98,10 @@ def main(argv=None):
         check_teachers(teachers)
         check_folders(settings)
         setup_env()
+        quickstart = Quickstart(settings)
         if args.fresh:
-            remove_previous(settings)
-        Quickstart(settings).run()
+            quickstart.forget()
+        quickstart.run()
     except QuickstartError as err:
         print(f'quickstart.py: error: {err}', file=sys.stderr)
         sys.exit(2)

@@ -1,6 +1,7 @@
 """The quick start: the whole method, end to end, on a laptop CPU.
 
-Stages, each reused when a previous run finished it:
+Stages, each reused when a previous run finished it from the same settings
+(recorded in its done file, :mod:`.provenance`):
 
 1. generate the synthetic full-truth benchmark (``data/synthetic``);
 2. take the pre-trained models shipped in ``teachers/quickstart/`` (checked
@@ -41,8 +42,11 @@ from mmpose_ext.fileio import atomic_write
 from mmpose_ext.models.teachers import check_box_scale
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import SyntheticDataError, generate_benchmark
+from mmpose_ext.synthetic.benchmark import MANIFEST as DATA_MANIFEST
 
 from . import shipped
+from .provenance import (MADE_FROM, CheckpointDigests, benchmark_identity,
+                         differences, model_checkpoints, plain, read_done)
 from .report import write_report
 from .stages import (DEFAULT_TEACHERS, MODEL_TITLES, PRETRAINED,
                      PRETRAINED_DIR, STUDENTS, TEACHER_SKELETONS,
@@ -273,6 +277,8 @@ class Quickstart:
         self.styles = tuple(TEACHER_SKELETONS[t] for t in self.teachers)
         # file of each teacher by its distillation name, where not shipped
         self.teacher_checkpoints: Dict[str, str] = {}
+        self._digest = CheckpointDigests()
+        self._benchmark: Optional[dict] = None
 
     def say(self, line: str) -> None:
         """Print ``line`` behind the time elapsed since the run started."""
@@ -294,7 +300,55 @@ class Quickstart:
             raise QuickstartError(
                 f'{err} (tools/quickstart.py --data-root DIR)') from None
         self.say(f'      ready ({time.time() - start:.0f} s)')
+        self._benchmark = benchmark_identity(manifest)
         return manifest
+
+    def benchmark(self) -> Optional[dict]:
+        """The identity of the benchmark in ``data_root`` (``None`` when
+        there is none yet), as the stages record it."""
+        if self._benchmark is None:
+            path = osp.join(self.settings.data_root, DATA_MANIFEST)
+            if osp.isfile(path):
+                with open(path) as f:
+                    self._benchmark = benchmark_identity(json.load(f))
+        return self._benchmark
+
+    def made_from(self, name: str, cfg: Optional[Config],
+                  evaluated: Optional[str] = None) -> dict:
+        """What stage ``name`` run with ``cfg`` is made from: config,
+        iterations and seed (of a training; ``evaluated``: the checkpoint an
+        evaluation tests), benchmark, overrides and the sha256 of the
+        checkpoints it loads."""
+        record = dict(config=config_file(name, self.settings.teachers))
+        if evaluated is None:
+            record.update(iters=cfg.train_cfg.max_iters,
+                          seed=cfg.randomness.seed)
+            files = model_checkpoints(cfg.model)
+        else:
+            files = dict(evaluated=evaluated)
+        record.update(
+            benchmark=self.benchmark(),
+            cfg_options=self.settings.cfg_options,
+            checkpoints={k: self._digest(v) for k, v in files.items()})
+        return plain(record)
+
+    def finished(self, work_dir: str, made_from: dict, title: str,
+                 again: str) -> Optional[dict]:
+        """The done record in ``work_dir`` if it was made from
+        ``made_from``; else ``None``, saying why the stage ``title`` runs
+        ``again`` (its stale done file is removed first)."""
+        done = osp.join(work_dir, DONE)
+        record = read_done(done)
+        if record is None:
+            return None
+        changed = differences(record, made_from)
+        if not changed:
+            self.say(f'      {title}: reusing finished run')
+            return record
+        self.say(f'      {title}: the finished run was made from other '
+                 f'settings ({"; ".join(changed)}); {again}')
+        os.remove(done)
+        return None
 
     def _run_root(self) -> str:
         """Where the students and the teachers' evaluations go: the work
@@ -313,14 +367,13 @@ class Quickstart:
         """Train and evaluate ``name`` for ``seed``; returns the record
         (checkpoint, metrics, seconds, validation curve)."""
         work_dir = self._work_dir(name, seed)
-        done = osp.join(work_dir, DONE)
-        if osp.isfile(done):
-            with open(done) as f:
-                record = json.load(f)
-            self.say(f'      {name} (seed {seed}): reusing finished run')
-            return record
         cfg = quickstart_config(name, self.settings, seed, work_dir,
                                 self.teacher_checkpoints)
+        made_from = self.made_from(name, cfg)
+        record = self.finished(work_dir, made_from, f'{name} (seed {seed})',
+                               'training again')
+        if record is not None:
+            return record
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)
@@ -329,7 +382,9 @@ class Quickstart:
                       train_seconds=time.time() - start,
                       iters=runner.max_iters, log_dir=runner.log_dir)
         record.update(self.evaluate(name, seed, checkpoint, work_dir))
-        atomic_write(done, json.dumps(record, indent=1).encode())
+        record[MADE_FROM] = made_from
+        atomic_write(osp.join(work_dir, DONE),
+                     json.dumps(record, indent=1).encode())
         return record
 
     def evaluate(self, name: str, seed: int, checkpoint: str,
@@ -374,17 +429,21 @@ class Quickstart:
         for name in self.teachers:
             path = records[name]['checkpoint']
             work_dir = osp.join(self._run_root(), 'teachers_eval', name)
-            done = osp.join(work_dir, DONE)
-            if osp.isfile(done):
-                with open(done) as f:
-                    records[name].update(json.load(f))
-                continue
-            self.say(f'      evaluating {MODEL_TITLES[name]}')
-            result = self.evaluate(name, 0, path, work_dir)
-            result['metrics'].update(
-                self.evaluate_cross(name, path, work_dir))
-            atomic_write(done, json.dumps(result, indent=1).encode())
-            records[name].update(result)
+            made_from = self.made_from(name, None, evaluated=path)
+            result = self.finished(work_dir, made_from,
+                                   f'evaluation of {name}',
+                                   'evaluating again')
+            if result is None:
+                self.say(f'      evaluating {MODEL_TITLES[name]}')
+                result = self.evaluate(name, 0, path, work_dir)
+                result['metrics'].update(
+                    self.evaluate_cross(name, path, work_dir))
+                result[MADE_FROM] = made_from
+                atomic_write(osp.join(work_dir, DONE),
+                             json.dumps(result, indent=1).encode())
+            # the record's own made_from is the model's, not its evaluation's
+            records[name].update({k: v for k, v in result.items()
+                                  if k != MADE_FROM})
         return records
 
     def train_pretrained(self) -> Dict[str, Dict]:
@@ -393,9 +452,25 @@ class Quickstart:
         run's styles need) and publish them, beside the models listed
         already (parallel ``--only`` processes publish in turn)."""
         s = self.settings
+        records = {}
+        for name in self.pretrained_to_train():
+            self.say(f'[2/4] training {MODEL_TITLES[name]}')
+            records[name] = self.train(name, 0)
+        for path in shipped.publish(records, s.pretrained_dir):
+            self.say(f'      published {path}')
+        return records
+
+    def pretrained_to_train(self) -> List[str]:
+        """With ``train_teachers``: the pre-trained models to train
+        (``only``, or the shipped ones and the teachers trained on demand
+        that this run's styles need).
+
+        Raises:
+            QuickstartError: ``only`` names another model.
+        """
         trainable = list(PRETRAINED) + [
             name for name in self.teachers if name in TRAINED_ON_DEMAND]
-        names = list(s.only) or trainable
+        names = list(self.settings.only) or trainable
         unknown = sorted(set(names) - set(trainable))
         if unknown:
             hint = ''
@@ -406,13 +481,7 @@ class Quickstart:
                 f'--only {" ".join(unknown)}: not a pre-trained quick-start '
                 f'model of this run; choose from {", ".join(trainable)}'
                 f'{hint}')
-        records = {}
-        for name in names:
-            self.say(f'[2/4] training {MODEL_TITLES[name]}')
-            records[name] = self.train(name, 0)
-        for path in shipped.publish(records, s.pretrained_dir):
-            self.say(f'      published {path}')
-        return records
+        return names
 
     def on_demand_teacher(self, name: str) -> Dict:
         """A teacher that is not shipped (:data:`~.stages.TRAINED_ON_DEMAND`):
@@ -476,6 +545,34 @@ class Quickstart:
                                 for k, v in run_test(cfg).items()})
         return metrics
 
+    def stage_dirs(self) -> List[str]:
+        """The work folders of the stages this run would run or reuse: the
+        pre-trained models it trains, its teachers' evaluations and its
+        seeds' students (of its teacher set)."""
+        s = self.settings
+        if s.train_teachers:
+            trained = self.pretrained_to_train()
+        else:
+            trained = [name for name, style in TRAINED_ON_DEMAND.items()
+                       if name in self.teachers and not osp.isfile(
+                           osp.join(s.pretrained_dir, f'{style}.pth'))]
+        dirs = [self._work_dir(name, 0) for name in trained]
+        if not s.only:
+            dirs += [osp.join(self._run_root(), 'teachers_eval', name)
+                     for name in self.teachers]
+            dirs += [self._work_dir(name, seed)
+                     for seed in s.seeds for name in STUDENTS]
+        return dirs
+
+    def forget(self) -> None:
+        """Delete the stages this run would reuse (``--fresh``), and nothing
+        else in the work root: other seeds, teacher sets and pre-trained
+        models stay."""
+        for work_dir in self.stage_dirs():
+            if osp.isdir(work_dir):
+                self.say(f'      forgetting {work_dir}')
+                shutil.rmtree(work_dir)
+
     def run_seed(self, seed: int) -> Dict[str, Dict]:
         records = {}
         for name in STUDENTS:
@@ -498,9 +595,3 @@ class Quickstart:
             self.say(f'      {path}')
         self.say(f'done in {(time.time() - self._start) / 60:.1f} min')
         return runs
-
-
-def remove_previous(settings: QuickstartSettings) -> None:
-    """Forget finished stages (``--fresh``): delete the work folder."""
-    if osp.isdir(settings.work_root):
-        shutil.rmtree(settings.work_root)
