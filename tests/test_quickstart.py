@@ -221,6 +221,8 @@ def test_changed_max_iters_retrains_the_student(miniature, tmp_path):
     assert record['iters'] == 3
     assert any('baseline (seed 0)' in line and 'iters 2, now 3' in line
                and 'training again' in line for line in lines), lines
+    # the earlier run's checkpoints go first: training refuses to overwrite
+    assert any('removing the 1 checkpoint(s)' in line for line in lines)
     done = json.loads(
         (root / 'work' / 'seed0' / 'baseline' / 'quickstart_done.json')
         .read_text())

@@ -60,3 +60,24 @@ def test_release_keeps_a_lock_file_that_is_no_longer_its_own(tmp_path):
         with open(path, 'w') as f:
             json.dump(dict(pid=1), f)
     assert holder(path) == dict(pid=1)
+
+
+def test_second_training_into_a_trained_work_dir_is_refused_unless_resumed(
+        tmp_path, capsys):
+    from conftest import write_coco_mpii
+    from tiny_configs import tiny_student_cfg
+    from tool_modules import exit_message, load_tool
+    work = tmp_path / 'work'
+    config = str(tmp_path / 'student.py')
+    tiny_student_cfg(str(write_coco_mpii(tmp_path / 'data')),
+                     str(work)).dump(config)
+    load_tool('train').main([config])
+    checkpoint = work / 'epoch_1.pth'
+    before = checkpoint.read_bytes()
+    err = exit_message(capsys, load_tool('train').main, [config])
+    assert err.startswith(f"train.py: error: work dir '{work}' holds the "
+                          'checkpoints of an earlier training (latest: ')
+    assert err.endswith('continue it with --resume, or give this run another '
+                        '--work-dir (or delete them to start over there)')
+    assert checkpoint.read_bytes() == before
+    load_tool('train').main([config, '--resume'])  # nothing left to train

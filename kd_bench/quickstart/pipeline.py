@@ -23,6 +23,7 @@ runner, exactly as ``tools/train.py`` would.
 """
 import contextlib
 import functools
+import glob
 import json
 import os
 import os.path as osp
@@ -37,6 +38,7 @@ from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
+from mmpose_ext.apis.work_dir_lock import LAST_CHECKPOINT
 from mmpose_ext.config_keys import read_config
 from mmpose_ext.fileio import atomic_write
 from mmpose_ext.models.teachers import check_box_scale
@@ -350,6 +352,21 @@ class Quickstart:
         os.remove(done)
         return None
 
+    def _remove_checkpoints(self, work_dir: str) -> None:
+        """Delete the checkpoints an unfinished or stale run of this stage
+        left in ``work_dir`` (a killed run, or one made from other
+        settings), which the training would refuse to start over
+        (:func:`~mmpose_ext.apis.work_dir_lock.check_no_earlier_training`);
+        its logs stay."""
+        marker = osp.join(work_dir, LAST_CHECKPOINT)
+        if not osp.isfile(marker):
+            return
+        stale = sorted(glob.glob(osp.join(work_dir, '*.pth')))
+        self.say(f'      removing the {len(stale)} checkpoint(s) an earlier, '
+                 f'unfinished or other run left in {work_dir}')
+        for path in stale + [marker]:
+            os.remove(path)
+
     def _run_root(self) -> str:
         """Where the students and the teachers' evaluations go: the work
         root, or a folder in it named for a teacher set other than the
@@ -374,6 +391,7 @@ class Quickstart:
                                'training again')
         if record is not None:
             return record
+        self._remove_checkpoints(work_dir)
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)

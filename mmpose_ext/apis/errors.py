@@ -2,7 +2,8 @@
 import contextlib
 import sys
 
-from mmpose_ext.apis.work_dir_lock import WorkDirLockedError
+from mmpose_ext.apis.work_dir_lock import (WorkDirHasCheckpointsError,
+                                           WorkDirLockedError)
 from mmpose_ext.checkpoint import CheckpointError
 from mmpose_ext.compression.errors import CompressionError
 from mmpose_ext.config_keys import ConfigOptionError
@@ -18,7 +19,8 @@ from mmpose_ext.teacher_cache import TeacherCacheError
 USER_ERRORS = (DataConfigError, TeacherConfigError, TeacherCacheError,
                CheckpointError, InferenceError, NonFiniteLossError,
                TensorboardConfigError, CompressionError, ConfigOptionError,
-               SyntheticDataError, WorkDirLockedError, FileNotFoundError,
+               SyntheticDataError, WorkDirLockedError,
+               WorkDirHasCheckpointsError, FileNotFoundError,
                NotADirectoryError, FileExistsError, IsADirectoryError)
 
 # What a path error from the operating system means for a command's output

@@ -16,7 +16,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmpose_ext.apis.setup_env import setup_env
-from mmpose_ext.apis.work_dir_lock import work_dir_lock
+from mmpose_ext.apis.work_dir_lock import (check_no_earlier_training,
+                                           work_dir_lock)
 from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
                                    load_state, load_weights, read_checkpoint)
 from mmpose_ext.config_keys import (merge_options, read_config,
@@ -299,7 +300,10 @@ def run_train(cfg: Config) -> Runner:
     dir is locked for the run (by the first process of a
     distributed run): a second training there stops with
     :class:`~mmpose_ext.apis.work_dir_lock.WorkDirLockedError` before it
-    writes anything. Calls :func:`~mmpose_ext.apis.setup_env` first.
+    writes anything, and a training that is not resumed stops in a work dir
+    holding an earlier training's checkpoints
+    (:func:`~mmpose_ext.apis.work_dir_lock.check_no_earlier_training`).
+    Calls :func:`~mmpose_ext.apis.setup_env` first.
     """
     setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
@@ -309,6 +313,9 @@ def run_train(cfg: Config) -> Runner:
             if _is_first_process(cfg.get('launcher', 'none')) else
             contextlib.nullcontext())
     with lock:
+        if not cfg.get('resume') and _is_first_process(
+                cfg.get('launcher', 'none')):
+            check_no_earlier_training(cfg.work_dir)
         started = _start_cpu_distributed(cfg)
         runner = build_runner(cfg)
         runner.train()

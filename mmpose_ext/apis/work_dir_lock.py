@@ -1,4 +1,5 @@
-"""One training at a time in a work dir: a lock file naming its holder."""
+"""One training at a time in a work dir (a lock file naming its holder), and
+no fresh training over the checkpoints of an earlier one."""
 import contextlib
 import fcntl
 import json
@@ -12,10 +13,38 @@ from typing import Iterator
 from mmengine.logging import print_log
 
 LOCK_FILE = 'train.lock'
+# What MMEngine's CheckpointHook writes beside the checkpoints it saves.
+LAST_CHECKPOINT = 'last_checkpoint'
 
 
 class WorkDirLockedError(RuntimeError):
     """Another live training holds the work dir."""
+
+
+class WorkDirHasCheckpointsError(RuntimeError):
+    """A fresh training was started in a work dir holding an earlier
+    training's checkpoints."""
+
+
+def check_no_earlier_training(work_dir: str) -> None:
+    """Refuse to start a training (not a resumed one) in ``work_dir`` when
+    an earlier training saved checkpoints there: MMEngine would write its
+    ``iter_N.pth`` and ``last_checkpoint`` over theirs.
+
+    Raises:
+        WorkDirHasCheckpointsError: naming the latest checkpoint and the
+            ways on.
+    """
+    marker = osp.join(work_dir, LAST_CHECKPOINT)
+    if not osp.isfile(marker):
+        return
+    with open(marker) as f:
+        latest = f.read().strip() or marker
+    raise WorkDirHasCheckpointsError(
+        f'work dir {work_dir!r} holds the checkpoints of an earlier training '
+        f'(latest: {latest}), which this one would overwrite: continue it '
+        'with --resume, or give this run another --work-dir (or delete '
+        'them to start over there)')
 
 
 @contextlib.contextmanager
