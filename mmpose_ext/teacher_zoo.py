@@ -59,9 +59,9 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
         dict: teacher name to verified checkpoint path.
 
     Raises:
-        TeacherFetchError: a download failed (the message says where to put
-            the file by hand) or a file's sha256 does not start with its
-            ``hash_prefix``.
+        TeacherFetchError: downloads failed (the message lists every one,
+            and where to put each file by hand) or a file's sha256 does not
+            start with its ``hash_prefix``.
     """
     entries = load_manifest(manifest)
     known = [e['name'] for e in entries]
@@ -70,7 +70,7 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
         raise TeacherFetchError(f'unknown teacher(s) {unknown}; {manifest} '
                                 f'lists {known}')
     os.makedirs(dest_dir, exist_ok=True)
-    paths = {}
+    paths, unreachable = {}, []
     for entry in entries:
         if names and entry['name'] not in names:
             continue
@@ -80,11 +80,11 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
             try:
                 _download(entry['url'], path, prefix, timeout)
             except (urllib.error.URLError, OSError) as err:
-                raise TeacherFetchError(
-                    f'could not download teacher {entry["name"]!r} from '
-                    f'{entry["url"]} ({getattr(err, "reason", err)}). '
-                    f'Without internet, download it elsewhere and put it '
-                    f'at {path}') from None
+                # the others are tried too, so that one message lists all
+                unreachable.append(
+                    f'{entry["name"]!r} from {entry["url"]} '
+                    f'({getattr(err, "reason", err)}), to put at {path}')
+                continue
             except RuntimeError as err:  # torch.hub: "invalid hash value"
                 raise TeacherFetchError(
                     f'{entry["url"]}: {err}; the download is corrupt or not '
@@ -97,4 +97,9 @@ def fetch_teachers(names: Optional[Sequence[str]] = None,
                 f'manifest\'s hash_prefix {prefix}; the file is corrupt or '
                 'not the official checkpoint. Delete it and fetch again.')
         paths[entry['name']] = path
+    if unreachable:
+        raise TeacherFetchError(
+            f'could not download {len(unreachable)} teacher(s): '
+            + '; '.join(unreachable) + '. Without internet, download them '
+            'elsewhere and put each at its path')
     return paths

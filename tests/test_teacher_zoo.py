@@ -66,3 +66,18 @@ def test_unknown_teacher_name_is_refused(tmp_path):
     with pytest.raises(TeacherFetchError, match="unknown teacher"):
         fetch_teachers(['h36m'], manifest=_manifest(tmp_path, src.as_uri(),
                                                     sha))
+
+
+def test_offline_fetch_lists_every_teacher_it_could_not_download(tmp_path):
+    path = tmp_path / 'manifest.json'
+    path.write_text(json.dumps(dict(teachers=[dict(
+        name=name, file=f'{name}.pth', url=f'http://127.0.0.1:9/{name}.pth',
+        hash_prefix='abcd1234', config='teachers/configs/x.py')
+        for name in ('coco', 'mpii')])))
+    dest = tmp_path / 'teachers'
+    with pytest.raises(TeacherFetchError) as err:
+        fetch_teachers(manifest=str(path), dest_dir=str(dest), timeout=5)
+    message = str(err.value)
+    assert message.startswith('could not download 2 teacher(s): ')
+    assert str(dest / 'coco.pth') in message
+    assert str(dest / 'mpii.pth') in message
