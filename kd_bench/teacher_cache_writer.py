@@ -169,12 +169,21 @@ def write_view(root: str, view: int, arrays: Dict[str, np.ndarray]) -> str:
     os.makedirs(tmp)
     for key, value in arrays.items():
         np.save(osp.join(tmp, f'{key}.npy'), value)
-    with open(osp.join(tmp, 'done'), 'w') as f:
-        f.write('complete\n')
+    with open(osp.join(tmp, 'done'), 'w') as f:  # and the files it holds
+        f.write('complete\n' + ''.join(f'{key}.npy\n' for key in arrays))
     if osp.isdir(final):  # an earlier incomplete copy without 'done'
         shutil.rmtree(final)
     os.replace(tmp, final)
     return final
+
+
+def missing_view_files(root: str, view: int) -> List[str]:
+    """The files a complete view's ``done`` lists that are gone (deleted by
+    hand, say); a ``done`` written before it listed files lists none."""
+    folder = view_dir(root, view)
+    with open(osp.join(folder, 'done')) as f:
+        listed = f.read().split()[1:]
+    return [name for name in listed if not osp.isfile(osp.join(folder, name))]
 
 
 def write_cache_meta(root: str, meta: dict) -> None:
@@ -248,9 +257,13 @@ def make_teacher_cache(cfg,
     done = set(complete_views(out_dir))
     written = []
     for view in range(num_views):
-        if view in done:
+        missing = missing_view_files(out_dir, view) if view in done else []
+        if view in done and not missing:
             log(f'view {view}: already cached')
             continue
+        if missing:
+            log(f'view {view}: {len(missing)} file(s) of it are gone '
+                f'({", ".join(missing[:3])}...); caching it again')
         loader = DataLoader(dataset, batch_size=batch_size,
                             sampler=[(view, i) for i in range(len(dataset))],
                             num_workers=num_workers,

@@ -279,6 +279,22 @@ def test_a_killed_run_resumes_at_the_view_it_was_writing(replay_cfg,
         before
 
 
+def test_a_view_with_files_deleted_by_hand_is_cached_again(replay_cfg,
+                                                           tmp_path):
+    folder = tmp_path / 'cache'
+    make_teacher_cache(replay_cfg, str(folder), 2, batch_size=4, log=_quiet)
+    gone = folder / 'view_0001' / 'coco_x_logits.npy'
+    kept = (folder / 'view_0000' / 'coco_x_logits.npy').read_bytes()
+    gone.unlink()
+    lines = []
+    assert make_teacher_cache(replay_cfg, str(folder), 2, batch_size=4,
+                              log=lines.append) == [1]
+    assert gone.exists()
+    assert (folder / 'view_0000' / 'coco_x_logits.npy').read_bytes() == kept
+    assert any('view 1: 1 file(s) of it are gone (coco_x_logits.npy' in line
+               for line in lines), lines
+
+
 def test_caching_removes_temporary_views_of_dead_writers_only(replay_cfg,
                                                              tmp_path):
     folder = tmp_path / 'cache'
