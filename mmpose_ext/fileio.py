@@ -61,6 +61,13 @@ def atomic_write(path: PathLike, data: bytes, sync_dir: bool = False) -> None:
             f.write(data)
 
 
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same real path (whether or
+    not it exists yet), or two existing links to it."""
+    return os.path.realpath(a) == os.path.realpath(b) or (
+        os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b))
+
+
 def sha256_file(path: PathLike, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -40,11 +40,12 @@ def main(argv=None):
     from mmpose_ext.apis import exit_on_user_error, load_config, setup_env
     from mmpose_ext.fileio import atomic_write
     from mmpose_ext.synthetic import generate_benchmark
+    from mmpose_ext.synthetic.benchmark import MANIFEST
     setup_env()
     results = {}
     with exit_on_user_error(parser.prog):
         # any synthetic benchmark times training; one is made only if absent
-        if not osp.isfile(osp.join(args.data_root, 'manifest.json')):
+        if not osp.isfile(osp.join(args.data_root, MANIFEST)):
             generate_benchmark(args.data_root, num_train=64, num_val=8)
         for config in args.config:
             cfg = load_config(config)

@@ -210,6 +210,14 @@ def _console_log(work_dir: str):
         yield
 
 
+def _write_done(work_dir: str, record: dict, made_from: dict) -> None:
+    """Mark a stage finished: its record, with what it was made from
+    (:meth:`Quickstart.finished` reads it back)."""
+    record[MADE_FROM] = made_from
+    atomic_write(osp.join(work_dir, DONE),
+                 json.dumps(record, indent=1).encode())
+
+
 class QuickstartError(RuntimeError):
     """The quick start cannot go on (e.g. a shipped model is missing)."""
 
@@ -400,9 +408,7 @@ class Quickstart:
                       train_seconds=time.time() - start,
                       iters=runner.max_iters, log_dir=runner.log_dir)
         record.update(self.evaluate(name, seed, checkpoint, work_dir))
-        record[MADE_FROM] = made_from
-        atomic_write(osp.join(work_dir, DONE),
-                     json.dumps(record, indent=1).encode())
+        _write_done(work_dir, record, made_from)
         return record
 
     def evaluate(self, name: str, seed: int, checkpoint: str,
@@ -456,9 +462,7 @@ class Quickstart:
                 result = self.evaluate(name, 0, path, work_dir)
                 result['metrics'].update(
                     self.evaluate_cross(name, path, work_dir))
-                result[MADE_FROM] = made_from
-                atomic_write(osp.join(work_dir, DONE),
-                             json.dumps(result, indent=1).encode())
+                _write_done(work_dir, result, made_from)
             # the record's own made_from is the model's, not its evaluation's
             records[name].update({k: v for k, v in result.items()
                                   if k != MADE_FROM})

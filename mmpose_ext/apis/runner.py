@@ -16,7 +16,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmpose_ext.apis.setup_env import setup_env
-from mmpose_ext.apis.work_dir_lock import (check_no_earlier_training,
+from mmpose_ext.apis.work_dir_lock import (LAST_CHECKPOINT,
+                                           check_no_earlier_training,
                                            work_dir_lock)
 from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
                                    load_state, load_weights, read_checkpoint)
@@ -150,7 +151,7 @@ def train_cfg(config: str,
         merge_options(cfg, cfg_options)
     warn_unread_keys(cfg)
     if resume == 'auto' and not osp.isfile(
-            osp.join(cfg.work_dir, 'last_checkpoint')):
+            osp.join(cfg.work_dir, LAST_CHECKPOINT)):
         # MMEngine logs 'Auto resumed from the latest checkpoint None.'
         warnings.warn(f'--resume: {cfg.work_dir} holds no checkpoint to '
                       'resume from (no last_checkpoint file); training '

@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn.modules.conv import _ConvNd
 from torch.nn.utils import prune
 
-from mmpose_ext.fileio import atomic_output
+from mmpose_ext.fileio import atomic_output, same_file
 from .errors import CompressionError
 from .pruned_estimator import PRUNING_META
 from .widths import layer_widths, sync_head_channels
@@ -260,11 +260,6 @@ def pruned_checkpoints_read(chain: List[str]) -> Dict[str, str]:
     return read
 
 
-def _same_file(a: str, b: str) -> bool:
-    return osp.realpath(a) == osp.realpath(b) or (
-        osp.exists(a) and osp.exists(b) and osp.samefile(a, b))
-
-
 def check_out_file(config: str, checkpoint: str, out_file: str) -> None:
     """Refuse an ``out_file`` (or the ``.py`` written next to it) that is a
     file this round reads: the checkpoint, a config of ``config``'s chain or
@@ -282,12 +277,12 @@ def check_out_file(config: str, checkpoint: str, out_file: str) -> None:
     next_round = f'round{len(pruned) + 1}'
     elsewhere = '--out ' + osp.join(
         f'{folder}-{next_round}' if folder else next_round, name)
-    if _same_file(out_file, checkpoint):
+    if same_file(out_file, checkpoint):
         raise CompressionError(
             f'--out {out_file!r} is the checkpoint being pruned: write the '
             f'pruned one elsewhere, e.g. {elsewhere}')
     for read_file, reader in pruned.items():
-        if _same_file(out_file, read_file):
+        if same_file(out_file, read_file):
             raise CompressionError(
                 f'--out {out_file!r} is the pruned checkpoint {reader} reads '
                 '(pruned_checkpoint); overwriting it would leave the '
@@ -296,7 +291,7 @@ def check_out_file(config: str, checkpoint: str, out_file: str) -> None:
                 'tools/prune.py writes next to it')
     config_file = out_file[:-len('.pth')] + '.py'
     for chained in chain:
-        if _same_file(config_file, chained):
+        if same_file(config_file, chained):
             raise CompressionError(
                 f'--out {out_file!r} would write its config over {chained}, '
                 'the config being pruned or one it inherits: write this '

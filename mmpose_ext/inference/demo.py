@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from mmpose_ext import skeletons
+from mmpose_ext.fileio import same_file
 
 from .detector import PersonDetector, resolve_model
 from .device import check_device
@@ -124,8 +125,7 @@ def refuse_overwriting_inputs(paths: Sequence[str],
     """
     if not vis_out_dir:
         return
-    overwritten = [p for p in paths if osp.realpath(
-        vis_path(p, vis_out_dir)) == osp.realpath(p)]
+    overwritten = [p for p in paths if same_file(vis_path(p, vis_out_dir), p)]
     if overwritten:
         raise InferenceError(
             f'--vis-out-dir {vis_out_dir!r} would overwrite the inputs '

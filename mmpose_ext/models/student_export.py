@@ -4,7 +4,7 @@ import os.path as osp
 from mmpose_ext.checkpoint import (STUDENT_PREFIX, CheckpointError,
                                    has_student_weights, read_checkpoint,
                                    student_state_dict)
-from mmpose_ext.fileio import atomic_torch_save
+from mmpose_ext.fileio import atomic_torch_save, same_file
 
 __all__ = ['STUDENT_PREFIX', 'student_state_dict', 'extract_student']
 
@@ -20,7 +20,7 @@ def extract_student(src: str, dst: str) -> str:
         CheckpointError: ``src`` holds no ``student.`` weights (it is a
             student's checkpoint already), or ``dst`` is ``src``.
     """
-    if osp.exists(src) and osp.exists(dst) and osp.samefile(src, dst):
+    if osp.exists(src) and same_file(src, dst):
         raise CheckpointError(
             f'{dst!r} is the distillation checkpoint being read: writing the '
             'student over it would lose the teachers\' part and the training '
