@@ -11,9 +11,11 @@ import torch
 from mmengine.config import Config
 
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
+from kd_bench.quickstart import pipeline
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.provenance import differences
-from kd_bench.quickstart.stages import PRETRAINED, PRETRAINED_DIR
+from kd_bench.quickstart.stages import (PRETRAINED, PRETRAINED_DIR,
+                                       QUICKSTART_CONFIGS)
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import sha256_file
 from mmpose_ext.synthetic import generate_benchmark
@@ -57,6 +59,20 @@ def test_miniature_quickstart_writes_the_report(miniature):
     for record in records.values():
         for key in ('checkpoint', 'config', 'log_dir'):
             assert not osp.isabs(record.get(key, '')), (key, record)
+
+
+def test_a_stage_config_trains_the_stage_again_from_its_start(miniature):
+    """quickstart_config.py beside a student is its training config: it
+    must not load the finished stage's checkpoint (the tested one), or a
+    training run from it would continue the stage instead of repeating it."""
+    _, runs, _ = miniature
+    for name in ('baseline', 'distilled', 'oracle'):
+        record = runs[0][name]
+        cfg = Config.fromfile(record['config'])
+        assert cfg.load_from is None, name
+        assert cfg.work_dir == osp.dirname(record['checkpoint']), name
+        student = cfg.model.get('student', cfg.model)
+        assert student.init_cfg.checkpoint.endswith('student_init.pth'), name
 
 
 def test_every_student_is_scored_on_every_metric_and_joint(miniature):
@@ -257,6 +273,35 @@ def test_changed_teacher_checkpoint_is_not_reused(miniature, tmp_path):
     assert any('baseline (seed 0): reusing' in line for line in lines)
 
 
+def test_edited_config_is_not_reused(miniature, tmp_path, monkeypatch):
+    """A config file edited between runs (here the COCO-style teacher's
+    temperature in the distilled student's config): the distilled student
+    and that teacher's evaluation are made again, the others reused."""
+    root = _copy_of(miniature, tmp_path)
+    read_config = pipeline.read_config
+
+    def edited(path):
+        cfg = read_config(path)
+        if osp.basename(path) == QUICKSTART_CONFIGS['distilled']:
+            cfg.model.teachers[0]['temperature'] = 1.25
+        return cfg
+
+    monkeypatch.setattr(pipeline, 'read_config', edited)
+    lines = []
+    quickstart = Quickstart(_settings(root), say=lines.append)
+    quickstart.pretrained()
+    quickstart.run_seed(0)
+    again = [line for line in lines if 'other settings' in line]
+    assert len(again) == 2, lines
+    assert 'evaluation of teacher_coco' in again[0]
+    assert 'distilled (seed 0)' in again[1]
+    assert 'resolved_config' in again[1]
+    for reused in ('evaluation of teacher_mpii', 'baseline (seed 0)',
+                   'oracle (seed 0)'):
+        assert any(reused in line and 'reusing' in line
+                   for line in lines), reused
+
+
 def test_changed_pretrain_iters_retrains_before_publishing(
         miniature, tmp_path):
     """The finished 2-iteration teacher is not published as a 3-iteration
@@ -274,18 +319,17 @@ def test_changed_pretrain_iters_retrains_before_publishing(
     shipped.verify(str(root / 'pretrained'))
 
 
-def test_done_file_without_record_is_compared_on_what_it_recorded():
+def test_done_file_without_record_is_made_again():
     """Done files written before the settings were recorded (seed and
-    iterations only) stay reusable for those settings."""
+    iterations only) cannot tell what config made them: never reused."""
     made_from = dict(config='c.py', iters=1000, seed=0,
+                     resolved_config='2' * 64,
                      benchmark=dict(num_train=600, sha256='0' * 64),
                      cfg_options={}, checkpoints={'init_cfg': '1' * 64})
     old_student = dict(name='baseline', seed=0, iters=1000, metrics={})
-    old_evaluation = dict(metrics={}, config='quickstart_config.py')
-    assert differences(old_student, made_from) == []
-    assert differences(old_evaluation, made_from) == []
-    assert differences(dict(old_student, iters=30),
-                       made_from) == ['iters 30, now 1000']
+    assert differences(old_student, made_from) == [
+        'its settings were not recorded']
+    assert differences(dict(made_from=made_from), made_from) == []
 
 
 def test_done_file_of_other_data_is_not_reused():

@@ -48,7 +48,8 @@ from mmpose_ext.synthetic.benchmark import MANIFEST as DATA_MANIFEST
 
 from . import shipped
 from .provenance import (MADE_FROM, CheckpointDigests, benchmark_identity,
-                         differences, model_checkpoints, plain, read_done)
+                         config_digest, differences, model_checkpoints, plain,
+                         read_done)
 from .report import write_report
 from .stages import (DEFAULT_TEACHERS, MODEL_TITLES, PRETRAINED,
                      PRETRAINED_DIR, STUDENTS, TEACHER_SKELETONS,
@@ -332,15 +333,36 @@ class Quickstart:
         record = dict(config=config_file(name, self.settings.teachers))
         if evaluated is None:
             record.update(iters=cfg.train_cfg.max_iters,
-                          seed=cfg.randomness.seed)
+                          seed=cfg.randomness.seed,
+                          resolved_config=config_digest(
+                              cfg, roots=self._roots()))
             files = model_checkpoints(cfg.model)
         else:
+            record.update(resolved_config=self._evaluation_digest(name))
             files = dict(evaluated=evaluated)
         record.update(
             benchmark=self.benchmark(),
             cfg_options=self.settings.cfg_options,
             checkpoints={k: self._digest(v) for k, v in files.items()})
         return plain(record)
+
+    def _evaluation_digest(self, name: str) -> str:
+        """:func:`config_digest` of what teacher ``name``'s evaluation
+        reads: its config, and its declaration in the distilled student's
+        (the box framing of its cross scores)."""
+        teacher = quickstart_config(name, self.settings, 0, '',
+                                    self.teacher_checkpoints)
+        distill = quickstart_config('distilled', self.settings, 0, '',
+                                    self.teacher_checkpoints)
+        declared = [t for t in distill.model.teachers
+                    if t['name'] == TEACHER_SKELETONS[name]]
+        return config_digest(teacher, *declared, roots=self._roots())
+
+    def _roots(self) -> Dict[str, str]:
+        """The folders :func:`config_digest` leaves out of the paths."""
+        s = self.settings
+        return dict(data=s.data_root, pretrained=s.pretrained_dir,
+                    work=s.work_root, repo=REPO_ROOT)
 
     def finished(self, work_dir: str, made_from: dict, title: str,
                  again: str) -> Optional[dict]:
@@ -421,6 +443,12 @@ class Quickstart:
         cfg.load_from = checkpoint
         with _console_log(work_dir):
             metrics = {k: float(v) for k, v in run_test(cfg).items()}
+        # The stage's own config, to test it again (`tools/test.py FILE
+        # CHECKPOINT`) or train it again elsewhere (`tools/train.py FILE
+        # --work-dir DIR`): without the tested checkpoint as load_from, which
+        # would start such a training from the finished stage.
+        cfg.load_from = None
+        cfg.work_dir = work_dir
         config_file = osp.join(work_dir, 'quickstart_config.py')
         cfg.dump(config_file)
         return dict(metrics=metrics, config=config_file)

@@ -8,8 +8,10 @@ evaluated). A finished stage is reused only when that record matches the
 settings of the run at hand, so that a report never mixes runs made from
 different settings.
 
-A done file written before ``made_from`` existed is compared on what it did
-record (``seed`` and ``iters``), so that older work folders stay reusable.
+The config is recorded by its name and by a digest of its resolved
+settings (:func:`config_digest`), so that an edit to the file, or to a base
+it inherits, makes its stages run again. A done file without that record
+(written before it existed) is never reused.
 """
 import hashlib
 import json
@@ -20,8 +22,30 @@ from typing import Any, Dict, List, Mapping, Optional
 from mmpose_ext.fileio import sha256_file
 
 MADE_FROM = 'made_from'
-# What a done file of a stage trained before MADE_FROM existed recorded.
-LEGACY_KEYS = ('seed', 'iters')
+# Settings that do not change what a stage makes: where it writes.
+UNRECORDED_SETTINGS = ('work_dir', )
+
+
+def config_digest(*configs: Mapping,
+                  roots: Optional[Mapping[str, str]] = None) -> str:
+    """sha256 of the resolved settings of ``configs`` (config dicts, or
+    parts of one), all but :data:`UNRECORDED_SETTINGS`.
+
+    Each folder of ``roots`` (``{name: path}``) is replaced by its name in
+    the paths, so that the same settings in a copied or moved folder give
+    the same digest (what is read there is recorded by content: the
+    benchmark's digest, the checkpoints' sha256).
+    """
+    settings = [{key: value for key, value in dict(cfg).items()
+                 if key not in UNRECORDED_SETTINGS} for cfg in configs]
+    text = json.dumps(plain(settings), sort_keys=True)
+    folders = {}
+    for name, path in (roots or {}).items():
+        for form in (path, osp.abspath(path)):
+            folders[form.rstrip(os.sep)] = f'{{{name}}}'
+    for folder in sorted(folders, key=len, reverse=True):
+        text = text.replace(folder, folders[folder])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def benchmark_identity(manifest: Mapping) -> dict:
@@ -98,19 +122,13 @@ def _short(value: Any) -> str:
 
 def differences(done: Mapping, made_from: Mapping) -> List[str]:
     """Why the done record ``done`` was not made from ``made_from``, one
-    phrase per setting (``'iters 30, now 4'``); empty when it was.
-
-    A record without :data:`MADE_FROM` (written before it existed) is
-    compared on the :data:`LEGACY_KEYS` it holds.
+    phrase per setting (``'iters 30, now 4'``); empty when it was. A record
+    without :data:`MADE_FROM` (written before it existed) gets one phrase
+    saying so.
     """
-    expected = plain(made_from)
-    if MADE_FROM in done:
-        recorded = done[MADE_FROM]
-    else:
-        recorded = {key: done[key] for key in LEGACY_KEYS
-                    if key in done and key in expected}
-        expected = {key: expected[key] for key in recorded}
-    old, new = _flat(recorded), _flat(expected)
+    if MADE_FROM not in done:
+        return ['its settings were not recorded']
+    old, new = _flat(done[MADE_FROM]), _flat(plain(made_from))
     missing = object()
     return [f'{key} {_short(old.get(key, "not recorded"))}, now '
             f'{_short(new.get(key, "none"))}'
