@@ -245,6 +245,19 @@ def test_changed_max_iters_retrains_the_student(miniature, tmp_path):
     assert done['iters'] == 3 and done['made_from']['iters'] == 3
 
 
+def _run_seed_0_again(root):
+    """Run the teachers' evaluations and seed 0 in ``root`` again: what the
+    quick start said, and its lines about stages it makes again (two of
+    them)."""
+    lines = []
+    quickstart = Quickstart(_settings(root), say=lines.append)
+    quickstart.pretrained()
+    quickstart.run_seed(0)
+    again = [line for line in lines if 'other settings' in line]
+    assert len(again) == 2, lines
+    return lines, again
+
+
 def test_changed_teacher_checkpoint_is_not_reused(miniature, tmp_path):
     """A teacher published again (another file): its evaluation and the
     distilled student are made again, the label-only student is reused."""
@@ -261,12 +274,7 @@ def test_changed_teacher_checkpoint_is_not_reused(miniature, tmp_path):
         if entry['name'] == 'mpii':
             entry['sha256'] = sha256_file(folder / 'mpii.pth')
     (folder / 'manifest.json').write_text(json.dumps(manifest))
-    lines = []
-    quickstart = Quickstart(_settings(root), say=lines.append)
-    quickstart.pretrained()
-    quickstart.run_seed(0)
-    again = [line for line in lines if 'other settings' in line]
-    assert len(again) == 2, lines
+    lines, again = _run_seed_0_again(root)
     assert 'evaluation of teacher_mpii' in again[0]
     assert 'distilled (seed 0)' in again[1]
     assert 'checkpoints.teachers.mpii' in again[1]
@@ -287,12 +295,7 @@ def test_edited_config_is_not_reused(miniature, tmp_path, monkeypatch):
         return cfg
 
     monkeypatch.setattr(pipeline, 'read_config', edited)
-    lines = []
-    quickstart = Quickstart(_settings(root), say=lines.append)
-    quickstart.pretrained()
-    quickstart.run_seed(0)
-    again = [line for line in lines if 'other settings' in line]
-    assert len(again) == 2, lines
+    lines, again = _run_seed_0_again(root)
     assert 'evaluation of teacher_coco' in again[0]
     assert 'distilled (seed 0)' in again[1]
     assert 'resolved_config' in again[1]
