@@ -2,8 +2,8 @@
 teachers and shared initialisation (or train them again), fine-tune the
 union student three ways (labels only, distilled, oracle), evaluate all and
 write results/quickstart/. Finished stages are reused when they were made
-from the same settings (iterations, seed, data, checkpoints), else trained
-again.
+from the same settings (resolved config, iterations, seed, data,
+checkpoints), else trained again.
 
 With ``--teachers coco mpii crowdpose`` a CrowdPose-style teacher joins
 (shipped as teachers/quickstart/crowdpose.pth; trained first only when that

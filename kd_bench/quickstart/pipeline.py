@@ -352,11 +352,17 @@ class Quickstart:
         (the box framing of its cross scores)."""
         teacher = quickstart_config(name, self.settings, 0, '',
                                     self.teacher_checkpoints)
+        return config_digest(teacher, self._declared_teacher(name),
+                             roots=self._roots())
+
+    def _declared_teacher(self, name: str) -> dict:
+        """Teacher ``name``'s declaration in the distilled student's config
+        (``model.teachers``)."""
         distill = quickstart_config('distilled', self.settings, 0, '',
                                     self.teacher_checkpoints)
-        declared = [t for t in distill.model.teachers
-                    if t['name'] == TEACHER_SKELETONS[name]]
-        return config_digest(teacher, *declared, roots=self._roots())
+        declared, = [t for t in distill.model.teachers
+                     if t['name'] == TEACHER_SKELETONS[name]]
+        return declared
 
     def _roots(self) -> Dict[str, str]:
         """The folders :func:`config_digest` leaves out of the paths."""
@@ -568,11 +574,8 @@ class Quickstart:
         ``box_scale``, as the distiller runs teachers.
         """
         skeleton = TEACHER_SKELETONS[name]
-        distill = quickstart_config('distilled', self.settings, 0, work_dir,
-                                    self.teacher_checkpoints)
-        declared, = [t for t in distill.model.teachers
-                     if t['name'] == skeleton]
-        box_scale = check_box_scale(skeleton, declared.get('box_scale'))
+        box_scale = check_box_scale(
+            skeleton, self._declared_teacher(name).get('box_scale'))
         metrics = {}
         for other in self.styles:
             if other == skeleton or not teaches(skeleton, other):

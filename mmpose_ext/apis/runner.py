@@ -310,12 +310,10 @@ def run_train(cfg: Config) -> Runner:
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_hooks(cfg)
     use_tensorboard(cfg)
-    lock = (work_dir_lock(cfg.work_dir)
-            if _is_first_process(cfg.get('launcher', 'none')) else
-            contextlib.nullcontext())
+    first = _is_first_process(cfg.get('launcher', 'none'))
+    lock = work_dir_lock(cfg.work_dir) if first else contextlib.nullcontext()
     with lock:
-        if not cfg.get('resume') and _is_first_process(
-                cfg.get('launcher', 'none')):
+        if first and not cfg.get('resume'):
             check_no_earlier_training(cfg.work_dir)
         started = _start_cpu_distributed(cfg)
         runner = build_runner(cfg)
