@@ -253,7 +253,7 @@ def _run_seed_0_again(root):
     quickstart = Quickstart(_settings(root), say=lines.append)
     quickstart.pretrained()
     quickstart.run_seed(0)
-    again = [line for line in lines if 'other settings' in line]
+    again = [line for line in lines if 'cannot be reused' in line]
     assert len(again) == 2, lines
     return lines, again
 

@@ -383,8 +383,8 @@ class Quickstart:
         if not changed:
             self.say(f'      {title}: reusing finished run')
             return record
-        self.say(f'      {title}: the finished run was made from other '
-                 f'settings ({"; ".join(changed)}); {again}')
+        self.say(f'      {title}: the finished run cannot be reused '
+                 f'({"; ".join(changed)}); {again}')
         os.remove(done)
         return None
 
