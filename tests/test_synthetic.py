@@ -409,6 +409,17 @@ def test_harder_scenes_hide_more_joints():
     assert visible_share(0.9) < visible_share(0.1)
 
 
+def test_mpii_style_can_hold_neighbours_at_every_difficulty():
+    # a teacher that never saw a neighbour cannot find its person in the
+    # other styles' crops (docs/quickstart.md, benchmark 1.4)
+    for difficulty in (0.0, 'easy', 'medium', 'hard'):
+        assert scene_config('mpii', difficulty).people_per_image[1] >= 2
+    people = [len(render_image(0, 'mpii', 'train', i, (160, 128),
+                               scene_config('mpii', 'easy')).people)
+              for i in range(12)]
+    assert max(people) == 2
+
+
 def test_mpii_style_has_fewer_larger_people_than_coco_style():
     coco, mpii = scene_config('coco'), scene_config('mpii')
     assert mpii.people_per_image[1] < coco.people_per_image[1]

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 GENERATOR = 'mmpose_ext.synthetic'
 # Bump when the same parameters would render different images or labels.
-VERSION = '1.3.0'
+VERSION = '1.4.0'
 SPLITS: Tuple[str, ...] = ('train', 'val')
 MANIFEST = 'manifest.json'
 JPEG_QUALITY = 92
