@@ -14,7 +14,7 @@ from mmpose_ext.datasets.pipelines import resize_pipeline
 # its schedule (the COCO-style teacher trains longer).
 _STYLES = dict(
     coco=('qs_coco', 'qs', 'qs_coco_teacher'),
-    mpii=('qs_mpii', 'qs_mpii', 'qs_pretrain'),
+    mpii=('qs_mpii', 'qs_mpii', 'qs_mpii_teacher'),
     crowdpose=('qs_crowdpose', 'qs', 'qs_pretrain'))
 
 
