@@ -11,7 +11,8 @@ from mmpose_ext.datasets.pipelines import resize_pipeline
 
 # style -> the prefix of its data and metric settings in synthetic.py, of
 # its input settings (only the MPII style has its own: square crops) and of
-# its schedule (the COCO-style teacher trains longer).
+# its schedule (the COCO- and MPII-style teachers train longer than the
+# CrowdPose-style one).
 _STYLES = dict(
     coco=('qs_coco', 'qs', 'qs_coco_teacher'),
     mpii=('qs_mpii', 'qs_mpii', 'qs_mpii_teacher'),
