@@ -9,6 +9,7 @@ import shutil
 import pytest
 import torch
 from mmengine.config import Config
+from mmpose.models import build_pose_estimator
 
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart import pipeline
@@ -188,6 +189,45 @@ def test_only_one_model_publishes_it_beside_the_listed_ones(
     assert list(after) == ['coco', 'mpii', 'student_init']
     assert after['coco']['metrics'] == {'marker': 1.0}
     shipped.verify(str(folder))
+
+
+def test_mpii_style_teacher_starts_from_the_published_coco_style_one(
+        miniature):
+    """As the real MPII teacher starts from a backbone pre-trained on AIC
+    and COCO: the MPII-style teacher's backbone starts from the COCO-style
+    teacher that `--train-teachers` published just before it."""
+    tmp_path, _, _ = miniature
+    coco = tmp_path / 'pretrained' / 'coco.pth'
+    cfg = quickstart_config('teacher_mpii', _settings(tmp_path), 0,
+                            str(tmp_path / 'unused'))
+    model = build_pose_estimator(cfg.model)
+    model.init_weights()
+    published = safe_torch_load(coco, map_location='cpu')['state_dict']
+    for key, value in model.backbone.state_dict().items():
+        if not key.endswith('num_batches_tracked'):
+            assert torch.equal(value, published[f'backbone.{key}']), key
+    done = json.loads((tmp_path / 'work' / 'pretrained' / 'teacher_mpii' /
+                       pipeline.DONE).read_text())
+    assert done['made_from']['checkpoints'] == {
+        'backbone.init_cfg': sha256_file(coco)}
+
+
+def test_mpii_style_teacher_without_its_starting_point_says_what_to_train(
+        miniature, tmp_path):
+    root = _copy_of(miniature, tmp_path)
+    (root / 'pretrained' / 'coco.pth').unlink()
+    settings = _settings(root, train_teachers=True, only=['teacher_mpii'])
+    with pytest.raises(QuickstartError, match=r'teacher_mpii starts from '
+                       r'\S*coco\.pth \(backbone\.init_cfg\), which does '
+                       r'not exist.*--only teacher_coco teacher_mpii'):
+        Quickstart(settings, say=lambda line: None).pretrained()
+
+
+def test_pretrained_models_train_after_those_they_start_from(tmp_path):
+    settings = _settings(tmp_path, train_teachers=True, only=[
+        'student_init', 'teacher_mpii', 'teacher_coco'])
+    assert Quickstart(settings).pretrained_to_train() == [
+        'teacher_coco', 'teacher_mpii', 'student_init']
 
 
 # --- reuse only of stages made from the same settings ------------------------

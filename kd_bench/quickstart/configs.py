@@ -10,13 +10,17 @@ each config names its style.
 from mmpose_ext.datasets.pipelines import resize_pipeline
 
 # style -> the prefix of its data and metric settings in synthetic.py, of
-# its input settings (only the MPII style has its own: square crops) and of
+# its input settings (only the MPII style has its own: square crops), of
 # its schedule (the COCO- and MPII-style teachers train longer than the
-# CrowdPose-style one).
+# CrowdPose-style one) and the teacher whose backbone it starts from, if any.
+# The real MPII teacher starts from a CSPNeXt pre-trained on AIC and COCO
+# (`pt-aic-coco` in its file name); the MPII-style one likewise starts from
+# the COCO-style teacher's backbone (docs/quickstart.md, "The MPII-style
+# teacher starts from the COCO-style one").
 _STYLES = dict(
-    coco=('qs_coco', 'qs', 'qs_coco_teacher'),
-    mpii=('qs_mpii', 'qs_mpii', 'qs_mpii_teacher'),
-    crowdpose=('qs_crowdpose', 'qs', 'qs_pretrain'))
+    coco=('qs_coco', 'qs', 'qs_coco_teacher', None),
+    mpii=('qs_mpii', 'qs_mpii', 'qs_mpii_teacher', 'coco'),
+    crowdpose=('qs_crowdpose', 'qs', 'qs_pretrain', None))
 
 
 def teacher_overrides(qs, style):
@@ -30,12 +34,13 @@ def teacher_overrides(qs, style):
     Returns:
         dict: the input size, codec and pipelines, ``model``, the
         dataloaders, evaluators, schedule, learning rate and hooks, to set
-        at the config's top level.
+        at the config's top level, and ``qs_backbone_from``: the style of
+        the teacher whose backbone this one starts from (or ``None``).
     """
     if style not in _STYLES:
         raise ValueError(f'unknown quick-start style {style!r}; '
                          f'expected one of {sorted(_STYLES)}')
-    data, inputs, schedule = _STYLES[style]
+    data, inputs, schedule, backbone_from = _STYLES[style]
     input_size = qs[f'{inputs}_input_size']
     codec = qs[f'{inputs}_codec']
 
@@ -53,10 +58,15 @@ def teacher_overrides(qs, style):
         # CocoMetric's own prefix would be coco/: named as upstream's
         # CrowdPose configs are, crowdpose/AP, crowdpose/AP(E)...
         metric['prefix'] = 'crowdpose'
+    backbone = dict(qs.qs_backbone, deepen_factor=0.33, widen_factor=0.5)
+    if backbone_from is not None:
+        backbone['init_cfg'] = dict(
+            type='Pretrained', prefix='backbone.',
+            checkpoint=f'{qs.qs_pretrained_root}{backbone_from}.pth')
     return dict(
+        qs_backbone_from=backbone_from,
         model=dict(
-            backbone=dict(qs.qs_backbone, deepen_factor=0.33,
-                          widen_factor=0.5),
+            backbone=backbone,
             head=dict(
                 in_channels=128,  # stage 2 of CSPNeXt at widen_factor 0.5
                 input_size=input_size,

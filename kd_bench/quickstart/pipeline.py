@@ -197,6 +197,12 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
         cfg.model.student.init_cfg.checkpoint = init
     elif name in STUDENTS:
         cfg.model.init_cfg.checkpoint = init
+    source = cfg.get('qs_backbone_from')
+    if source is not None:
+        # a teacher whose backbone starts from another teacher's: the one in
+        # the pre-trained folder (``--train-teachers`` publishes it first)
+        cfg.model.backbone.init_cfg.checkpoint = osp.join(
+            settings.pretrained_dir, f'{source}.pth')
     if settings.cfg_options:
         cfg.merge_from_dict(settings.cfg_options)
     return retarget(cfg, default_root, settings.data_root)
@@ -427,6 +433,7 @@ class Quickstart:
                                'training again')
         if record is not None:
             return record
+        self._check_starting_points(name, cfg)
         self._remove_checkpoints(work_dir)
         start = time.time()
         with _console_log(work_dir):
@@ -438,6 +445,22 @@ class Quickstart:
         record.update(self.evaluate(name, seed, checkpoint, work_dir))
         _write_done(work_dir, record, made_from)
         return record
+
+    def _check_starting_points(self, name: str, cfg: Config) -> None:
+        """Stop before training ``name`` if a checkpoint it starts from
+        (its teachers, an initialisation) is missing, naming the
+        pre-trained model to make first."""
+        for where, path in model_checkpoints(cfg.model).items():
+            if osp.isfile(path):
+                continue
+            stages = [stage for stage, file in shipped.SHIPPABLE.items()
+                      if osp.basename(path) == f'{file}.pth']
+            fix = (f'train and publish it first: python tools/quickstart.py '
+                   f'--train-teachers --only {stages[0]} {name}'
+                   if stages else 'check the config')
+            raise QuickstartError(
+                f'{name} starts from {path} ({where}), which does not exist; '
+                f'{fix}')
 
     def evaluate(self, name: str, seed: int, checkpoint: str,
                  work_dir: str) -> Dict:
@@ -512,14 +535,16 @@ class Quickstart:
         for name in self.pretrained_to_train():
             self.say(f'[2/4] training {MODEL_TITLES[name]}')
             records[name] = self.train(name, 0)
-        for path in shipped.publish(records, s.pretrained_dir):
-            self.say(f'      published {path}')
+            # published at once: a later one may start from it
+            for path in shipped.publish({name: records[name]},
+                                        s.pretrained_dir):
+                self.say(f'      published {path}')
         return records
 
     def pretrained_to_train(self) -> List[str]:
         """With ``train_teachers``: the pre-trained models to train
         (``only``, or the shipped ones and the teachers trained on demand
-        that this run's styles need).
+        that this run's styles need), each after those it starts from.
 
         Raises:
             QuickstartError: ``only`` names another model.
@@ -537,7 +562,9 @@ class Quickstart:
                 f'--only {" ".join(unknown)}: not a pre-trained quick-start '
                 f'model of this run; choose from {", ".join(trainable)}'
                 f'{hint}')
-        return names
+        # in the order of `trainable`: the COCO-style teacher before the
+        # MPII-style one, which starts from it
+        return [name for name in trainable if name in names]
 
     def on_demand_teacher(self, name: str) -> Dict:
         """A teacher that is not shipped (:data:`~.stages.TRAINED_ON_DEMAND`):
