@@ -223,6 +223,17 @@ def test_mpii_style_teacher_without_its_starting_point_says_what_to_train(
         Quickstart(settings, say=lambda line: None).pretrained()
 
 
+def test_student_without_its_initialisation_says_what_to_train(
+        miniature, tmp_path):
+    root = _copy_of(miniature, tmp_path)
+    (root / 'pretrained' / 'student_init.pth').unlink()
+    with pytest.raises(QuickstartError, match=r'baseline starts from '
+                       r'\S*student_init\.pth \(init_cfg\), which does not '
+                       r'exist.*--only student_init$'):
+        Quickstart(_settings(root, max_iters=3),
+                   say=lambda line: None).train('baseline', 0)
+
+
 def test_pretrained_models_train_after_those_they_start_from(tmp_path):
     settings = _settings(tmp_path, train_teachers=True, only=[
         'student_init', 'teacher_mpii', 'teacher_coco'])

@@ -455,8 +455,10 @@ class Quickstart:
                 continue
             stages = [stage for stage, file in shipped.SHIPPABLE.items()
                       if osp.basename(path) == f'{file}.pth']
+            # a pre-trained model trains beside it; a student after it
+            then = f' {name}' if name in shipped.SHIPPABLE else ''
             fix = (f'train and publish it first: python tools/quickstart.py '
-                   f'--train-teachers --only {stages[0]} {name}'
+                   f'--train-teachers --only {stages[0]}{then}'
                    if stages else 'check the config')
             raise QuickstartError(
                 f'{name} starts from {path} ({where}), which does not exist; '
