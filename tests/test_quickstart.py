@@ -54,7 +54,8 @@ def test_miniature_quickstart_writes_the_report(miniature):
         assert (out / name).stat().st_size > 0, name
     table = (out / 'results.md').read_text()
     for words in ('student, distilled', 'oracle', 'cross PCKh',
-                  'gap closed', 'not saturated'):
+                  'gap closed', 'not saturated',
+                  'label-only student against the MPII-style teacher'):
         assert words in table
     records = json.loads((out / 'results.json').read_text())[0]
     for record in records.values():

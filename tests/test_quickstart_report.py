@@ -35,3 +35,23 @@ def test_gain_goal_line_says_when_the_oracle_leads_by_less_than_it():
     gap, = [line for line in lines if line.startswith(
         '- gap closed, cross PCKh: head top')]
     assert '62.5 %' in gap and '**met**' in gap
+
+
+def test_teacher_goals_and_label_only_distance_to_each_teacher():
+    runs = _runs(base=(75., 78.), distilled=(80., 90.), oracle=(83., 95.))
+    runs[0]['teacher_coco']['metrics']['coco/AP'] = 0.58
+    lines = verdict(runs).splitlines()
+    coco_teacher, = [line for line in lines if line.startswith(
+        '- COCO-style teacher, COCO-style AP')]
+    mpii_teacher, = [line for line in lines if line.startswith(
+        '- MPII-style teacher, MPII-style PCKh')]
+    assert '58.0 (goal at least 60)' in coco_teacher
+    assert '**not met**' in coco_teacher
+    assert '91.0 (goal at least 85)' in mpii_teacher
+    assert '**met**' in mpii_teacher
+    to_coco, = [line for line in lines if line.startswith(
+        '- label-only student against the COCO-style teacher')]
+    to_mpii, = [line for line in lines if line.startswith(
+        '- label-only student against the MPII-style teacher')]
+    assert '8.0 points below it' in to_coco and '**met**' in to_coco
+    assert '14.0 points below it' in to_mpii and '**not met**' in to_mpii

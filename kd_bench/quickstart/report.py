@@ -37,7 +37,10 @@ COLOUR_ORDER = ('teacher_coco', 'teacher_mpii', 'baseline', 'distilled',
 STUDENT_LABELS = {'baseline': 'labels only', 'distilled': 'distilled',
                   'oracle': 'oracle (full truth)'}
 # The goals the quick start is judged by (issue "The quick start must prove
-# the method"): cross PCKh gain, own-metric loss, gap closed, saturation.
+# the method"): each teacher's own metric, the label-only student's distance
+# to it, cross PCKh gain, own-metric loss, gap closed, saturation.
+TEACHER_GOALS = {'teacher_coco': 60.0, 'teacher_mpii': 85.0}
+BASELINE_TO_TEACHER_LIMIT = 10.0
 CROSS_GAIN_GOAL = 10.0
 OWN_LOSS_LIMIT = 1.0
 GAP_CLOSED_GOAL = 0.5
@@ -136,6 +139,26 @@ def verdict(runs: Sequence[Dict[str, Dict]]) -> str:
     out = []
     n = len(runs)
     own_columns, cross_columns = own_metrics(runs), cross_metrics(runs)
+    for name, skeleton in TEACHER_SKELETONS.items():
+        if name not in runs[0]:
+            continue
+        title, key = next(c for c in own_columns if _style(c[1]) == skeleton)
+        teacher = _values(runs, name, key)
+        if not len(teacher):
+            continue
+        if name in TEACHER_GOALS:
+            goal = TEACHER_GOALS[name]
+            out.append(
+                f'- {MODEL_TITLES_SHORT[name]}, {title}: {_fmt(teacher[:1])} '
+                f'(goal at least {goal:.0f}): '
+                f'**{"met" if teacher.min() >= goal else "not met"}**.')
+        below = teacher[0] - _values(runs, 'baseline', key)
+        met = below.max() <= BASELINE_TO_TEACHER_LIMIT
+        out.append(
+            f'- label-only student against the {MODEL_TITLES_SHORT[name]}, '
+            f'{title}: {_fmt(below)} points below it (goal at most '
+            f'{BASELINE_TO_TEACHER_LIMIT:.0f} in every seed): '
+            f'**{"met" if met else "not met"}**.')
     for title, key in cross_columns:
         diff = _paired(runs, key)
         met = diff.min() >= CROSS_GAIN_GOAL
