@@ -188,12 +188,12 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
              else settings.max_iters)
     if iters is not None:
         _set_schedule(cfg, iters)
-    init = osp.join(settings.pretrained_dir, 'student_init.pth')
+    init = shipped.model_path(settings.pretrained_dir, 'student_init')
     if name == 'distilled':
         for teacher in cfg.model.teachers:
             teacher['checkpoint'] = (teacher_checkpoints or {}).get(
                 teacher['name'],
-                osp.join(settings.pretrained_dir, f'{teacher["name"]}.pth'))
+                shipped.model_path(settings.pretrained_dir, teacher['name']))
         cfg.model.student.init_cfg.checkpoint = init
     elif name in STUDENTS:
         cfg.model.init_cfg.checkpoint = init
@@ -201,8 +201,8 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     if source is not None:
         # a teacher whose backbone starts from another teacher's: the one in
         # the pre-trained folder (``--train-teachers`` publishes it first)
-        cfg.model.backbone.init_cfg.checkpoint = osp.join(
-            settings.pretrained_dir, f'{source}.pth')
+        cfg.model.backbone.init_cfg.checkpoint = shipped.model_path(
+            settings.pretrained_dir, source)
     if settings.cfg_options:
         cfg.merge_from_dict(settings.cfg_options)
     return retarget(cfg, default_root, settings.data_root)
@@ -502,7 +502,7 @@ class Quickstart:
                 raise QuickstartError(str(err)) from None
         records = {}
         for name in PRETRAINED:
-            path = osp.join(s.pretrained_dir, f'{PRETRAINED[name]}.pth')
+            path = shipped.model_path(s.pretrained_dir, PRETRAINED[name])
             records[name] = dict(name=name, seed=0, checkpoint=path,
                                  shipped=True,
                                  **shipped.training_facts(path))
@@ -637,7 +637,7 @@ class Quickstart:
         else:
             trained = [name for name, style in TRAINED_ON_DEMAND.items()
                        if name in self.teachers and not osp.isfile(
-                           osp.join(s.pretrained_dir, f'{style}.pth'))]
+                           shipped.model_path(s.pretrained_dir, style))]
         dirs = [self._work_dir(name, 0) for name in trained]
         if not s.only:
             dirs += [osp.join(self._run_root(), 'teachers_eval', name)

@@ -41,6 +41,12 @@ class ShippedModelError(RuntimeError):
     """A shipped quick-start model is missing, unlisted or altered."""
 
 
+def model_path(pretrained_dir: str, name: str) -> str:
+    """The file of pre-trained model ``name`` (``coco``, ``student_init``:
+    the values of :data:`SHIPPABLE`) in ``pretrained_dir``."""
+    return osp.join(pretrained_dir, f'{name}.pth')
+
+
 def manifest_path(pretrained_dir: str) -> str:
     """``teachers/manifest.json`` for the shipped folder, else a
     ``manifest.json`` inside ``pretrained_dir``."""
@@ -156,7 +162,7 @@ def _publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
     for stage, record in records.items():
         name = SHIPPABLE[stage]
         full = safe_torch_load(record['checkpoint'], map_location='cpu')
-        path = osp.join(pretrained_dir, f'{name}.pth')
+        path = model_path(pretrained_dir, name)
         atomic_torch_save(
             dict(state_dict=full['state_dict'],
                  meta=dict(quickstart_stage=stage, iters=record['iters'],
