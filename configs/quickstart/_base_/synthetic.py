@@ -149,13 +149,15 @@ qs_coco_teacher_iters = 8000
 # 10000 (docs/quickstart.md, "Two people per MPII-style image"); started from
 # the COCO-style teacher's backbone, 84.4 in 5000 and 87.6 in 10000
 # (docs/quickstart.md, "The MPII-style teacher starts from the COCO-style
-# one").
+# one"). Those are on the 100-image validation split of then; on today's
+# 600 images it scores 88.8.
 qs_mpii_teacher_iters = 10000
 # The shared initialisation, likewise: trained for 5000 the label-only
 # student stayed 10.2 AP and 14.3 PCKh below the teachers (3 seeds); for
 # 10000 it came within 10 of both (docs/quickstart.md, "The shipped models")
-# until the MPII-style teacher got stronger (87.6: 12.5 below it now). For
-# 25000 it is 8.4-9.5 below, but it then finds the cross joints by itself
+# until the MPII-style teacher got stronger (12.1 PCKh below it now, 600
+# validation images per style). For 25000 it was 8.4-9.5 below (on the
+# 100-image split of then), but it then finds the cross joints by itself
 # and distillation adds only +5 to +11 there (docs/quickstart.md, "How long
 # to train the shared initialisation"), so 10000 is kept.
 qs_student_init_iters = 10000
