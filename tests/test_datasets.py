@@ -72,6 +72,33 @@ def test_train_stream_yields_21_joint_instances_from_both_sources(
         assert sample.gt_instance_labels.keypoint_weights.shape == (1, 21)
 
 
+def test_sample_ratio_factor_draws_a_source_more_often(
+        student_cfg, coco_mpii_root):
+    """The quick start's students draw MPII-style instances three times as
+    often (qs_sample_ratio): one epoch of the real train dataloader then
+    holds each COCO person once and 3 x 4 MPII draws, over every MPII
+    person."""
+    cfg = copy.deepcopy(student_cfg)
+    cfg.train_dataloader.dataset.sample_ratio_factor = [1.0, 3.0]
+    samples = train_samples(cfg, coco_mpii_root)
+    sources = [source_of(s) for s in samples]
+    assert sorted(sources) == ['coco'] * 8 + ['mpii'] * 12
+    mpii_ids = {s.metainfo['id'] for s in samples if source_of(s) == 'mpii'}
+    assert len(mpii_ids) == 4
+    coco_ids = [s.metainfo['id'] for s in samples if source_of(s) == 'coco']
+    assert len(set(coco_ids)) == 8
+
+
+@pytest.mark.parametrize('ratio', [[1.0], [1.0, -1.0], [0, 0], 'ab'])
+def test_sample_ratio_factor_of_the_wrong_shape_is_a_data_config_error(
+        student_cfg, coco_mpii_root, ratio):
+    dataset = train_dataset_cfg(student_cfg, coco_mpii_root)
+    dataset.sample_ratio_factor = ratio
+    with pytest.raises(DataConfigError,
+                       match='one non-negative number per dataset'):
+        DATASETS.build(dataset)
+
+
 def test_joints_a_source_does_not_label_carry_zero_weight(
         student_cfg, coco_mpii_root):
     for sample in train_samples(student_cfg, coco_mpii_root):

@@ -37,6 +37,25 @@ def _check_paths(cfg: dict, source: str) -> None:
         raise DataConfigError(f'{source} dataset: {problems[0]}; {HINT}')
 
 
+def _check_sample_ratio(ratio, num_datasets: int) -> None:
+    """Refuse a ``sample_ratio_factor`` that does not give one non-negative
+    number per dataset (CombinedDataset would stop on a bare assertion)."""
+    if ratio is None:
+        return
+    try:
+        values = [float(r) for r in ratio]
+    except (TypeError, ValueError):
+        values = None
+    if values is None or len(values) != num_datasets or min(
+            values, default=0) < 0 or not sum(values) > 0:
+        raise DataConfigError(
+            f'UnionPoseDataset: sample_ratio_factor={ratio!r} must give one '
+            f'non-negative number per dataset ({num_datasets} here, in the '
+            f'order of `datasets`), not all zero, e.g. '
+            f'{[1.0] * num_datasets}; or None to sample each dataset by its '
+            f'share of the instances')
+
+
 def _source_skeleton(cfg: dict) -> str:
     """The skeleton a dataset config labels: ``skeleton=`` or its name."""
     name = cfg.get('skeleton')
@@ -178,6 +197,7 @@ class UnionPoseDataset(CombinedDataset):
                  **kwargs):
         if not datasets:
             raise DataConfigError('UnionPoseDataset needs at least one dataset')
+        _check_sample_ratio(kwargs.get('sample_ratio_factor'), len(datasets))
         cfgs, self.sources = [], []
         for cfg in datasets:
             cfg = deepcopy(dict(cfg))
