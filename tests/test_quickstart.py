@@ -55,7 +55,9 @@ def test_miniature_quickstart_writes_the_report(miniature):
     table = (out / 'results.md').read_text()
     for words in ('student, distilled', 'oracle', 'cross PCKh',
                   'gap closed', 'not saturated',
-                  'label-only student against the MPII-style teacher'):
+                  'label-only student against the MPII-style teacher',
+                  # qs_sample_ratio, read from the student's config
+                  'COCO-style 1, MPII-style 3)'):
         assert words in table
     records = json.loads((out / 'results.json').read_text())[0]
     for record in records.values():

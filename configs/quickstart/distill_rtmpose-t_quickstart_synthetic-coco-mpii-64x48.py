@@ -81,6 +81,7 @@ train_dataloader = dict(
     **_base_.qs_loader,
     dataset=dict(
         datasets=[_base_.qs_coco_train, _base_.qs_mpii_train],
+        sample_ratio_factor=_base_.qs_sample_ratio,
         pipeline=train_pipeline))
 val_dataloader = dict(
     **_base_.qs_loader,

@@ -3,7 +3,8 @@
 # for 10000 iterations (qs_student_init_iters) on the labels alone (no
 # joint a style does not label reaches it). Shipped as
 # teachers/quickstart/student_init.pth and made again by
-# `tools/quickstart.py --train-teachers`.
+# `tools/quickstart.py --train-teachers`. Like the students it draws each
+# MPII-style instance three times as often as its share (qs_sample_ratio).
 _base_ = ['./rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py']
 model = dict(init_cfg=None)
 train_cfg = _base_.qs_student_init_train_cfg

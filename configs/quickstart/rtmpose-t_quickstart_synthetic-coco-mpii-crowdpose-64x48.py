@@ -5,9 +5,12 @@
 _base_ = ['./rtmpose-t_quickstart_synthetic-coco-mpii-64x48.py']
 
 train_dataloader = dict(
-    dataset=dict(datasets=[
-        _base_.qs_coco_train, _base_.qs_mpii_train,
-        _base_.qs_crowdpose_train]))
+    dataset=dict(
+        datasets=[
+            _base_.qs_coco_train, _base_.qs_mpii_train,
+            _base_.qs_crowdpose_train
+        ],
+        sample_ratio_factor=_base_.qs_crowdpose_sample_ratio))
 val_dataloader = dict(
     dataset=dict(datasets=[
         _base_.qs_coco_val, _base_.qs_mpii_val, _base_.qs_crowdpose_val]))

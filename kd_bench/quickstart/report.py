@@ -389,6 +389,27 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
     return path
 
 
+STYLE_ORDER = ('COCO-style', 'MPII-style', 'CrowdPose-style')
+
+
+def sampling_sentence(run: Dict[str, Dict]) -> str:
+    """How the students' training draws the styles, read from the
+    label-only student's resolved config; '' if it draws each instance
+    alike (no ``sample_ratio_factor``) or the config is not on disk."""
+    path = run['baseline'].get('config')
+    if not path or not osp.isfile(path):
+        return ''
+    from mmengine.config import Config
+    ratio = Config.fromfile(path).train_dataloader.dataset.get(
+        'sample_ratio_factor')
+    if not ratio:
+        return ''
+    factors = ', '.join(f'{style} {factor:g}'
+                        for style, factor in zip(STYLE_ORDER, ratio))
+    return (' Training draws each instance in proportion to its style\'s '
+            f'sampling factor (`sample_ratio_factor`: {factors}).')
+
+
 def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
     """Write ``results.md``, ``results.json``, ``curves.png``,
     ``joints.png`` and ``predictions.png`` into ``settings.out_dir``;
@@ -429,7 +450,7 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         'iterations with the same seed: on the labels alone, on the labels '
         + ('and the three teachers' if crowdpose else 'and both teachers') +
         ', or on the full 21-joint truth (the oracle, an '
-        'upper bound that trains nothing else).',
+        'upper bound that trains nothing else).' + sampling_sentence(runs[0]),
         '',
         results_table(runs),
         '',
