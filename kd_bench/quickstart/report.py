@@ -45,9 +45,10 @@ CROSS_GAIN_GOAL = 10.0
 OWN_LOSS_LIMIT = 1.0
 GAP_CLOSED_GOAL = 0.5
 SATURATION_LIMIT = 80.0
-MODEL_TITLES_SHORT = {'teacher_coco': 'COCO-style teacher',
-                      'teacher_mpii': 'MPII-style teacher',
-                      'teacher_crowdpose': 'CrowdPose-style teacher'}
+STYLE_TITLES = {'coco': 'COCO-style', 'mpii': 'MPII-style',
+                'crowdpose': 'CrowdPose-style'}
+MODEL_TITLES_SHORT = {name: f'{STYLE_TITLES[style]} teacher'
+                      for name, style in TEACHER_SKELETONS.items()}
 
 
 def _colour(name: str) -> str:
@@ -389,14 +390,12 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
     return path
 
 
-STYLE_ORDER = ('COCO-style', 'MPII-style', 'CrowdPose-style')
-
-
-def sampling_sentence(run: Dict[str, Dict]) -> str:
-    """How the students' training draws the styles, read from the
-    label-only student's resolved config; '' if it draws each instance
-    alike (no ``sample_ratio_factor``) or the config is not on disk."""
-    path = run['baseline'].get('config')
+def sampling_sentence(runs: Sequence[Dict[str, Dict]]) -> str:
+    """How the students' training draws the styles (its train sets are
+    listed in the order of :func:`styles`), read from the label-only
+    student's resolved config; '' if it draws each instance alike (no
+    ``sample_ratio_factor``) or the config is not on disk."""
+    path = runs[0]['baseline'].get('config')
     if not path or not osp.isfile(path):
         return ''
     from mmengine.config import Config
@@ -404,8 +403,8 @@ def sampling_sentence(run: Dict[str, Dict]) -> str:
         'sample_ratio_factor')
     if not ratio:
         return ''
-    factors = ', '.join(f'{style} {factor:g}'
-                        for style, factor in zip(STYLE_ORDER, ratio))
+    factors = ', '.join(f'{STYLE_TITLES[style]} {factor:g}'
+                        for style, factor in zip(styles(runs), ratio))
     return (' Training draws each instance in proportion to its style\'s '
             f'sampling factor (`sample_ratio_factor`: {factors}).')
 
@@ -450,7 +449,7 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         'iterations with the same seed: on the labels alone, on the labels '
         + ('and the three teachers' if crowdpose else 'and both teachers') +
         ', or on the full 21-joint truth (the oracle, an '
-        'upper bound that trains nothing else).' + sampling_sentence(runs[0]),
+        'upper bound that trains nothing else).' + sampling_sentence(runs),
         '',
         results_table(runs),
         '',

@@ -173,7 +173,7 @@ qs_student_iters = 1000   # each fine-tuned student
 # gains more (docs/quickstart.md, "MPII-style instances three times as
 # often", has the runs).
 qs_sample_ratio = [1.0, 3.0]  # COCO-style, MPII-style
-qs_crowdpose_sample_ratio = [1.0, 3.0, 1.0]  # ... and CrowdPose-style
+qs_crowdpose_sample_ratio = qs_sample_ratio + [1.0]  # ... CrowdPose-style
 # a pruned student's fine-tuning (configs/prune/, results/compression.md)
 qs_finetune_iters = 300
 # the ReLU student's fine-tuning from the distilled SiLU one
