@@ -1,7 +1,7 @@
 # Quick start: the students' shared initialisation. The label-only
 # RTMPose-t union student of rtmpose-t_quickstart_..., trained from scratch
-# for 10000 iterations (qs_student_init_iters) on the labels alone (no
-# joint a style does not label reaches it). Shipped as
+# for qs_student_init_iters iterations (_base_/synthetic.py) on the labels
+# alone (no joint a style does not label reaches it). Shipped as
 # teachers/quickstart/student_init.pth and made again by
 # `tools/quickstart.py --train-teachers`. Like the students it draws each
 # MPII-style instance three times as often as its share (qs_sample_ratio).
