@@ -5,6 +5,8 @@ import json
 import os.path as osp
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -19,6 +21,7 @@ from kd_bench.quickstart.stages import (PRETRAINED, PRETRAINED_DIR,
                                        QUICKSTART_CONFIGS)
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import sha256_file
+from mmpose_ext.paths import REPO_ROOT
 from mmpose_ext.synthetic import generate_benchmark
 from tool_modules import exit_message, load_tool
 
@@ -77,6 +80,23 @@ def test_a_stage_config_trains_the_stage_again_from_its_start(miniature):
         assert cfg.work_dir == osp.dirname(record['checkpoint']), name
         student = cfg.model.get('student', cfg.model)
         assert student.init_cfg.checkpoint.endswith('student_init.pth'), name
+
+
+def test_a_stage_config_runs_through_tools_test_py(miniature, tmp_path):
+    """What the stage's config is written for, in a process that has not
+    imported the quick start (whose console hook tools/test.py never
+    registers). The label-only student: no teacher config to import it."""
+    _, runs, _ = miniature
+    record = runs[0]['baseline']
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'),
+         record['config'], record['checkpoint'],
+         '--work-dir', str(tmp_path / 'test')],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    scores = [json.loads(line) for log in glob.glob(
+        str(tmp_path / 'test' / '*' / '*.json')) for line in open(log)]
+    assert any('coco/AP' in score for score in scores), scores
 
 
 def test_every_student_is_scored_on_every_metric_and_joint(miniature):

@@ -185,7 +185,7 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     cfg.randomness = dict(seed=seed)
     cfg.log_level = 'WARNING'
     cfg.custom_hooks = list(cfg.custom_hooks) + [
-        dict(type='ProgressHook', title=name)]
+        dict(type=ProgressHook.__name__, title=name)]
     iters = (settings.pretrain_iters
              if name in PRETRAINED or name in TRAINED_ON_DEMAND
              else settings.max_iters)
@@ -480,9 +480,13 @@ class Quickstart:
         # The stage's own config, to test it again (`tools/test.py FILE
         # CHECKPOINT`) or train it again elsewhere (`tools/train.py FILE
         # --work-dir DIR`): without the tested checkpoint as load_from, which
-        # would start such a training from the finished stage.
+        # would start such a training from the finished stage. Nor with the
+        # console hook, which only this package registers: those tools would
+        # stop at it.
         cfg.load_from = None
         cfg.work_dir = work_dir
+        cfg.custom_hooks = [hook for hook in cfg.custom_hooks
+                            if hook['type'] != ProgressHook.__name__]
         config_file = osp.join(work_dir, 'quickstart_config.py')
         cfg.dump(config_file)
         return dict(metrics=metrics, config=config_file)
