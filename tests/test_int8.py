@@ -52,6 +52,13 @@ RELU_CONFIGS = {
              'rtmpose-t-relu_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'):
     osp.join(REPO_ROOT, 'configs', 'distill',
              'rtmpose-t_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py')}
+# ReLU everywhere, from the initialisation on
+RELU_ALL_INIT_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'quantize',
+    'rtmpose-t-relu-all-init_quickstart_synthetic-coco-mpii-64x48.py')
+RELU_ALL_QS_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'quantize',
+    'distill_rtmpose-t-relu-all_quickstart_synthetic-coco-mpii-64x48.py')
 
 
 def _with_test_data(data_root, path, config=QS_CONFIG):
@@ -114,6 +121,22 @@ def test_relu_configs_swap_the_backbone_silus_and_keep_the_weights(
     # the same weights: the distilled SiLU student's checkpoint loads
     assert {k: v.shape for k, v in relu.state_dict().items()} == \
         {k: v.shape for k, v in silu.state_dict().items()}
+
+
+def test_relu_all_configs_leave_no_silu_and_chain_init_to_student():
+    """The ReLU-from-the-start pair: an initialisation without a SiLU, and a
+    distilled student of the same network that starts from its last
+    checkpoint where tools/train.py writes it."""
+    init, distill = (load_config(RELU_ALL_INIT_CONFIG),
+                     load_config(RELU_ALL_QS_CONFIG))
+    for model in (MODELS.build(init.model),
+                  MODELS.build(distill.model.student)):
+        kinds = Counter(type(m) for m in model.modules())
+        assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] > 0
+    work_dir = osp.join('work_dirs', osp.splitext(
+        osp.basename(RELU_ALL_INIT_CONFIG))[0])
+    assert distill.model.student.init_cfg.checkpoint == osp.join(
+        work_dir, f'iter_{init.train_cfg.max_iters}.pth')
 
 
 def test_relu_student_int8_graph_folds_every_activation(int8_export,

@@ -16,3 +16,9 @@
 # loads strictly and is fine-tuned from there, as EfficientNet-Lite swapped
 # swish for ReLU6 for the same reason.
 relu_student = dict(backbone=dict(act_cfg=dict(type='ReLU')))
+# ReLU everywhere, the head's attention unit too: no SiLU left, so every
+# activation of the int8 graph folds into a convolution. Trained so from its
+# initialisation on in configs/quantize/*relu-all* (docs/compression.md,
+# "A ReLU student from its initialisation on").
+relu_student_all = dict(backbone=relu_student['backbone'],
+                        head=dict(gau_cfg=dict(act_fn='ReLU')))
