@@ -511,10 +511,15 @@ def benchmark_models(models: Sequence[Tuple],
                     s.pred_instances.keypoints
                     for s in inference_topdown(mut.model, image, boxes)])
             pytorch_diff = float(np.abs(ours - reference).max())
+        # a few joints whose near-equal SimCC bins flip between the two
+        # paths can set the maximum alone: count those past a pixel too
+        distances = np.linalg.norm(ours - theirs, axis=-1)
         result = dict(
             mut.info,
             pytorch_max_keypoint_diff=pytorch_diff,
             rtmlib_max_keypoint_diff=float(np.abs(ours - theirs).max()),
+            rtmlib_joints_over_1px=int((distances > 1).sum()),
+            joints_compared=int(distances.size),
             latency=[dict(asdict(t), per_crop=t.per_crop) for t in latency])
         # prepare_model saved random weights to a checkpoint too; their
         # accuracy is meaningless, and the report says they are not evaluated.
@@ -623,6 +628,17 @@ def _mb(value: Optional[float]) -> str:
 
 def _px(value: Optional[float]) -> str:
     return '-' if value is None else f'{value:.2g}'
+
+
+def _rtmlib_parity(model: dict) -> str:
+    """The largest keypoint difference from rtmlib, and how many joints
+    differ by more than a pixel (reports made before the count: the
+    maximum alone)."""
+    cell = _px(model['rtmlib_max_keypoint_diff'])
+    over = model.get('rtmlib_joints_over_1px')
+    if over is None:
+        return cell
+    return f'{cell} ({over} of {model["joints_compared"]} joints over 1 px)'
 
 
 def _reference(report: dict) -> dict:
@@ -780,7 +796,8 @@ def render_markdown(report: dict) -> str:
               'the round-by-round ratios [interquartile range]. Keypoint '
               'agreement of our ONNX Runtime path with MMPose\'s PyTorch '
               f'inference_topdown and with rtmlib, on all {n} people (max '
-              'difference in pixels). The goal is judged on t_total (crop, '
+              'difference in pixels; against rtmlib also how many joints '
+              'differ by more than one). The goal is judged on t_total (crop, '
               'network, decode); the network-only ratio at batch 1 (t_NN, '
               'what the RTMPose paper\'s t/m ratio of 0.29 compares) is '
               'shown beside it.', '',
@@ -812,7 +829,7 @@ def render_markdown(report: dict) -> str:
             f'{_ms(loop["t_total"])} | {_ms(many["t_total"])} | '
             f'{_ratio_cell(speed_up, speed_up[0] > 1)} | '
             f'{_px(m["pytorch_max_keypoint_diff"])} | '
-            f'{_px(m["rtmlib_max_keypoint_diff"])} |')
+            f'{_rtmlib_parity(m)} |')
     return '\n'.join(lines) + '\n'
 
 

@@ -129,3 +129,21 @@ def test_goals_are_judged_on_ratios_paired_by_round():
     assert student[8] == '1.333x [1.333, 1.333] (met)'
     assert '1.000x (reference)' in _goal_row(markdown, 'teacher')
     assert 'pauses 50 ms and makes an untimed call' in markdown
+
+
+def test_rtmlib_parity_counts_joints_past_a_pixel_beside_the_maximum():
+    report = dict(
+        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+                     torch='t', torch_threads=2, onnxruntime='o',
+                     ort_threads='default', load_average_1min=0.0),
+        setup=dict(image='generated', image_size=[960, 540], num_people=6,
+                   warmup=0, repeats=3, calls=5, settle=0.05),
+        models=[_model('student', 1e9, [1.0] * 3, [6.0] * 3, [8.0] * 3),
+                # a report written before the count: the maximum alone
+                _model('teacher', 4e9, [3.6] * 3, [18.0] * 3, [9.0] * 3)])
+    report['models'][0].update(rtmlib_max_keypoint_diff=16.2,
+                               rtmlib_joints_over_1px=2, joints_compared=126)
+    markdown = render_markdown(report)
+    assert _goal_row(markdown, 'student').endswith(
+        '| 16 (2 of 126 joints over 1 px) |')
+    assert _goal_row(markdown, 'teacher').endswith('| 0 |')

@@ -189,6 +189,8 @@ def test_benchmark_times_every_backend_at_batch_1_and_all_people(
 
 def test_benchmark_rtmlib_on_our_onnx_gives_our_keypoints(tiny_benchmark):
     assert tiny_benchmark['rtmlib_max_keypoint_diff'] < 1e-3
+    assert tiny_benchmark['rtmlib_joints_over_1px'] == 0
+    assert tiny_benchmark['joints_compared'] == 2 * 21
 
 
 def test_benchmark_checks_our_keypoints_against_pytorch(tiny_benchmark):
