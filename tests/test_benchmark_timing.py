@@ -102,6 +102,16 @@ def _model(name, flops, ort_one, ort_many, rtmlib_many):
                          _latency('rtmlib', 6, rtmlib_many)])
 
 
+def _report(models):
+    return dict(
+        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+                     torch='t', torch_threads=2, onnxruntime='o',
+                     ort_threads='default', load_average_1min=0.0),
+        setup=dict(image='generated', image_size=[960, 540], num_people=6,
+                   warmup=0, repeats=3, calls=5, settle=0.05),
+        models=models)
+
+
 def _goal_row(markdown, name):
     table = markdown.split('## Goals')[1]
     return next(line for line in table.splitlines()
@@ -109,19 +119,13 @@ def _goal_row(markdown, name):
 
 
 def test_goals_are_judged_on_ratios_paired_by_round():
-    report = dict(
-        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
-                     torch='t', torch_threads=2, onnxruntime='o',
-                     ort_threads='default', load_average_1min=0.0),
-        setup=dict(image='generated', image_size=[960, 540], num_people=6,
-                   warmup=0, repeats=3, calls=5, settle=0.05),
-        models=[
-            # Batch 1: the slow middle round would make the ratio of
-            # medians 1.1 / 3.6 = 0.306 (not met); paired it is 0.278.
-            _model('student', 1e9, [1.0, 3.0, 1.1], [6.0, 6.0, 6.0],
-                   [8.0, 8.0, 8.0]),
-            _model('teacher', 4e9, [3.6, 10.8, 3.6], [18.0, 20.0, 30.0],
-                   [9.0, 9.0, 9.0])])
+    report = _report([
+        # Batch 1: the slow middle round would make the ratio of medians
+        # 1.1 / 3.6 = 0.306 (not met); paired it is 0.278.
+        _model('student', 1e9, [1.0, 3.0, 1.1], [6.0, 6.0, 6.0],
+               [8.0, 8.0, 8.0]),
+        _model('teacher', 4e9, [3.6, 10.8, 3.6], [18.0, 20.0, 30.0],
+               [9.0, 9.0, 9.0])])
     markdown = render_markdown(report)
     student = _goal_row(markdown, 'student').split(' | ')
     assert student[2] == '0.278x [0.278, 0.292] (met)'
@@ -132,15 +136,10 @@ def test_goals_are_judged_on_ratios_paired_by_round():
 
 
 def test_rtmlib_parity_counts_joints_past_a_pixel_beside_the_maximum():
-    report = dict(
-        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
-                     torch='t', torch_threads=2, onnxruntime='o',
-                     ort_threads='default', load_average_1min=0.0),
-        setup=dict(image='generated', image_size=[960, 540], num_people=6,
-                   warmup=0, repeats=3, calls=5, settle=0.05),
-        models=[_model('student', 1e9, [1.0] * 3, [6.0] * 3, [8.0] * 3),
-                # a report written before the count: the maximum alone
-                _model('teacher', 4e9, [3.6] * 3, [18.0] * 3, [9.0] * 3)])
+    report = _report([
+        _model('student', 1e9, [1.0] * 3, [6.0] * 3, [8.0] * 3),
+        # a report written before the count: the maximum alone
+        _model('teacher', 4e9, [3.6] * 3, [18.0] * 3, [9.0] * 3)])
     report['models'][0].update(rtmlib_max_keypoint_diff=16.2,
                                rtmlib_joints_over_1px=2, joints_compared=126)
     markdown = render_markdown(report)
