@@ -513,11 +513,12 @@ def benchmark_models(models: Sequence[Tuple],
             pytorch_diff = float(np.abs(ours - reference).max())
         # a few joints whose near-equal SimCC bins flip between the two
         # paths can set the maximum alone: count those past a pixel too
-        distances = np.linalg.norm(ours - theirs, axis=-1)
+        difference = ours - theirs
+        distances = np.linalg.norm(difference, axis=-1)
         result = dict(
             mut.info,
             pytorch_max_keypoint_diff=pytorch_diff,
-            rtmlib_max_keypoint_diff=float(np.abs(ours - theirs).max()),
+            rtmlib_max_keypoint_diff=float(np.abs(difference).max()),
             rtmlib_joints_over_1px=int((distances > 1).sum()),
             joints_compared=int(distances.size),
             latency=[dict(asdict(t), per_crop=t.per_crop) for t in latency])

@@ -17,7 +17,5 @@ _base_ = [
 # where tools/train.py writes the initialisation's last checkpoint
 relu_init = ('work_dirs/rtmpose-t-relu-all-init_quickstart_synthetic-coco-'
              f'mpii-64x48/iter_{_base_.qs_student_init_iters}.pth')
-model = dict(student=dict(
-    backbone=_base_.relu_student_all['backbone'],
-    head=_base_.relu_student_all['head'],
-    init_cfg=dict(type='Pretrained', checkpoint=relu_init)))
+model = dict(student=dict(_base_.relu_student_all, init_cfg=dict(
+    type='Pretrained', checkpoint=relu_init)))
