@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from mmpose.registry import MODELS
 from torch import nn
 
 from conftest import write_coco_mpii
@@ -184,6 +185,27 @@ def test_pruned_checkpoint_reloads_the_pruned_network_exactly(tiny, pruned):
         torch.testing.assert_close(ours, theirs)
 
 
+def test_pruned_student_starts_from_init_checkpoint_at_the_pruned_widths(
+        tiny, pruned, tmp_path):
+    # e.g. the pruned network trained on under its own config, then
+    # distilled: widths from pruned_checkpoint, weights from init_checkpoint
+    report = pruned['channel']
+    cfg = load_config(report.config_file).model.student
+    trained = {k: v + 1 if v.is_floating_point() else v
+               for k, v in init_pose_model(
+                   report.config_file, report.out_file).state_dict().items()}
+    torch.save(dict(state_dict=trained), tmp_path / 'trained.pth')
+    student = MODELS.build(
+        dict(cfg, init_checkpoint=str(tmp_path / 'trained.pth')))
+    student.init_weights()
+    for key, value in student.state_dict().items():
+        torch.testing.assert_close(value, trained[key])
+    # an unpruned checkpoint does not fit the pruned widths
+    student = MODELS.build(dict(cfg, init_checkpoint=tiny.plain))
+    with pytest.raises(CheckpointMismatchError, match='shape'):
+        student.init_weights()
+
+
 def test_distillation_checkpoint_prunes_like_its_student(tiny, pruned):
     report = prune_checkpoint(tiny.config, tiny.distill, 'channel',
                               RATIOS['channel'],
@@ -342,6 +364,8 @@ def test_unpruned_checkpoint_as_pruned_checkpoint_is_refused(tiny, tmp_path):
 @pytest.mark.parametrize('config', [
     'prune/distill_rtmpose-t-pruned_quickstart_synthetic-coco-mpii-64x48.py',
     'prune/distill_rtmpose-s-pruned_quickstart_synthetic-coco-mpii-64x48.py',
+    'prune/distill_rtmpose-s-init-pruned_quickstart_synthetic-coco-mpii-'
+    '64x48.py',
     'prune/rtmpose-t-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py',
     'prune/rtmpose-s-pruned_kd-m-coco-m-mpii_8xb256-420e_coco-mpii-256x192.py'
 ])
@@ -351,6 +375,70 @@ def test_prune_configs_fine_tune_a_pruned_student_with_the_distiller(config):
     assert cfg.model.student.type == 'PrunedTopdownPoseEstimator'
     assert cfg.model.student.pruned_checkpoint.startswith('work_dirs/prune/')
     assert 'KeepSparsityHook' in [h['type'] for h in cfg.custom_hooks]
+
+
+def _prune_config(name):
+    return osp.join(REPO_ROOT, 'configs', 'prune',
+                    f'{name}_quickstart_synthetic-coco-mpii-64x48.py')
+
+
+def _work_dir_checkpoint(config_file, cfg):
+    """Where ``tools/train.py config_file`` writes its last checkpoint."""
+    name = osp.splitext(osp.basename(config_file))[0]
+    return osp.join('work_dirs', name, f'iter_{cfg.train_cfg.max_iters}.pth')
+
+
+def test_s_init_configs_chain_prune_early_then_distill(tmp_path):
+    """The s-against-t recipe: the s initialisation's first quarter, pruned
+    with tools/prune.py, trains on as rtmpose-s-init-pruned_... for the rest
+    of its iterations, then distils from that config's last checkpoint at
+    the pruned widths; the unpruned s distils from the whole
+    initialisation's."""
+    init_file, part1_file, rest_file = (
+        _prune_config(name) for name in ('rtmpose-s-init',
+                                         'rtmpose-s-init-part1',
+                                         'rtmpose-s-init-pruned'))
+    init, part1, rest = map(load_config, (init_file, part1_file, rest_file))
+    # part 1 is the initialisation's run cut short: same schedule
+    assert part1.param_scheduler == init.param_scheduler
+    assert part1.train_cfg.max_iters + rest.train_cfg.max_iters == \
+        init.train_cfg.max_iters
+
+    torch.manual_seed(0)
+    checkpoint = str(tmp_path / 'part1.pth')
+    torch.save(dict(state_dict=init_pose_model(part1_file).state_dict()),
+               checkpoint)
+    report = prune_checkpoint(part1_file, checkpoint, 'channel', 0.3,
+                              str(tmp_path / 'pruned.pth'), round_to=16)
+    assert report.flops_after < 0.7 * report.flops_before
+    rest.model.pruned_checkpoint = report.out_file
+    trained = MODELS.build(rest.model)
+    trained.init_weights()
+    assert layer_widths(trained) == read_pruning_meta(
+        report.out_file)['widths']
+    torch.save(dict(state_dict=trained.state_dict()),
+               tmp_path / 'rest.pth')
+
+    distill = load_config(_prune_config('distill_rtmpose-s-init-pruned'))
+    assert distill.model.student.init_checkpoint == _work_dir_checkpoint(
+        rest_file, rest)
+    assert distill.model.student.pruned_checkpoint == \
+        load_config(rest_file).model.pruned_checkpoint
+    assert distill.train_cfg.max_iters == init.qs_student_iters
+    distill.model.student.update(pruned_checkpoint=report.out_file,
+                                 init_checkpoint=str(tmp_path / 'rest.pth'))
+    student = MODELS.build(distill.model.student)
+    student.init_weights()
+    for key, value in student.state_dict().items():
+        torch.testing.assert_close(value, trained.state_dict()[key])
+
+    unpruned = load_config(_prune_config('distill_rtmpose-s-init'))
+    assert {k: v.shape for k, v in MODELS.build(
+        unpruned.model.student).state_dict().items()} == {
+            k: v.shape for k, v in init_pose_model(
+                init_file).state_dict().items()}
+    assert unpruned.model.student.init_cfg.checkpoint == \
+        _work_dir_checkpoint(init_file, init)
 
 
 def _fine_tuned_stand_in(report, path):

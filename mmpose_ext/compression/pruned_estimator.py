@@ -2,6 +2,7 @@
 layer widths."""
 import os.path as osp
 from collections.abc import Mapping
+from typing import Optional
 
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
@@ -51,24 +52,34 @@ class PrunedTopdownPoseEstimator(TopdownPoseEstimator):
 
     Args:
         pruned_checkpoint (str): a checkpoint written by ``tools/prune.py``.
+        init_checkpoint (str, optional): start from this checkpoint of the
+            same pruned network instead (one trained on from
+            ``pruned_checkpoint``, plain or distillation); its widths are
+            still ``pruned_checkpoint``'s.
         **kwargs: the ``TopdownPoseEstimator`` arguments of the unpruned
             config; ``init_cfg`` is ignored (the weights are the pruned
-            checkpoint's).
+            checkpoint's, or ``init_checkpoint``'s).
 
     Raises:
         FileNotFoundError: ``pruned_checkpoint`` does not exist.
         PrunedWidthsError: it records no widths, or widths that do not fit
             the config's model.
+        CheckpointMismatchError: (``init_weights``) ``init_checkpoint`` is
+            not of this pruned network.
     """
 
-    def __init__(self, pruned_checkpoint: str, **kwargs) -> None:
+    def __init__(self,
+                 pruned_checkpoint: str,
+                 init_checkpoint: Optional[str] = None,
+                 **kwargs) -> None:
         kwargs.pop('init_cfg', None)
         super().__init__(**kwargs)
         self.pruned_checkpoint = pruned_checkpoint
+        self.init_checkpoint = init_checkpoint or pruned_checkpoint
         self.pruning = read_pruning_meta(pruned_checkpoint)
         shrink_to_widths(self, self.pruning['widths'],
                          source=repr(pruned_checkpoint))
 
     def init_weights(self) -> None:
-        load_weights(self, self.pruned_checkpoint)
+        load_weights(self, self.init_checkpoint)
         self._is_init = True
