@@ -10,13 +10,14 @@ _base_ = [
     '../quickstart/distill_rtmpose-s_quickstart_synthetic-coco-mpii-64x48.py'
 ]
 
-# the widths, from tools/prune.py; the weights, where tools/train.py writes
-# rtmpose-s-init-pruned_...'s last checkpoint
+# the widths, where tools/prune.py writes them (rtmpose-s-init-pruned_...)
 pruned_checkpoint = 'work_dirs/prune/quickstart/s-init-ch30/pruned.pth'
-pruned_iters = (_base_.qs_student_init_iters -
-                _base_.qs_student_init_iters // 4)
-init_checkpoint = ('work_dirs/rtmpose-s-init-pruned_quickstart_synthetic-'
-                   f'coco-mpii-64x48/iter_{pruned_iters}.pth')
+# the weights: rtmpose-s-init-pruned_...'s last checkpoint, where
+# tools/train.py writes it (all but the first quarter of the initialisation)
+init_checkpoint = (
+    'work_dirs/rtmpose-s-init-pruned_quickstart_synthetic-coco-mpii-64x48/'
+    f'iter_{_base_.qs_student_init_iters - _base_.qs_student_init_iters // 4}'
+    '.pth')
 model = dict(
     student=dict(
         type='PrunedTopdownPoseEstimator',
