@@ -30,7 +30,7 @@ from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.paths import REPO_ROOT
-from tool_modules import load_tool
+from tool_modules import last_train_checkpoint, load_tool
 
 # A trained model (random weights give flat logits whose argmax says nothing
 # about quantisation error): the quick start's label-only RTMPose-t, 64x48.
@@ -133,10 +133,8 @@ def test_relu_all_configs_leave_no_silu_and_chain_init_to_student():
                   MODELS.build(distill.model.student)):
         kinds = Counter(type(m) for m in model.modules())
         assert kinds[nn.SiLU] == 0 and kinds[nn.ReLU] > 0
-    work_dir = osp.join('work_dirs', osp.splitext(
-        osp.basename(RELU_ALL_INIT_CONFIG))[0])
-    assert distill.model.student.init_cfg.checkpoint == osp.join(
-        work_dir, f'iter_{init.train_cfg.max_iters}.pth')
+    assert distill.model.student.init_cfg.checkpoint == \
+        last_train_checkpoint(RELU_ALL_INIT_CONFIG)
 
 
 def test_relu_student_int8_graph_folds_every_activation(int8_export,

@@ -24,7 +24,7 @@ from mmpose_ext.compression import (CompressionError, PrunedWidthsError,
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.paths import REPO_ROOT
 from tiny_configs import STUDENT_SIZE, tiny_distill_cfg
-from tool_modules import exit_message, load_tool
+from tool_modules import exit_message, last_train_checkpoint, load_tool
 
 RATIOS = dict(magnitude=0.5, channel=0.25)
 # The stages' output convolutions of RTMPose-t's CSPNeXt (P5).
@@ -382,12 +382,6 @@ def _prune_config(name):
                     f'{name}_quickstart_synthetic-coco-mpii-64x48.py')
 
 
-def _work_dir_checkpoint(config_file, cfg):
-    """Where ``tools/train.py config_file`` writes its last checkpoint."""
-    name = osp.splitext(osp.basename(config_file))[0]
-    return osp.join('work_dirs', name, f'iter_{cfg.train_cfg.max_iters}.pth')
-
-
 def test_s_init_configs_chain_prune_early_then_distill(tmp_path):
     """The s-against-t recipe: the s initialisation's first quarter, pruned
     with tools/prune.py, trains on as rtmpose-s-init-pruned_... for the rest
@@ -420,8 +414,8 @@ def test_s_init_configs_chain_prune_early_then_distill(tmp_path):
                tmp_path / 'rest.pth')
 
     distill = load_config(_prune_config('distill_rtmpose-s-init-pruned'))
-    assert distill.model.student.init_checkpoint == _work_dir_checkpoint(
-        rest_file, rest)
+    assert distill.model.student.init_checkpoint == last_train_checkpoint(
+        rest_file)
     assert distill.model.student.pruned_checkpoint == \
         load_config(rest_file).model.pruned_checkpoint
     assert distill.train_cfg.max_iters == init.qs_student_iters
@@ -438,7 +432,7 @@ def test_s_init_configs_chain_prune_early_then_distill(tmp_path):
             k: v.shape for k, v in init_pose_model(
                 init_file).state_dict().items()}
     assert unpruned.model.student.init_cfg.checkpoint == \
-        _work_dir_checkpoint(init_file, init)
+        last_train_checkpoint(init_file)
 
 
 def _fine_tuned_stand_in(report, path):

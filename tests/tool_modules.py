@@ -7,6 +7,8 @@ from typing import Callable, List
 
 import pytest
 
+from mmpose_ext import apis
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -28,3 +30,10 @@ def exit_message(capsys, main: Callable, argv: List[str]) -> str:
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f'{main.__module__}.py: error: '), err
     return err
+
+
+def last_train_checkpoint(config: str) -> str:
+    """Where ``tools/train.py CONFIG`` (no ``--work-dir``) writes its last
+    checkpoint: the runner's default work dir, the final iteration."""
+    cfg = apis.train_cfg(config)
+    return osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
