@@ -206,6 +206,24 @@ def test_pruned_student_starts_from_init_checkpoint_at_the_pruned_widths(
         student.init_weights()
 
 
+def test_runner_starts_the_pruned_student_from_init_checkpoint(
+        tiny, pruned, tmp_path):
+    # as tools/train.py does: the runner's own init_weights, then training
+    # (at learning rate 0, so the parameters stay where they started)
+    report = pruned['channel']
+    trained = {k: v + 1 if v.is_floating_point() else v
+               for k, v in init_pose_model(
+                   report.config_file, report.out_file).state_dict().items()}
+    torch.save(dict(state_dict=trained), tmp_path / 'trained.pth')
+    cfg = load_config(report.config_file)
+    cfg.model.student.init_checkpoint = str(tmp_path / 'trained.pth')
+    cfg.optim_wrapper.optimizer.lr = 0
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = run_train(cfg)
+    for key, value in runner.model.student.named_parameters():
+        torch.testing.assert_close(value.detach(), trained[key])
+
+
 def test_distillation_checkpoint_prunes_like_its_student(tiny, pruned):
     report = prune_checkpoint(tiny.config, tiny.distill, 'channel',
                               RATIOS['channel'],
