@@ -82,15 +82,31 @@ def test_a_stage_config_trains_the_stage_again_from_its_start(miniature):
         assert student.init_cfg.checkpoint.endswith('student_init.pth'), name
 
 
-def test_a_stage_config_runs_through_tools_test_py(miniature, tmp_path):
-    """What the stage's config is written for, in a process that has not
-    imported the quick start (whose console hook tools/test.py never
-    registers). The label-only student: no teacher config to import it."""
+def _runner_dump(record: dict) -> str:
+    """The config MMEngine's runner dumped beside the stage's checkpoint."""
+    dumped, = [path for path in glob.glob(
+        osp.join(osp.dirname(record['checkpoint']), '*.py'))
+        if osp.basename(path) != osp.basename(record['config'])]
+    return dumped
+
+
+@pytest.mark.parametrize('which', ['quickstart_config', 'runner_dump'])
+def test_a_stage_config_runs_through_tools_test_py(miniature, tmp_path,
+                                                   which):
+    """Both configs a stage leaves beside its checkpoint test it again in a
+    process that has not imported the quick start: quickstart_config.py,
+    written for that, and the runner's own dump, which an MMPose user
+    reaches for first and which holds the quick start's progress hook
+    (mmpose_ext, which the config imports, registers it)."""
     _, runs, _ = miniature
     record = runs[0]['baseline']
+    config = (record['config'] if which == 'quickstart_config' else
+              _runner_dump(record))
+    if which == 'runner_dump':
+        assert 'ProgressHook' in open(config).read()
     result = subprocess.run(
         [sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'),
-         record['config'], record['checkpoint'],
+         config, record['checkpoint'],
          '--work-dir', str(tmp_path / 'test')],
         capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

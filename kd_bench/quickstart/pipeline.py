@@ -22,24 +22,22 @@ Each stage trains through the project's own configs in
 runner, exactly as ``tools/train.py`` would.
 """
 import contextlib
-import functools
 import glob
 import json
 import os
 import os.path as osp
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
-from mmengine.hooks import Hook
-from mmpose.registry import HOOKS
 
 from mmpose_ext.apis import run_test, run_train
 from mmpose_ext.apis.work_dir_lock import LAST_CHECKPOINT
 from mmpose_ext.config_keys import read_config
+from mmpose_ext.engine import ProgressHook
+from mmpose_ext.engine.progress_hook import console
 from mmpose_ext.fileio import atomic_write
 from mmpose_ext.models.teachers import check_box_scale
 from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
@@ -58,9 +56,6 @@ from .stages import (DEFAULT_TEACHERS, MODEL_TITLES, PRETRAINED,
 
 
 DONE = 'quickstart_done.json'
-# Progress goes to the terminal even while a stage's own output (MMEngine's
-# and pycocotools' prints) is sent to that stage's console.log.
-console = functools.partial(print, file=sys.__stdout__, flush=True)
 
 
 @dataclass
@@ -112,23 +107,6 @@ class QuickstartSettings:
     only: Sequence[str] = ()
     pretrained_dir: str = PRETRAINED_DIR
     teachers: Sequence[str] = DEFAULT_TEACHERS
-
-
-@HOOKS.register_module()
-class ProgressHook(Hook):
-    """A short console line every tenth of training, for quiet runs."""
-
-    def __init__(self, say: Callable[[str], None] = console, title: str = ''):
-        self.say, self.title = say, title
-
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
-        step = max(runner.max_iters // 10, 1)
-        if (runner.iter + 1) % step and runner.iter + 1 != runner.max_iters:
-            return
-        loss = runner.message_hub.get_scalar('train/loss')
-        self.say(f'    {self.title}: iteration {runner.iter + 1}/'
-                 f'{runner.max_iters}, loss {loss.mean(step):.4f}')
 
 
 def retarget(cfg: Config, default_root: str, data_root: str) -> Config:
@@ -481,8 +459,7 @@ class Quickstart:
         # CHECKPOINT`) or train it again elsewhere (`tools/train.py FILE
         # --work-dir DIR`): without the tested checkpoint as load_from, which
         # would start such a training from the finished stage. Nor with the
-        # console hook, which only this package registers: those tools would
-        # stop at it.
+        # quick start's progress lines: it trains as any config does.
         cfg.load_from = None
         cfg.work_dir = work_dir
         cfg.custom_hooks = [hook for hook in cfg.custom_hooks

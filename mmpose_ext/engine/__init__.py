@@ -4,12 +4,13 @@ from .cpu_ddp import CPUDistributedDataParallel
 from .kd_schedule import KDWeightScheduleHook, kd_weight_factor
 from .logger_hook import AtomicLoggerHook
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
+from .progress_hook import ProgressHook
 from .tensorboard import (TensorboardConfigError, TensorboardHook,
                           use_tensorboard)
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLoggerHook', 'CPUAmpOptimWrapper',
-    'CPUDistributedDataParallel', 'KDWeightScheduleHook', 'kd_weight_factor', 'NonFiniteLossHook',
-    'NonFiniteLossError', 'TensorboardConfigError', 'TensorboardHook',
-    'use_tensorboard'
+    'CPUDistributedDataParallel', 'KDWeightScheduleHook', 'kd_weight_factor',
+    'NonFiniteLossHook', 'NonFiniteLossError', 'ProgressHook',
+    'TensorboardConfigError', 'TensorboardHook', 'use_tensorboard'
 ]
