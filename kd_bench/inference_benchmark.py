@@ -49,6 +49,7 @@ from mmpose_ext.inference.sample_images import stick_figures
 from mmpose_ext.inference.simcc import crop_to_image
 from mmpose_ext.inference.spec import PoseModelSpec
 
+from .machine import cpu_description, cpu_model, vector_extensions
 from .portable import portable
 
 RANDOM = 'random'
@@ -532,25 +533,15 @@ def benchmark_models(models: Sequence[Tuple],
     return results
 
 
-def _cpu_model() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_info(num_threads: int = 0) -> dict:
     """What the figures were measured on, with ``num_threads`` ONNX Runtime
     intra-op threads (0: its default)."""
     import onnxruntime
     return dict(
         date=datetime.datetime.now().isoformat(timespec='seconds'),
-        platform=platform.platform(), cpu_model=_cpu_model(),
-        cpu_count=os.cpu_count(),
+        platform=platform.platform(), cpu=cpu_description(),
+        cpu_model=cpu_model(), cpu_count=os.cpu_count(),
+        vector_extensions=vector_extensions(),
         load_average_1min=round(os.getloadavg()[0], 2),
         torch=torch.__version__, torch_threads=torch.get_num_threads(),
         onnxruntime=onnxruntime.__version__,
@@ -733,8 +724,7 @@ def render_markdown(report: dict) -> str:
     n = setup['num_people']
     lines = [
         '# Pose model benchmark (CPU)', '',
-        f'Measured {machine["date"]} on {machine["cpu_model"]}, '
-        f'{machine["cpu_count"]} CPU cores, no GPU '
+        f'Measured {machine["date"]} on {machine["cpu"]}, no GPU '
         f'({machine["platform"]}); torch '
         f'{machine["torch"]} with {machine["torch_threads"]} threads, '
         f'ONNX Runtime {machine["onnxruntime"]} with '

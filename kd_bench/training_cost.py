@@ -21,7 +21,10 @@ from mmpose.utils import register_all_modules
 
 from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.models.teachers import teacher_autocast_dtype
+
+from kd_bench.machine import cpu_description
 from kd_bench.teacher_cache_writer import make_teacher_cache
+
 
 def _pipeline_seconds(dataset, num_images: int) -> float:
     """Seconds to load and transform ``num_images`` samples, one process."""
@@ -97,7 +100,7 @@ def measure_training_cost(distill_cfg: Config,
         ``plain_data_img_s``, ``distill_data_img_s`` (data pipelines, one
         process), ``overall_ratio`` (pipeline and step in sequence, as on a
         machine whose data workers share the training cores), the teacher
-        precision and the settings.
+        precision, the settings and the CPU.
     """
     register_all_modules()
     if threads:
@@ -132,7 +135,7 @@ def measure_training_cost(distill_cfg: Config,
                 teacher_dtype=str(dtype or torch.float32).split('.')[-1],
                 teacher_channels_last=distiller.teacher_channels_last,
                 batch_size=batch_size, steps=steps,
-                threads=torch.get_num_threads(),
+                threads=torch.get_num_threads(), cpu=cpu_description(),
                 teachers=[s.name for s in distiller.teacher_specs])
 
 
@@ -147,7 +150,7 @@ def format_costs(results: Dict[str, Dict]) -> str:
     first = next(iter(results.values()))
     lines = [
         '# Training cost of distillation', '',
-        f'One run, {first["threads"]} CPU threads, batch '
+        f'One run on {first["cpu"]}, {first["threads"]} threads, batch '
         f'{first["batch_size"]}. Training step: {first["steps"]} timed steps '
         'after warm-up (forward, losses, backward, AdamW step) on the same '
         'batches, student alone and with all teachers (frozen, no autograd, '

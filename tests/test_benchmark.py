@@ -7,6 +7,7 @@ from conftest import write_coco, write_mpii
 
 from kd_bench.inference_benchmark import (machine_info, prepare_model,
                                           render_markdown, run_benchmark)
+from kd_bench.machine import cpu_description, vector_extensions
 from mmpose_ext import apis
 from mmpose_ext.inference.model import init_pose_model
 from tiny_configs import SMALL_STUDENT_CFG, STUDENT_CFG, tiny_student_cfg
@@ -122,7 +123,12 @@ def test_benchmark_tool_runs_with_the_threads_asked_for(tmp_path):
     with open(tmp_path / 'bench.json') as f:
         machine = json.load(f)['machine']
     assert machine['ort_threads'] == 1 and machine['torch_threads'] == 1
-    assert 'with 1 threads. Figures' in (tmp_path / 'bench.md').read_text()
+    assert machine['vector_extensions'] == vector_extensions()
+    text = (tmp_path / 'bench.md').read_text()
+    assert 'with 1 threads. Figures' in text
+    # the CPU and the vector extensions its kernels ran on
+    assert f'Measured {machine["date"]} on {cpu_description()}, no GPU' \
+        in text
 
 
 def test_negative_threads_are_refused(capsys):

@@ -104,7 +104,7 @@ def _model(name, flops, ort_one, ort_many, rtmlib_many):
 
 def _report(models):
     return dict(
-        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+        machine=dict(date='d', platform='p', cpu='c',
                      torch='t', torch_threads=2, onnxruntime='o',
                      ort_threads='default', load_average_1min=0.0),
         setup=dict(image='generated', image_size=[960, 540], num_people=6,

@@ -457,7 +457,7 @@ def test_benchmark_takes_the_int8_graph_as_a_row(int8_export, scores,
     assert int8['pytorch_max_keypoint_diff'] is None
     assert int8['accuracy'] == scores['int8']
     markdown = render_markdown(dict(
-        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+        machine=dict(date='d', platform='p', cpu='c',
                      torch='t', torch_threads=2, onnxruntime='o',
                      ort_threads='default', load_average_1min=0.0),
         setup=dict(image='astronaut', image_size=[512, 512], num_people=1,

@@ -199,7 +199,7 @@ def test_benchmark_checks_our_keypoints_against_pytorch(tiny_benchmark):
 
 def test_benchmark_markdown_lists_latency_and_goal_ratios(tiny_benchmark):
     report = dict(
-        machine=dict(date='d', platform='p', cpu_model='c', cpu_count=2,
+        machine=dict(date='d', platform='p', cpu='c',
                      torch='t',
                      torch_threads=2, onnxruntime='o', ort_threads='default',
                      load_average_1min=1.0),

@@ -13,12 +13,14 @@ import torch
 from mmengine.config import Config
 from mmpose.models import build_pose_estimator
 
+from kd_bench.machine import cpu_description
 from kd_bench.quickstart import Quickstart, QuickstartSettings, shipped
 from kd_bench.quickstart import pipeline
 from kd_bench.quickstart.pipeline import QuickstartError, quickstart_config
 from kd_bench.quickstart.provenance import differences
-from kd_bench.quickstart.stages import (PRETRAINED, PRETRAINED_DIR,
-                                       QUICKSTART_CONFIGS)
+from kd_bench.quickstart.report import timing_sentence
+from kd_bench.quickstart.stages import (MODEL_TITLES, PRETRAINED,
+                                       PRETRAINED_DIR, QUICKSTART_CONFIGS)
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import sha256_file
 from mmpose_ext.paths import REPO_ROOT
@@ -62,10 +64,29 @@ def test_miniature_quickstart_writes_the_report(miniature):
                   # qs_sample_ratio, read from the student's config
                   'COCO-style 1, MPII-style 3)'):
         assert words in table
+    # every model trained here, teachers included: this machine's CPU
+    assert f'its validations included, on {cpu_description()}.' in table
+    assert 'was not recorded' not in table
     records = json.loads((out / 'results.json').read_text())[0]
     for record in records.values():
         for key in ('checkpoint', 'config', 'log_dir'):
             assert not osp.isabs(record.get(key, '')), (key, record)
+
+
+def test_train_times_name_their_cpu_or_say_it_is_unknown():
+    """The shipped teachers of the committed manifest were published before
+    the CPU was recorded: the report names them instead of passing their
+    times off as this machine's."""
+    runs = [dict(teacher_coco=dict(train_seconds=1528.0, shipped=True),
+                 baseline=dict(train_seconds=223.0, cpu='CPU A'),
+                 distilled=dict(train_seconds=290.0, cpu='CPU A'),
+                 oracle=dict(metrics={}))]
+    text = timing_sentence(runs)
+    assert 'included, on CPU A. The CPU was not recorded for: ' \
+        f'{MODEL_TITLES["teacher_coco"]}.' == text.split('validations ')[1]
+    runs.append(dict(baseline=dict(train_seconds=230.0, cpu='CPU B')))
+    assert 'on CPU A; CPU B.' in timing_sentence(runs)
+    assert timing_sentence([dict(oracle=dict(metrics={}))]) == ''
 
 
 def test_a_stage_config_trains_the_stage_again_from_its_start(miniature):

@@ -3,6 +3,7 @@ models: what it measures and how it reports it, not how fast anything is."""
 
 import pytest
 
+from kd_bench.machine import cpu_description
 from kd_bench.training_cost import format_costs, measure_training_cost
 from mmpose_ext.datasets.pipelines import without_teacher_crops
 from mmpose_ext.synthetic import generate_benchmark
@@ -35,6 +36,7 @@ def test_cost_measures_all_three_trainings_and_pipelines(coco_mpii_root,
     assert result['teachers'] == ['coco', 'mpii']
     assert result['teacher_dtype'] == 'float32'
     text = format_costs({'tiny': result})
+    assert f'One run on {cpu_description()}, ' in text
     assert '| tiny | coco, mpii (float32, NCHW) |' in text
     assert f'{result["ratio"]:.2f}x | {result["cached_img_s"]:.1f} | ' \
         f'{result["cached_ratio"]:.2f}x |' in text

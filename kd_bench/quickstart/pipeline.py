@@ -44,6 +44,8 @@ from mmpose_ext.paths import CONFIG_ROOT, REPO_ROOT
 from mmpose_ext.synthetic import SyntheticDataError, generate_benchmark
 from mmpose_ext.synthetic.benchmark import MANIFEST as DATA_MANIFEST
 
+from kd_bench.machine import cpu_description
+
 from . import shipped
 from .provenance import (MADE_FROM, CheckpointDigests, benchmark_identity,
                          config_digest, differences, model_checkpoints, plain,
@@ -422,7 +424,8 @@ class Quickstart:
         checkpoint = osp.join(work_dir, f'iter_{runner.max_iters}.pth')
         record = dict(name=name, seed=seed, checkpoint=checkpoint,
                       train_seconds=time.time() - start,
-                      iters=runner.max_iters, log_dir=runner.log_dir)
+                      cpu=cpu_description(), iters=runner.max_iters,
+                      log_dir=runner.log_dir)
         record.update(self.evaluate(name, seed, checkpoint, work_dir))
         _write_done(work_dir, record, made_from)
         return record

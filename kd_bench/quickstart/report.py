@@ -390,6 +390,25 @@ def draw_predictions(runs: Sequence[Dict[str, Dict]], data_root: str,
     return path
 
 
+def timing_sentence(runs: Sequence[Dict[str, Dict]]) -> str:
+    """Which CPU the table's train times were measured on (each record's
+    ``cpu``); the models whose record does not say (shipped ones, or stages
+    finished before it was kept) are named."""
+    timed = [(name, record) for run in runs for name, record in run.items()
+             if record.get('train_seconds') is not None]
+    cpus = sorted({record['cpu'] for _, record in timed if record.get('cpu')})
+    unknown = [MODEL_TITLES[name] for name in ORDER
+               if any(n == name and not r.get('cpu') for n, r in timed)]
+    parts = []
+    if cpus:
+        parts.append('Train time: seconds of training, its validations '
+                     f'included, on {"; ".join(cpus)}.')
+    if unknown:
+        parts.append('The CPU was not recorded for: ' + ', '.join(unknown)
+                     + '.')
+    return ' '.join(parts)
+
+
 def sampling_sentence(runs: Sequence[Dict[str, Dict]]) -> str:
     """How the students' training draws the styles (its train sets are
     listed in the order of :func:`styles`), read from the label-only
@@ -452,6 +471,8 @@ def write_report(runs: Sequence[Dict[str, Dict]], settings) -> List[str]:
         'upper bound that trains nothing else).' + sampling_sentence(runs),
         '',
         results_table(runs),
+        '',
+        timing_sentence(runs),
         '',
         verdict(runs),
         '',

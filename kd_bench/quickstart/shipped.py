@@ -112,11 +112,11 @@ def verify_model(pretrained_dir: str, stage: str,
 
 
 def training_facts(path: str) -> dict:
-    """``train_seconds``, ``iters`` and ``val_curve`` of a shipped model,
-    from the manifest."""
+    """``train_seconds`` (and the ``cpu`` they were measured on), ``iters``
+    and ``val_curve`` of a shipped model, from the manifest."""
     entry = entries(osp.dirname(path)).get(osp.basename(path), {})
-    return {k: entry[k] for k in ('train_seconds', 'iters', 'val_curve')
-            if k in entry}
+    return {k: entry[k] for k in ('train_seconds', 'cpu', 'iters',
+                                  'val_curve') if k in entry}
 
 
 # The validation metrics a pre-trained model's curve keeps.
@@ -176,6 +176,7 @@ def _publish(records: Dict[str, dict], pretrained_dir: str) -> List[str]:
             sha256=sha256_file(path),
             iters=record['iters'],
             train_seconds=round(record['train_seconds']),
+            cpu=record.get('cpu'),
             metrics={k: round(v, 4) for k, v in
                      record.get('metrics', {}).items()},
             val_curve=_val_curve(record),
