@@ -185,16 +185,24 @@ def test_pruned_checkpoint_reloads_the_pruned_network_exactly(tiny, pruned):
         torch.testing.assert_close(ours, theirs)
 
 
+def _trained_on(report, path) -> dict:
+    """Saves to ``path``, and returns, weights of ``report``'s pruned
+    network that differ from the pruned checkpoint's (each float one + 1),
+    as a checkpoint trained on from it would."""
+    trained = {k: v + 1 if v.is_floating_point() else v
+               for k, v in init_pose_model(
+                   report.config_file, report.out_file).state_dict().items()}
+    torch.save(dict(state_dict=trained), path)
+    return trained
+
+
 def test_pruned_student_starts_from_init_checkpoint_at_the_pruned_widths(
         tiny, pruned, tmp_path):
     # e.g. the pruned network trained on under its own config, then
     # distilled: widths from pruned_checkpoint, weights from init_checkpoint
     report = pruned['channel']
     cfg = load_config(report.config_file).model.student
-    trained = {k: v + 1 if v.is_floating_point() else v
-               for k, v in init_pose_model(
-                   report.config_file, report.out_file).state_dict().items()}
-    torch.save(dict(state_dict=trained), tmp_path / 'trained.pth')
+    trained = _trained_on(report, tmp_path / 'trained.pth')
     student = MODELS.build(
         dict(cfg, init_checkpoint=str(tmp_path / 'trained.pth')))
     student.init_weights()
@@ -211,10 +219,7 @@ def test_runner_starts_the_pruned_student_from_init_checkpoint(
     # as tools/train.py does: the runner's own init_weights, then training
     # (at learning rate 0, so the parameters stay where they started)
     report = pruned['channel']
-    trained = {k: v + 1 if v.is_floating_point() else v
-               for k, v in init_pose_model(
-                   report.config_file, report.out_file).state_dict().items()}
-    torch.save(dict(state_dict=trained), tmp_path / 'trained.pth')
+    trained = _trained_on(report, tmp_path / 'trained.pth')
     cfg = load_config(report.config_file)
     cfg.model.student.init_checkpoint = str(tmp_path / 'trained.pth')
     cfg.optim_wrapper.optimizer.lr = 0
