@@ -397,8 +397,8 @@ def timing_sentence(runs: Sequence[Dict[str, Dict]]) -> str:
     timed = [(name, record) for run in runs for name, record in run.items()
              if record.get('train_seconds') is not None]
     cpus = sorted({record['cpu'] for _, record in timed if record.get('cpu')})
-    unknown = [MODEL_TITLES[name] for name in ORDER
-               if any(n == name and not r.get('cpu') for n, r in timed)]
+    unrecorded = {name for name, record in timed if not record.get('cpu')}
+    unknown = [MODEL_TITLES[name] for name in ORDER if name in unrecorded]
     parts = []
     if cpus:
         parts.append('Train time: seconds of training, its validations '
