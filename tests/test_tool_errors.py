@@ -4,6 +4,7 @@ misspelt nested config key, an output path a file is in the way of, and
 names the benchmark cannot tell apart."""
 import os.path as osp
 import subprocess
+import sys
 
 import pytest
 from conftest import STUDENT_CONFIG
@@ -112,6 +113,25 @@ def test_distributed_launch_scripts_check_their_arguments_first(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f'{script}: error: ')
     assert message in lines[0]
+
+
+def test_a_tool_in_a_fresh_process_prints_its_error_and_nothing_else(
+        student_checkpoints, tmp_path):
+    """What a user sees of a mistake is the one line, not import-time
+    warnings ahead of it (setuptools 80.9 and later warned seven times that
+    mmengine imports pkg_resources)."""
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'prune.py'),
+         osp.join(REPO_ROOT, 'configs', 'distill_config_small.py'),
+         student_checkpoints['plain'], '--method', 'channel', '--ratio',
+         '0.5', '--out', str(tmp_path / 'pruned.pth')],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith('prune.py: error: checkpoint ')
+    assert 'does not fit the model of config' in lines[0]
+    assert not (tmp_path / 'pruned.pth').exists()
 
 
 def test_test_py_names_a_folder_given_as_the_checkpoint(tmp_path, capsys):

@@ -43,7 +43,9 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PY" -m venv "$VENV"
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
-"${PIP[@]}" install -q "pip>=23" "setuptools>=77,<81" wheel
+# mmengine imports pkg_resources; from setuptools 80.9 on that prints a
+# UserWarning (several times) ahead of every tool's output, and 81 drops it.
+"${PIP[@]}" install -q "pip>=23" "setuptools>=77,<80.9" wheel
 
 say "installing ${TORCH_SPEC[*]}"
 "${PIP[@]}" install -q "${TORCH_SPEC[@]}"
