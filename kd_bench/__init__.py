@@ -8,6 +8,8 @@ that method, behind the command-line tools, and what nothing in
 * :mod:`kd_bench.inference_benchmark`: size, FLOPs and CPU latency of pose
   models (PyTorch, ONNX Runtime, rtmlib), the project's latency goal and the
   Markdown report (``tools/benchmark.py``, ``results/benchmark.md``);
+* :mod:`kd_bench.op_profile`: ONNX Runtime kernel time per operator and
+  node, graphs side by side (``tools/profile_onnx.py``);
 * :mod:`kd_bench.training_cost`: training throughput with and without the
   teachers (``tools/benchmark_distill.py``, ``results/distill_cost.md``);
 * :mod:`kd_bench.quickstart`: the quick-start study on the synthetic

@@ -27,13 +27,18 @@ def _dim(value) -> Optional[int]:
     return value if isinstance(value, int) else None
 
 
-def create_session(onnx_file: str, num_threads: int = 0):
-    """An ONNX Runtime CPU session (``num_threads=0``: ORT's default)."""
+def create_session(onnx_file: str, num_threads: int = 0,
+                   profile_prefix: Optional[str] = None):
+    """An ONNX Runtime CPU session (``num_threads=0``: ORT's default); with
+    ``profile_prefix`` its profiler writes ``<prefix>_<date>.json``."""
     import onnxruntime as ort
     if not osp.isfile(onnx_file):
         raise FileNotFoundError(f'ONNX file {onnx_file!r} does not exist')
     options = ort.SessionOptions()
     options.intra_op_num_threads = num_threads
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     try:
         return ort.InferenceSession(onnx_file, sess_options=options,
                                     providers=['CPUExecutionProvider'])

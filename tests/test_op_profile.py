@@ -1,0 +1,86 @@
+"""The per-operator profile of an ONNX graph (``tools/profile_onnx.py``):
+every node ONNX Runtime runs is counted once, warm-up runs are left out, and
+the report puts the graphs side by side. No timing is asserted."""
+import pytest
+
+from kd_bench.op_profile import _kernel_events, profile_graph
+from tool_modules import exit_message, load_tool
+
+
+def _optimized_node_names(onnx_file, tmp_path):
+    import onnx
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / 'optimized.onnx')
+    options.log_severity_level = 3
+    ort.InferenceSession(onnx_file, options,
+                         providers=['CPUExecutionProvider'])
+    return {node.name for node in onnx.load(
+        options.optimized_model_filepath).graph.node}
+
+
+def test_every_node_onnx_runtime_runs_is_profiled_once(student_onnx,
+                                                       tmp_path):
+    profile = profile_graph(student_onnx.onnx_file, threads=1, runs=3,
+                            warmup=2)
+    names = [node.name for node in profile.nodes]
+    assert sorted(names) == sorted(
+        _optimized_node_names(student_onnx.onnx_file, tmp_path))
+    assert profile.runs == 3
+    assert profile.total_micros > 0
+    by_type = profile.by_op_type()
+    assert sum(count for _, _, count in by_type) == len(names)
+    assert sum(us for _, us, _ in by_type) == pytest.approx(
+        profile.total_micros)
+    assert 'Conv' in {op for op, _, _ in by_type}
+
+
+def _event(cat, name, ts, dur, op='Conv'):
+    return dict(cat=cat, name=name, ts=ts, dur=dur, args=dict(op_name=op))
+
+
+def test_warm_up_runs_and_fences_are_left_out():
+    trace = []
+    for run in range(3):
+        start = 100 * run
+        trace += [_event('Session', 'model_run', start, 50),
+                  _event('Node', 'conv_fence_before', start + 1, 1),
+                  _event('Node', 'conv_kernel_time', start + 2, 10 + run)]
+    kernels, runs = _kernel_events(trace, warmup=1)
+    assert runs == 2
+    assert [event['dur'] for event in kernels] == [11, 12]
+    assert _kernel_events(trace, warmup=3) == ([], 0)
+
+
+def test_tool_reports_two_graphs_side_by_side(student_onnx, tmp_path,
+                                              capsys):
+    out = tmp_path / 'profile.md'
+    load_tool('profile_onnx').main([
+        f'a={student_onnx.onnx_file}', f'b={student_onnx.onnx_file}',
+        '--threads', '1', '--runs', '2', '--warmup', '1', '--top', '3',
+        '--out', str(out)])
+    report = out.read_text()
+    assert report == capsys.readouterr().out
+    assert '| operator | a (us, nodes) | b (us, nodes) |' in report
+    conv = next(line for line in report.splitlines()
+                if line.startswith('| Conv |'))
+    assert len(conv.split('|')) == 5  # operator and one cell per graph
+    assert report.count('slowest nodes') == 2
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['student.pth'], "'student.pth' is not [NAME=]FILE.onnx"),
+    (['x=a/s.onnx', 'x=b/s.onnx'], 'more than one graph has the same name'),
+])
+def test_tool_refuses_what_it_cannot_profile_at_parsing(argv, message,
+                                                        capsys):
+    err = exit_message(capsys, load_tool('profile_onnx').main, argv)
+    assert message in err
+
+
+def test_tool_names_a_missing_graph(tmp_path, capsys):
+    missing = tmp_path / 'student.onnx'
+    err = exit_message(capsys, load_tool('profile_onnx').main,
+                       [str(missing)])
+    assert err == (f"profile_onnx.py: error: ONNX file '{missing}' does not "
+                   'exist')
