@@ -16,9 +16,13 @@ from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from .portable import portable_path
+
 # The profiler's record of one node's compute (it also records the fences
 # around it, which are not the node's work).
 KERNEL_SUFFIX = '_kernel_time'
+# Graphs take turns of this many back-to-back runs (a video loop's calls).
+RUNS_PER_TURN = 5
 INPUT_SEED = 0
 
 
@@ -71,17 +75,19 @@ class OpProfile(NamedTuple):
                       key=lambda row: -row[1])
 
 
-def graph_input(session, batch: int) -> Tuple[str, np.ndarray]:
+def graph_input(session, batch: int,
+                onnx_file: str = 'the graph') -> Tuple[str, np.ndarray]:
     """The graph's input name and a seeded ``uint8``-valued float32 batch
     (pixel values, as the exported pose graphs take them), symbolic
     dimensions set to ``batch``."""
     from mmpose_ext.inference.errors import OnnxModelMismatchError
     inputs = session.get_inputs()
     if len(inputs) != 1 or inputs[0].type != 'tensor(float)':
+        takes = ', '.join(f'{i.name} ({i.type})' for i in inputs)
         raise OnnxModelMismatchError(
-            f'the graph takes {", ".join(f"{i.name} ({i.type})" for i in inputs)}'
-            '; this profiles graphs of one float input (a pose model\'s '
-            'crops), as tools/export_onnx.py writes them')
+            f'{onnx_file!r} takes {takes}: this profiles graphs of one '
+            'float input (a pose model\'s crops), as tools/export_onnx.py '
+            'writes them')
     spec = inputs[0]
     shape = [dim if isinstance(dim, int) else batch for dim in spec.shape]
     rng = np.random.default_rng(INPUT_SEED)
@@ -104,35 +110,52 @@ def _kernel_events(trace: list, warmup: int) -> Tuple[list, int]:
     return kernels, len(runs) - warmup
 
 
-def profile_graph(onnx_file: str,
-                  threads: int = 0,
-                  runs: int = 200,
-                  warmup: int = 20,
-                  batch: int = 1) -> OpProfile:
-    """Run ``onnx_file`` ``warmup + runs`` times on ONNX Runtime's CPU
-    provider with its profiler on, and sum each node's kernel time.
+def profile_graphs(onnx_files: List[str],
+                   threads: int = 0,
+                   runs: int = 200,
+                   warmup: int = 20,
+                   batch: int = 1) -> List[OpProfile]:
+    """Run each graph ``warmup + runs`` times on ONNX Runtime's CPU provider
+    with its profiler on, and sum each node's kernel time.
+
+    The graphs take turns of :data:`RUNS_PER_TURN` runs, so that a burst of
+    load on a shared machine falls on all of them alike.
 
     Args:
-        onnx_file (str): the graph (one input; symbolic dimensions become
-            ``batch``).
+        onnx_files (list[str]): the graphs (one input each; symbolic
+            dimensions become ``batch``).
         threads (int): intra-op threads, 0 for ONNX Runtime's default.
-        runs (int): profiled runs.
+        runs (int): profiled runs of each graph.
         warmup (int): runs before, left out.
         batch (int): crops per run.
 
     Raises:
-        OnnxModelMismatchError: ONNX Runtime cannot load the file, or the
-            graph has other inputs than one float tensor.
+        OnnxModelMismatchError: ONNX Runtime cannot load a file, or a graph
+            has other inputs than one float tensor.
     """
     from mmpose_ext.inference.ort_pose import create_session
+    total = warmup + runs
     with tempfile.TemporaryDirectory() as tmp:
-        session = create_session(onnx_file, threads,
-                                 profile_prefix=osp.join(tmp, 'ort'))
-        name, inputs = graph_input(session, batch)
-        for _ in range(warmup + runs):
-            session.run(None, {name: inputs})
-        with open(session.end_profiling()) as f:
-            trace = json.load(f)
+        sessions = [create_session(path, threads,
+                                   profile_prefix=osp.join(tmp, f'graph{i}'))
+                    for i, path in enumerate(onnx_files)]
+        feeds = [dict([graph_input(session, batch, path)])
+                 for session, path in zip(sessions, onnx_files)]
+        for done in range(0, total, RUNS_PER_TURN):
+            for session, feed in zip(sessions, feeds):
+                for _ in range(min(RUNS_PER_TURN, total - done)):
+                    session.run(None, feed)
+        traces = []
+        for session in sessions:
+            with open(session.end_profiling()) as f:
+                traces.append(json.load(f))
+    return [_node_times(path, trace, threads, batch, warmup)
+            for path, trace in zip(onnx_files, traces)]
+
+
+def _node_times(onnx_file: str, trace: list, threads: int, batch: int,
+                warmup: int) -> OpProfile:
+    """The profile of one session's trace."""
     kernels, timed = _kernel_events(trace, warmup)
     micros, shapes, op_types = defaultdict(float), {}, {}
     for event in kernels:
@@ -153,17 +176,21 @@ def _shape(shape: Tuple[int, ...]) -> str:
 
 def format_profiles(profiles: List[OpProfile], names: List[str],
                     machine: str, top: int = 10,
-                    ort_version: Optional[str] = None) -> str:
+                    ort_version: Optional[str] = None,
+                    measured: Optional[str] = None) -> str:
     """A Markdown report: kernel time per operator type side by side, then
-    each graph's slowest nodes."""
+    each graph's slowest nodes (graphs named as committed results name
+    paths: :func:`kd_bench.portable.portable_path`)."""
     first = profiles[0]
     threads = first.threads or 'default (0)'
     lines = [
         '# Where the time goes: ONNX Runtime kernel time per operator', '',
-        f'Measured on {machine}; ONNX Runtime {ort_version or "?"} (CPU '
+        f'Measured {measured + " " if measured else ""}on {machine}; '
+        f'ONNX Runtime {ort_version or "?"} (CPU '
         f'provider), intra-op threads: {threads}, batch {first.batch}, '
-        f'{first.runs} profiled runs after the warm-up ones, on seeded '
-        'random pixel values. Microseconds of kernel time per run, from '
+        f'{first.runs} profiled runs of each after the warm-up ones (the '
+        f'graphs taking turns of {RUNS_PER_TURN}), on seeded random pixel '
+        'values. Microseconds of kernel time per run, from '
         'ONNX Runtime\'s profiler, which adds overhead to every node: '
         'compare the graphs here with each other, not with a benchmark\'s '
         'latencies. Node names and operators are as ONNX Runtime ran the '
@@ -185,7 +212,7 @@ def format_profiles(profiles: List[OpProfile], names: List[str],
         + ' |')
     for name, profile in zip(names, profiles):
         lines += ['', f'## {name}: the {min(top, len(profile.nodes))} '
-                  f'slowest nodes ({profile.onnx_file})', '',
+                  f'slowest nodes ({portable_path(profile.onnx_file)})', '',
                   '| node | operator | first input | us per run |',
                   '| --- | --- | --- | --- |']
         lines += [f'| {node.name} | {node.op_type} | '

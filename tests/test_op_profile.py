@@ -3,7 +3,7 @@ every node ONNX Runtime runs is counted once, warm-up runs are left out, and
 the report puts the graphs side by side. No timing is asserted."""
 import pytest
 
-from kd_bench.op_profile import _kernel_events, profile_graph
+from kd_bench.op_profile import _kernel_events, profile_graphs
 from tool_modules import exit_message, load_tool
 
 
@@ -21,12 +21,13 @@ def _optimized_node_names(onnx_file, tmp_path):
 
 def test_every_node_onnx_runtime_runs_is_profiled_once(student_onnx,
                                                        tmp_path):
-    profile = profile_graph(student_onnx.onnx_file, threads=1, runs=3,
-                            warmup=2)
+    profile, again = profile_graphs([student_onnx.onnx_file] * 2, threads=1,
+                                    runs=7, warmup=2)  # turns of 5 and 4
     names = [node.name for node in profile.nodes]
     assert sorted(names) == sorted(
         _optimized_node_names(student_onnx.onnx_file, tmp_path))
-    assert profile.runs == 3
+    assert profile.runs == again.runs == 7
+    assert sorted(node.name for node in again.nodes) == sorted(names)
     assert profile.total_micros > 0
     by_type = profile.by_op_type()
     assert sum(count for _, _, count in by_type) == len(names)
@@ -65,7 +66,7 @@ def test_tool_reports_two_graphs_side_by_side(student_onnx, tmp_path,
     conv = next(line for line in report.splitlines()
                 if line.startswith('| Conv |'))
     assert len(conv.split('|')) == 5  # operator and one cell per graph
-    assert report.count('slowest nodes') == 2
+    assert report.count('slowest nodes (student.onnx)') == 2  # not tmp_path
 
 
 @pytest.mark.parametrize('argv, message', [
@@ -84,3 +85,22 @@ def test_tool_names_a_missing_graph(tmp_path, capsys):
                        [str(missing)])
     assert err == (f"profile_onnx.py: error: ONNX file '{missing}' does not "
                    'exist')
+
+
+def test_tool_names_a_graph_of_other_inputs(tmp_path, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+    inputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 3])
+              for name in ('a', 'b')]
+    output = helper.make_tensor_value_info('sum', TensorProto.FLOAT, [1, 3])
+    graph = helper.make_graph([helper.make_node('Add', ['a', 'b'], ['sum'])],
+                              'two_inputs', inputs, [output])
+    path = str(tmp_path / 'two_inputs.onnx')
+    onnx.save(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid('', 17)], ir_version=8),
+        path)
+    err = exit_message(capsys, load_tool('profile_onnx').main, [path])
+    assert err == (f"profile_onnx.py: error: '{path}' takes a (tensor(float)),"
+                   ' b (tensor(float)): this profiles graphs of one float '
+                   "input (a pose model's crops), as tools/export_onnx.py "
+                   'writes them')

@@ -7,6 +7,7 @@ Example::
         --threads 1 --out results/profile.md
 """
 import argparse
+from datetime import datetime
 
 from mmpose_ext.apis.arguments import non_negative_int, positive_int
 
@@ -55,15 +56,17 @@ def main(argv=None) -> None:
     import onnxruntime
 
     from kd_bench.machine import cpu_description
-    from kd_bench.op_profile import format_profiles, profile_graph
+    from kd_bench.op_profile import format_profiles, profile_graphs
     from mmpose_ext.apis import exit_on_user_error
     from mmpose_ext.fileio import atomic_output
     with exit_on_user_error(PROG):
-        profiles = [profile_graph(path, args.threads, args.runs, args.warmup,
-                                  args.batch) for _, path in args.graphs]
+        profiles = profile_graphs([path for _, path in args.graphs],
+                                  args.threads, args.runs, args.warmup,
+                                  args.batch)
     report = format_profiles(profiles, [name for name, _ in args.graphs],
                              cpu_description(), args.top,
-                             onnxruntime.__version__)
+                             onnxruntime.__version__,
+                             datetime.now().isoformat(timespec='seconds'))
     print(report, end='')
     if args.out:
         with exit_on_user_error(PROG), atomic_output(args.out) as tmp:
