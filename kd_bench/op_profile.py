@@ -11,11 +11,13 @@ graphs profiled alike, not these times with the benchmark's.
 import json
 import os.path as osp
 import tempfile
+import time
 from collections import defaultdict
 from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from .inference_benchmark import SETTLE_SECONDS
 from .portable import portable_path
 
 # The profiler's record of one node's compute (it also records the fences
@@ -119,7 +121,9 @@ def profile_graphs(onnx_files: List[str],
     with its profiler on, and sum each node's kernel time.
 
     The graphs take turns of :data:`RUNS_PER_TURN` runs, so that a burst of
-    load on a shared machine falls on all of them alike.
+    load on a shared machine falls on all of them alike, each turn after a
+    pause in which the last graph's spinning threads go idle (as in the
+    benchmark).
 
     Args:
         onnx_files (list[str]): the graphs (one input each; symbolic
@@ -143,6 +147,7 @@ def profile_graphs(onnx_files: List[str],
                  for session, path in zip(sessions, onnx_files)]
         for done in range(0, total, RUNS_PER_TURN):
             for session, feed in zip(sessions, feeds):
+                time.sleep(SETTLE_SECONDS)
                 for _ in range(min(RUNS_PER_TURN, total - done)):
                     session.run(None, feed)
         traces = []
