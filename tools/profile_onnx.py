@@ -7,6 +7,7 @@ Example::
         --threads 1 --out results/profile.md
 """
 import argparse
+import os.path as osp
 from datetime import datetime
 
 from mmpose_ext.apis.arguments import non_negative_int, positive_int
@@ -18,7 +19,7 @@ def parse_graph(text: str):
     """``[NAME=]FILE.onnx`` as ``(name, file)``."""
     name, sep, path = text.partition('=')
     if not sep:
-        name, path = text.rsplit('/', 1)[-1][:-len('.onnx')], text
+        name, path = osp.splitext(osp.basename(text))[0], text
     if not path.lower().endswith('.onnx') or not name:
         raise argparse.ArgumentTypeError(
             f'{text!r} is not [NAME=]FILE.onnx: give an ONNX graph, '
