@@ -216,8 +216,11 @@ def format_profiles(profiles: List[OpProfile], names: List[str],
         f'**{p.total_micros:.1f}** ({len(p.nodes)})' for p in profiles)
         + ' |')
     for name, profile in zip(names, profiles):
-        lines += ['', f'## {name}: the {min(top, len(profile.nodes))} '
-                  f'slowest nodes ({portable_path(profile.onnx_file)})', '',
+        shown = min(top, len(profile.nodes))
+        slowest = 'the slowest node' if shown == 1 else \
+            f'the {shown} slowest nodes'
+        lines += ['', f'## {name}: {slowest} '
+                  f'({portable_path(profile.onnx_file)})', '',
                   '| node | operator | first input | us per run |',
                   '| --- | --- | --- | --- |']
         lines += [f'| {node.name} | {node.op_type} | '
