@@ -99,17 +99,16 @@ def graph_input(session, batch: int,
 def _kernel_events(trace: list, warmup: int) -> Tuple[list, int]:
     """The node kernel events of the runs after the first ``warmup``, and
     how many runs that is."""
-    runs = sorted((event['ts'], event['ts'] + event['dur'])
-                  for event in trace if event.get('cat') == 'Session'
-                  and event.get('name') == 'model_run')
-    if len(runs) <= warmup:
+    starts = sorted(event['ts'] for event in trace
+                    if event.get('cat') == 'Session'
+                    and event.get('name') == 'model_run')
+    if len(starts) <= warmup:
         return [], 0
-    start = runs[warmup][0]
     kernels = [event for event in trace
                if event.get('cat') == 'Node'
                and event['name'].endswith(KERNEL_SUFFIX)
-               and event['ts'] >= start]
-    return kernels, len(runs) - warmup
+               and event['ts'] >= starts[warmup]]
+    return kernels, len(starts) - warmup
 
 
 def profile_graphs(onnx_files: List[str],
@@ -203,11 +202,12 @@ def format_profiles(profiles: List[OpProfile], names: List[str],
         '| operator | ' + ' | '.join(f'{n} (us, nodes)' for n in names)
         + ' |',
         '| --- |' + ' --- |' * len(names)]
-    tables = [{op: (us, count) for op, us, count in p.by_op_type()}
-              for p in profiles]
+    by_type = [profile.by_op_type() for profile in profiles]
+    tables = [{op: (us, count) for op, us, count in rows}
+              for rows in by_type]
     order = []
-    for profile in profiles:
-        order += [op for op, _, _ in profile.by_op_type() if op not in order]
+    for rows in by_type:
+        order += [op for op, _, _ in rows if op not in order]
     for op in order:
         cells = [f'{t[op][0]:.1f} ({t[op][1]})' if op in t else '-'
                  for t in tables]
