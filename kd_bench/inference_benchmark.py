@@ -40,6 +40,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from mmpose_ext.apis import load_config, run_test, test_cfg
+from mmpose_ext.apis.arguments import split_name
 from mmpose_ext.inference.files import atomic_output, write_json
 from mmpose_ext.inference.model import init_pose_model, student_config
 from mmpose_ext.inference.onnx_export import SimCCNetwork, export_onnx
@@ -180,9 +181,7 @@ class ModelArg(NamedTuple):
 def parse_model_arg(text: str) -> ModelArg:
     """``'[NAME=]CFG:CKPT'`` to a :class:`ModelArg`; ``CKPT`` ``random`` (or
     absent) gives ``None``: random weights."""
-    name, sep, rest = text.partition('=')
-    if not sep or '/' in name or ':' in name:
-        name, rest = None, text
+    name, rest = split_name(text)
     config, _, checkpoint = rest.partition(':')
     return ModelArg(config, None if checkpoint in ('', RANDOM) else
                     checkpoint, name)

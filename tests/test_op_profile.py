@@ -69,6 +69,16 @@ def test_tool_reports_two_graphs_side_by_side(student_onnx, tmp_path,
     assert report.count('slowest nodes (student.onnx)') == 2  # not tmp_path
 
 
+@pytest.mark.parametrize('text, name, path', [
+    ('int8=a/s.onnx', 'int8', 'a/s.onnx'),
+    ('a/s.onnx', 's', 'a/s.onnx'),
+    # an '=' in a folder's name does not name the graph
+    ('runs/lr=0.1/s.onnx', 's', 'runs/lr=0.1/s.onnx'),
+])
+def test_a_graph_is_named_by_its_name_or_its_file(text, name, path):
+    assert load_tool('profile_onnx').parse_graph(text) == (name, path)
+
+
 @pytest.mark.parametrize('argv, message', [
     (['student.pth'], "'student.pth' is not [NAME=]FILE.onnx"),
     (['x=a/s.onnx', 'x=b/s.onnx'], 'more than one graph has the same name'),

@@ -10,16 +10,17 @@ import argparse
 import os.path as osp
 from datetime import datetime
 
-from mmpose_ext.apis.arguments import non_negative_int, positive_int
+from mmpose_ext.apis.arguments import (non_negative_int, positive_int,
+                                      split_name)
 
 PROG = 'profile_onnx.py'
 
 
 def parse_graph(text: str):
     """``[NAME=]FILE.onnx`` as ``(name, file)``."""
-    name, sep, path = text.partition('=')
-    if not sep:
-        name, path = osp.splitext(osp.basename(text))[0], text
+    name, path = split_name(text)
+    if name is None:
+        name = osp.splitext(osp.basename(path))[0]
     if not path.lower().endswith('.onnx') or not name:
         raise argparse.ArgumentTypeError(
             f'{text!r} is not [NAME=]FILE.onnx: give an ONNX graph, '

@@ -8,7 +8,7 @@ inside fails on it or, worse, writes a report of nothing.
 """
 import argparse
 import math
-from typing import Callable
+from typing import Callable, Optional, Tuple
 
 from mmengine.config import DictAction
 
@@ -57,6 +57,18 @@ def float_above(low: float, inclusive: bool = False) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def split_name(text: str) -> Tuple[Optional[str], str]:
+    """``NAME=REST`` as ``(NAME, REST)``, anything else as ``(None, text)``.
+
+    A ``NAME`` holding ``/`` or ``:`` is part of a path with ``=`` in it
+    (``runs/lr=0.1/student.onnx``), so such a text is unnamed.
+    """
+    name, sep, rest = text.partition('=')
+    if not sep or '/' in name or ':' in name:
+        return None, text
+    return name, rest
 
 
 positive_int = int_in(1)
