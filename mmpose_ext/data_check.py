@@ -17,7 +17,6 @@ import json
 import os
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
-from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Sequence, Tuple
 
@@ -37,6 +36,7 @@ from mmpose_ext.datasets import data_files
 from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
                                                UnionPoseDataset,
+                                               _source_metainfo,
                                                _source_skeleton)
 from mmpose_ext.evaluation import FullTruthPCKh
 
@@ -196,7 +196,7 @@ def check_dataset(cfg: dict, in_union: bool = False,
             'DATASETS registry (is `custom_imports` missing a module?)'])
     report = DataReport(decoded=decode)
     try:
-        num_keypoints = _expected_keypoints(cfg, cls, in_union)
+        num_keypoints = _expected_keypoints(cfg, in_union)
     except DataConfigError as err:
         report.problems.append(str(err))
         num_keypoints = None
@@ -228,13 +228,12 @@ def _normpath(path: Optional[str]) -> Optional[str]:
     return osp.normpath(path) if path else path
 
 
-def _expected_keypoints(cfg: dict, cls: type, in_union: bool) -> int:
+def _expected_keypoints(cfg: dict, in_union: bool) -> int:
     """Keypoints per instance: the skeleton's that ``UnionPoseDataset``
     maps (raising ``DataConfigError`` if none), else the dataset's own."""
     if in_union:
         return skeletons.num_keypoints(_source_skeleton(cfg))
-    metainfo = cfg.get('metainfo') or cls.METAINFO
-    return parse_pose_metainfo(deepcopy(dict(metainfo)))['num_keypoints']
+    return parse_pose_metainfo(_source_metainfo(cfg))['num_keypoints']
 
 
 def _load_json(path: str, problems: List[str]):

@@ -41,6 +41,24 @@ def _mmpose_dataset_info_file(name: str) -> str:
         f'neither {package}/.mim nor the mmpose source tree: reinstall mmpose')
 
 
+def installed_metainfo(metainfo: dict) -> dict:
+    """``metainfo`` whose ``from_file`` is MMPose's datasets' default, a path
+    in MMPose's source tree relative to where one runs
+    (``configs/_base_/datasets/coco.py``), pointing at MMPose's installed copy
+    of that file instead. MMPose falls back to the same file, but warns on
+    every dataset it builds. Any other ``metainfo`` is returned as it is."""
+    path = metainfo.get('from_file')
+    folder, name = osp.split(path or '')
+    if (osp.normpath(folder) != osp.join('configs', '_base_', 'datasets')
+            or not name.endswith('.py') or osp.isfile(path)):
+        return metainfo
+    try:
+        installed = _mmpose_dataset_info_file(name[:-3])
+    except FileNotFoundError:
+        return metainfo  # MMPose's own error names the missing file
+    return dict(metainfo, from_file=installed)
+
+
 # The MMPose dataset-info file of each upstream skeleton.
 METAINFO_FILES: Dict[str, str] = {
     name: _mmpose_dataset_info_file(name)

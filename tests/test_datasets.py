@@ -7,6 +7,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -70,6 +71,23 @@ def test_train_stream_yields_21_joint_instances_from_both_sources(
     for sample in samples:
         assert sample.gt_instances.keypoints.shape == (1, 21, 2)
         assert sample.gt_instance_labels.keypoint_weights.shape == (1, 21)
+
+
+def test_sources_read_mmposes_metainfo_files_without_a_warning(
+        student_cfg, coco_mpii_root):
+    """COCO's and MPII's datasets default to MMPose's metainfo files by a path
+    in MMPose's source tree; the union dataset points them at MMPose's own
+    copies, which MMPose would use too, after a warning on every build."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        dataset = DATASETS.build(
+            train_dataset_cfg(student_cfg, coco_mpii_root))
+    assert [str(w.message) for w in caught
+            if 'metainfo' in str(w.message)] == []
+    for source, sub in zip(dataset.sources, dataset.datasets):
+        assert sub.metainfo['dataset_name'] == source
+        assert sub.metainfo['num_keypoints'] == skeletons.num_keypoints(
+            source)
 
 
 def test_sample_ratio_factor_draws_a_source_more_often(

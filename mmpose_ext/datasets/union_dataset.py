@@ -56,19 +56,25 @@ def _check_sample_ratio(ratio, num_datasets: int) -> None:
             f'share of the instances')
 
 
+def _source_metainfo(cfg: dict) -> dict:
+    """The metainfo a dataset config builds its dataset with: its own or its
+    class's, MMPose's files found where MMPose installed them."""
+    metainfo = cfg.get('metainfo')
+    if metainfo is None:
+        dataset_cls = DATASETS.get(cfg.get('type'))
+        if dataset_cls is None:
+            raise DataConfigError(
+                f'unknown dataset type {cfg.get("type")!r}: not in the '
+                'MMPose DATASETS registry')
+        metainfo = dataset_cls.METAINFO
+    return skeletons.installed_metainfo(deepcopy(dict(metainfo)))
+
+
 def _source_skeleton(cfg: dict) -> str:
     """The skeleton a dataset config labels: ``skeleton=`` or its name."""
     name = cfg.get('skeleton')
     if name is None:
-        metainfo = cfg.get('metainfo')
-        if metainfo is None:
-            dataset_cls = DATASETS.get(cfg.get('type'))
-            if dataset_cls is None:
-                raise DataConfigError(
-                    f'unknown dataset type {cfg.get("type")!r}: not in the '
-                    'MMPose DATASETS registry')
-            metainfo = dataset_cls.METAINFO
-        name = parse_pose_metainfo(deepcopy(metainfo))['dataset_name']
+        name = parse_pose_metainfo(_source_metainfo(cfg))['dataset_name']
     elif name == 'union':
         # Already on the union skeleton (the synthetic benchmark's oracle
         # labels): declared explicitly, never guessed from metainfo.
@@ -203,6 +209,7 @@ class UnionPoseDataset(CombinedDataset):
             cfg = deepcopy(dict(cfg))
             source = _source_skeleton(cfg)
             cfg.pop('skeleton', None)
+            cfg['metainfo'] = _source_metainfo(cfg)
             _check_paths(cfg, source)
             cfg['pipeline'] = [dict(type='ToUnionSkeleton', source=source)
                                ] + list(cfg.get('pipeline', []))
