@@ -1,6 +1,7 @@
 """``tools/train.py`` killed with SIGKILL at any moment, a checkpoint save
 included, resumes with ``--resume`` to the state of a run never killed; and
 one training at a time per work dir."""
+import contextlib
 import os
 import os.path as osp
 import signal
@@ -9,6 +10,7 @@ import sys
 import time
 
 import torch
+from torch.utils.data._utils import MP_STATUS_CHECK_INTERVAL
 
 from mmpose_ext.apis.work_dir_lock import LOCK_FILE, work_dir_lock
 from mmpose_ext.checkpoint import safe_torch_load
@@ -24,10 +26,14 @@ FIXED_PIPELINE = ['LoadImage', 'GetBBoxCenterScale', 'TopdownAffine',
                   'GenerateTarget', 'PackPoseInputs']
 
 
-def _config(data_root, tmp_path, name, checkpoint=None, custom_hooks=()):
+def _config(data_root, tmp_path, name, checkpoint=None, custom_hooks=(),
+            workers=0):
     """8 iterations, a checkpoint every 2 keeping only the last (as the
-    upstream RTMPose configs do), written to ``<tmp_path>/<name>.py``."""
+    upstream RTMPose configs do), written to ``<tmp_path>/<name>.py``;
+    ``workers`` persistent DataLoader workers, as the quick start has."""
     cfg = tiny_student_cfg(str(data_root), None)
+    cfg.train_dataloader.update(num_workers=workers,
+                                persistent_workers=workers > 0)
     # A third of RTMPose-t's width: 4 MB checkpoints instead of 39 MB.
     cfg.model.backbone.widen_factor = 0.125
     cfg.model.head.in_channels = 128
@@ -179,3 +185,63 @@ def test_training_in_a_locked_work_dir_stops_naming_the_holder(
     assert message.startswith('train.py: error: work dir ')
     assert f'PID {os.getpid()} ' in message and str(work) in message
     assert os.listdir(work) == []
+
+
+def _alive(pid):
+    return _stat(pid)[1] not in ('gone', 'Z')
+
+
+def _children(pid):
+    """PIDs of the live processes whose parent is ``pid``."""
+    return [int(entry) for entry in os.listdir('/proc') if entry.isdigit()
+            and _stat(entry)[0] == str(pid) and _alive(entry)]
+
+
+def _stat(pid):
+    """``(parent PID, state)`` from ``/proc/PID/stat``; ``('', 'gone')`` once
+    it is gone."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return '', 'gone'
+    return fields[1], fields[0]
+
+
+def test_a_killed_training_leaves_no_worker_holding_its_work_dir(
+        coco_mpii_root, tmp_path):
+    """Its DataLoader workers are forked with the lock's file open, and an
+    flock belongs to the open file: the lock is free the moment the
+    training is killed, and the workers die with it (persistent ones live
+    on otherwise, blocked on a queue nobody reads)."""
+    work, signal_file = tmp_path / 'work', str(tmp_path / 'paused')
+    log = tmp_path / 'train.log'
+    process = _train(_config(coco_mpii_root, tmp_path, 'workers', workers=1,
+                             custom_hooks=[dict(type='PauseAfterIterHook',
+                                                iteration=2,
+                                                signal_file=signal_file)]),
+                     work, log)
+    workers = []
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not osp.exists(signal_file):
+            assert process.poll() is None, _read(log)
+            assert time.monotonic() < deadline, f'no pause:\n{_read(log)}'
+            time.sleep(0.1)
+        workers = _children(process.pid)
+        assert workers, 'no DataLoader worker to check'
+        process.send_signal(signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL
+        with work_dir_lock(str(work)):
+            pass
+        # PyTorch's own check would end an idle worker within this interval,
+        # one blocked writing a batch never: the training's end ends it.
+        deadline = time.monotonic() + MP_STATUS_CHECK_INTERVAL / 2
+        while any(_alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, \
+                f'workers {workers} outlived the training'
+            time.sleep(0.1)
+    finally:
+        for pid in [process.pid] + workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -1,20 +1,31 @@
 """One training at a time in a work dir (a lock file naming its holder), and
 no fresh training over the checkpoints of an earlier one."""
 import contextlib
+import ctypes
 import fcntl
+import functools
 import json
 import logging
 import os
 import os.path as osp
+import signal
 import socket
+import sys
+import threading
 import time
-from typing import Iterator
+from typing import Iterator, Set, Tuple
 
 from mmengine.logging import print_log
 
 LOCK_FILE = 'train.lock'
 # What MMEngine's CheckpointHook writes beside the checkpoints it saves.
 LAST_CHECKPOINT = 'last_checkpoint'
+
+
+# The file descriptors of the locks this process holds, and the process and
+# thread that fork (see _drop_in_child).
+_held: Set[int] = set()
+_forking: Tuple[int, bool] = (0, False)
 
 
 class WorkDirLockedError(RuntimeError):
@@ -63,14 +74,55 @@ def work_dir_lock(work_dir: str) -> Iterator[str]:
     os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, LOCK_FILE)
     fd = _lock(path, work_dir)
+    _register_fork_hooks()
+    _held.add(fd)
     try:
         yield path
     finally:
+        _held.discard(fd)
         # Removed while still locked: a process that opened the old file
         # meanwhile finds it gone after locking it, and opens it again.
         if _is_linked(fd, path):
             os.unlink(path)
         os.close(fd)
+
+
+@functools.lru_cache(maxsize=None)
+def _register_fork_hooks() -> None:
+    """Once, at the first lock: nothing changes for a process that never
+    trains."""
+    os.register_at_fork(before=_note_forking, after_in_child=_drop_in_child)
+
+
+def _note_forking() -> None:
+    global _forking
+    _forking = (os.getpid(),
+                threading.current_thread() is threading.main_thread())
+
+
+def _drop_in_child() -> None:
+    """In a process forked by a training that holds a lock (its DataLoader
+    workers): close the lock's file descriptor, and die with the training.
+
+    An flock belongs to the open file, which a forked child shares: a
+    worker that outlived a killed training would hold its lock, and a
+    persistent one does outlive it, blocked on a queue nobody reads.
+    """
+    if not _held:
+        return
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+    parent, from_main_thread = _forking
+    # Linux signals a child when the thread that forked it ends: only the
+    # main thread's end is the training's.
+    if from_main_thread and sys.platform.startswith('linux'):
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the training ended while forking
+            os._exit(1)
 
 
 def _lock(path: str, work_dir: str) -> int:
