@@ -21,6 +21,7 @@ from kd_bench.quickstart.provenance import differences
 from kd_bench.quickstart.report import timing_sentence
 from kd_bench.quickstart.stages import (MODEL_TITLES, PRETRAINED,
                                        PRETRAINED_DIR, QUICKSTART_CONFIGS)
+from mmpose_ext.apis.work_dir_lock import work_dir_lock
 from mmpose_ext.checkpoint import safe_torch_load
 from mmpose_ext.fileio import sha256_file
 from mmpose_ext.paths import REPO_ROOT
@@ -354,6 +355,24 @@ def test_changed_max_iters_retrains_the_student(miniature, tmp_path):
         (root / 'work' / 'seed0' / 'baseline' / 'quickstart_done.json')
         .read_text())
     assert done['iters'] == 3 and done['made_from']['iters'] == 3
+
+
+def test_a_stage_another_training_holds_is_left_alone(miniature, tmp_path):
+    """A second quick start on the same work root stops at a stage the first
+    is training, with one line, and deletes none of its checkpoints."""
+    root = _copy_of(miniature, tmp_path)
+    work_dir = root / 'work' / 'seed0' / 'baseline'
+    before = sorted(p.name for p in work_dir.iterdir())
+    assert 'last_checkpoint' in before
+    with work_dir_lock(str(work_dir)):
+        with pytest.raises(QuickstartError) as error:
+            Quickstart(_settings(root, max_iters=3),
+                       say=lambda line: None).train('baseline', 0)
+    assert sorted(p.name for p in work_dir.iterdir()) == before
+    message = str(error.value)
+    assert message.startswith(f'baseline (seed 0): its work dir {work_dir} '
+                              'is in use by another training (PID ')
+    assert message.endswith('give this run another --work-root')
 
 
 def _run_seed_0_again(root):

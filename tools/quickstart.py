@@ -74,6 +74,7 @@ def main(argv=None):
                                               check_teachers)
     from kd_bench.quickstart.stages import DEFAULT_TEACHERS
     from mmpose_ext.apis import setup_env
+    from mmpose_ext.apis.errors import exit_on_user_error
     from mmpose_ext.paths import REPO_ROOT
     given = dict(seeds=args.seeds, num_train=args.num_train,
                  num_val=args.num_val, max_iters=args.max_iters,
@@ -95,13 +96,14 @@ def main(argv=None):
         teachers=teachers,
         **{k: v for k, v in given.items() if v is not None})
     try:
-        check_teachers(teachers)
-        check_folders(settings)
-        setup_env()
-        quickstart = Quickstart(settings)
-        if args.fresh:
-            quickstart.forget()
-        quickstart.run()
+        with exit_on_user_error('quickstart.py'):
+            check_teachers(teachers)
+            check_folders(settings)
+            setup_env()
+            quickstart = Quickstart(settings)
+            if args.fresh:
+                quickstart.forget()
+            quickstart.run()
     except QuickstartError as err:
         print(f'quickstart.py: error: {err}', file=sys.stderr)
         sys.exit(2)

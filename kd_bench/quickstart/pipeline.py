@@ -29,12 +29,14 @@ import os.path as osp
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 from mmengine.config import Config
 
 from mmpose_ext.apis import run_test, run_train
-from mmpose_ext.apis.work_dir_lock import LAST_CHECKPOINT
+from mmpose_ext.apis.work_dir_lock import (LAST_CHECKPOINT,
+                                           WorkDirLockedError,
+                                           work_dir_lock)
 from mmpose_ext.config_keys import read_config
 from mmpose_ext.engine import ProgressHook
 from mmpose_ext.engine.progress_hook import console
@@ -189,6 +191,27 @@ def quickstart_config(name: str, settings: QuickstartSettings, seed: int,
     if settings.cfg_options:
         cfg.merge_from_dict(settings.cfg_options)
     return retarget(cfg, default_root, settings.data_root)
+
+
+@contextlib.contextmanager
+def _unless_training(work_dir: str, title: str) -> Iterator[None]:
+    """Hold the work dir's lock while the block looks at and clears a
+    stage's folder: never one another training is writing.
+
+    Raises:
+        QuickstartError: another training (another quick start on the same
+            work root) holds the work dir.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(work_dir_lock(work_dir))
+        except WorkDirLockedError as err:
+            raise QuickstartError(
+                f'{title}: its work dir {work_dir} is in use by another '
+                f'training ({err.holder}), probably another quick start '
+                'with this --work-root: wait for it to end, stop it, or give '
+                'this run another --work-root') from None
+        yield
 
 
 @contextlib.contextmanager
@@ -412,12 +435,14 @@ class Quickstart:
         cfg = quickstart_config(name, self.settings, seed, work_dir,
                                 self.teacher_checkpoints)
         made_from = self.made_from(name, cfg)
-        record = self.finished(work_dir, made_from, f'{name} (seed {seed})',
-                               'training again')
-        if record is not None:
-            return record
-        self._check_starting_points(name, cfg)
-        self._remove_checkpoints(work_dir)
+        title = f'{name} (seed {seed})'
+        with _unless_training(work_dir, title):
+            record = self.finished(work_dir, made_from, title,
+                                   'training again')
+            if record is not None:
+                return record
+            self._check_starting_points(name, cfg)
+            self._remove_checkpoints(work_dir)
         start = time.time()
         with _console_log(work_dir):
             runner = run_train(cfg)

@@ -29,7 +29,12 @@ _forking: Tuple[int, bool] = (0, False)
 
 
 class WorkDirLockedError(RuntimeError):
-    """Another live training holds the work dir."""
+    """Another live training holds the work dir; ``holder`` describes it
+    (PID, host, start time) and ``lock_file`` is its path."""
+
+    def __init__(self, message: str, holder: str = '', lock_file: str = ''):
+        super().__init__(message)
+        self.holder, self.lock_file = holder, lock_file
 
 
 class WorkDirHasCheckpointsError(RuntimeError):
@@ -136,7 +141,8 @@ def _lock(path: str, work_dir: str) -> int:
             raise WorkDirLockedError(
                 f'work dir {work_dir!r} is in use by another training '
                 f'({holder}; lock file {path}). Wait for it to end, stop '
-                'it, or give this run another --work-dir.') from None
+                'it, or give this run another --work-dir.', holder,
+                path) from None
         if _is_linked(fd, path):
             break
         os.close(fd)
