@@ -150,6 +150,34 @@ def test_channel_pruning_rounds_each_cut_layer_to_round_to(tiny, capsys):
     assert [o.shape for o in outputs] == [o.shape for o in original]
 
 
+def test_channel_pruning_that_removes_nothing_is_refused(tiny, capsys):
+    """Every group would keep no channel (here rounding to more channels
+    than a layer has; on the quick start's t, --ratio 0.99 too):
+    torch-pruning leaves them all whole."""
+    out = tiny.root / 'nothing' / 'pruned.pth'
+    err = exit_message(capsys, load_tool('prune').main, [
+        tiny.config, tiny.plain, '--method', 'channel', '--ratio', '0.3',
+        '--round-to', '1024', '--out', str(out)])
+    assert err == ('prune.py: error: channel pruning at ratio 0.3 kept in '
+                   'multiples of 1024 removed no channel: each group of the '
+                   'backbone and neck would have kept none, and '
+                   'torch-pruning leaves such a group whole. Give a smaller '
+                   '--ratio or --round-to')
+    assert not osp.exists(out.parent)
+
+
+def test_prune_cli_prints_the_channels_it_removed(tiny, pruned, capsys):
+    load_tool('prune').main([tiny.config, tiny.plain, '--method', 'channel',
+                             '--ratio', '0.25', '--out',
+                             str(tiny.root / 'channels' / 'pruned.pth')])
+    report = pruned['channel']
+    removed = 1 - report.channels_after / report.channels_before
+    assert 0.2 < removed < 0.3
+    assert (f'backbone and neck channels {report.channels_before:,} -> '
+            f'{report.channels_after:,} ({removed:.0%} removed)'
+            ) in capsys.readouterr().out
+
+
 @pytest.mark.parametrize('method,round_to,message', [
     ('channel', '0', "--round-to '0' is not a positive whole number"),
     ('channel', '2.5', "--round-to '2.5' is not a positive whole number"),

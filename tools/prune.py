@@ -28,8 +28,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='magnitude: zero weights (smaller zip, same '
                         'latency); channel: remove channels (fewer FLOPs)')
     parser.add_argument('--ratio', required=True,
-                        help='fraction in (0, 1) of weights or channels to '
-                        'remove')
+                        help='fraction in (0, 1) of weights (of all) or '
+                        'channels (of each group of coupled layers; a group '
+                        'that would keep none is left whole) to remove')
     parser.add_argument('--round-to', metavar='N',
                         help='channel only: keep a multiple of N channels '
                         'in each pruned layer (8 or 16 suit CPU kernels)')
@@ -61,7 +62,10 @@ def main(argv=None) -> None:
         print('note: zeroed weights shrink the compressed file only; dense '
               'kernels cost the same, so latency is unchanged')
     else:
-        print(f'MACs per crop {r.flops_before:,} -> {r.flops_after:,} '
+        removed = 1 - r.channels_after / r.channels_before
+        print(f'backbone and neck channels {r.channels_before:,} -> '
+              f'{r.channels_after:,} ({removed:.0%} removed); MACs per crop '
+              f'{r.flops_before:,} -> {r.flops_after:,} '
               f'({r.flops_after / r.flops_before:.2f}x)')
     print(f'fine-tune: tools/train.py {r.config_file} (checkpoints go to '
           f'{r.work_dir} unless --work-dir)')

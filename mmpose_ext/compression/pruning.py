@@ -159,9 +159,14 @@ def channel_prune(model: nn.Module, ratio: float,
 
     Returns:
         nn.Module: ``model``, pruned in place.
+
+    Raises:
+        CompressionError: no channel was removed: every group would have
+            kept none (torch-pruning then leaves it whole).
     """
     import torch_pruning as tp
     check_ratio(ratio)
+    channels_before = pruned_part_channels(model)
     network, example = _traced_network(model)
     ignored = [m for name, m in model.named_modules()
                if isinstance(m, (_ConvNd, nn.Linear))
@@ -176,8 +181,22 @@ def channel_prune(model: nn.Module, ratio: float,
             pruning_ratio=ratio, ignored_layers=ignored,
             round_to=check_round_to(round_to))
         pruner.step()
+    if pruned_part_channels(model) == channels_before:
+        rounding = f' kept in multiples of {round_to}' if round_to else ''
+        raise CompressionError(
+            f'channel pruning at ratio {ratio:g}{rounding} removed no '
+            'channel: each group of the backbone and neck would have kept '
+            'none, and torch-pruning leaves such a group whole. Give a '
+            'smaller --ratio' + (' or --round-to' if round_to else ''))
     sync_head_channels(model)
     return model
+
+
+def pruned_part_channels(model: nn.Module) -> int:
+    """Output channels of the convolutions channel pruning may cut (the
+    backbone's and the neck's)."""
+    return sum(m.out_channels for name, m in model.named_modules()
+               if isinstance(m, _ConvNd) and name.startswith(PRUNED_PARTS))
 
 
 def compressed_size(state_dict: dict) -> int:
@@ -198,6 +217,8 @@ class PruneReport(NamedTuple):
         params_before, params_after (int): parameter counts.
         flops_before, flops_after (int | None): multiply-accumulates per
             crop (``channel`` only).
+        channels_before, channels_after (int): output channels of the
+            backbone's and neck's convolutions.
         sparsity_before, sparsity_after (float): zero fraction of the
             convolution and linear weights.
         compressed_before, compressed_after (int): zlib-compressed bytes of
@@ -215,6 +236,8 @@ class PruneReport(NamedTuple):
     params_after: int
     flops_before: Optional[int]
     flops_after: Optional[int]
+    channels_before: int
+    channels_after: int
     sparsity_before: float
     sparsity_after: float
     compressed_before: int
@@ -387,7 +410,8 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
     model = init_pose_model(cfg, checkpoint, device='cpu')
     state = model.state_dict()
     before = dict(params=num_params(model), sparsity=weight_sparsity(model),
-                  compressed=compressed_size(state))
+                  compressed=compressed_size(state),
+                  channels=pruned_part_channels(model))
     flops_before = count_flops(model) if method == 'channel' else None
     if method == 'magnitude':
         magnitude_prune(model, ratio)
@@ -417,7 +441,8 @@ def prune_checkpoint(config: str, checkpoint: str, method: str, ratio: float,
                 [h.get('type') for h in cfg.get('custom_hooks') or []]))
     return PruneReport(
         method, ratio, out_file, config_file, before['params'],
-        num_params(model), flops_before, flops_after, before['sparsity'],
+        num_params(model), flops_before, flops_after, before['channels'],
+        pruned_part_channels(model), before['sparsity'],
         weight_sparsity(model), before['compressed'], compressed_size(state),
         osp.getsize(out_file), fine_tune_work_dir(out_file))
 
