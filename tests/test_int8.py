@@ -30,7 +30,7 @@ from mmpose_ext.inference.demo import run_demo
 from mmpose_ext.inference.model import init_pose_model
 from mmpose_ext.inference.sample_images import astronaut
 from mmpose_ext.paths import REPO_ROOT
-from tool_modules import last_train_checkpoint, load_tool
+from tool_modules import exit_message, last_train_checkpoint, load_tool
 
 # A trained model (random weights give flat logits whose argmax says nothing
 # about quantisation error): the quick start's label-only RTMPose-t, 64x48.
@@ -469,3 +469,17 @@ def test_benchmark_takes_the_int8_graph_as_a_row(int8_export, scores,
                if line.startswith('| int8 |'))
     assert f'| {int8["accuracy"]["coco/AP"] * 100:.1f} |' in row
     assert '(goal <= 0.6x)' in markdown
+
+
+@pytest.mark.parametrize('option', [['--calib-crops', '16'],
+                                    ['--calib-split', 'val'],
+                                    ['--pixel-tolerance', '3']])
+def test_an_int8_option_without_int8_is_refused(tmp_path, option, capsys):
+    """Not ignored: a float32 graph is not what one asking to calibrate
+    wants."""
+    out = str(tmp_path / 'never.onnx')
+    err = exit_message(capsys, load_tool('export_onnx').main,
+                       [QS_CONFIG, QS_CHECKPOINT, out, *option])
+    assert err == (f'export_onnx.py: error: {option[0]} applies to int8 '
+                   'graphs: add --int8, or drop it')
+    assert not osp.exists(out)

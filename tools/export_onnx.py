@@ -17,6 +17,11 @@ from mmpose_ext.apis.arguments import positive_float, positive_int
 PROG = 'export_onnx.py'
 
 
+# int8 options (None unless given: mmpose_ext.compression.int8 has the
+# defaults), refused without --int8 instead of ignored
+INT8_OPTIONS = ('calib_split', 'calib_crops', 'pixel_tolerance')
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG,
                                      description=__doc__.split('\n')[0])
@@ -30,17 +35,20 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='largest allowed SimCC difference from PyTorch')
     parser.add_argument('--int8', action='store_true',
                         help='quantise to int8 (ONNX Runtime static, QDQ)')
-    parser.add_argument('--calib-split', default='train',
-                        choices=('train', 'val'),
+    parser.add_argument('--calib-split', choices=('train', 'val'),
                         help='int8: the dataloader whose data and pipeline '
-                        'give the calibration crops')
-    parser.add_argument('--calib-crops', type=positive_int, default=256,
-                        help='int8: number of calibration crops')
+                        'give the calibration crops (default: train)')
+    parser.add_argument('--calib-crops', type=positive_int,
+                        help='int8: number of calibration crops (default: '
+                        '256)')
     parser.add_argument('--pixel-tolerance', type=positive_float,
-                        default=2.0,
                         help='int8: largest allowed mean keypoint distance '
-                        'from float32, in crop pixels')
+                        'from float32, in crop pixels (default: 2)')
     args = parser.parse_args(argv)
+    given = [key for key in INT8_OPTIONS if getattr(args, key) is not None]
+    if given and not args.int8:
+        parser.error(f'--{given[0].replace("_", "-")} applies to int8 '
+                     'graphs: add --int8, or drop it')
     if not args.out.lower().endswith('.onnx'):
         # tools/test.py, the demo and the benchmark tell a graph from a
         # checkpoint by it
@@ -74,10 +82,16 @@ def main(argv=None) -> None:
 
 def _export_int8(args: argparse.Namespace) -> None:
     from mmpose_ext.apis import exit_on_user_error
-    from mmpose_ext.compression.int8 import export_int8_student
+    from mmpose_ext.compression import int8
     from mmpose_ext.inference.sample_images import astronaut
+    defaults = dict(calib_split=int8.DEFAULT_CALIBRATION_SPLIT,
+                    calib_crops=int8.DEFAULT_CALIBRATION_CROPS,
+                    pixel_tolerance=int8.PIXEL_TOLERANCE)
+    for key in INT8_OPTIONS:
+        if getattr(args, key) is None:
+            setattr(args, key, defaults[key])
     with exit_on_user_error(PROG):
-        report = export_int8_student(
+        report = int8.export_int8_student(
             args.config, args.checkpoint, args.out, images=[astronaut()],
             split=args.calib_split, num_crops=args.calib_crops,
             pixel_tolerance=args.pixel_tolerance, opset=args.opset,
