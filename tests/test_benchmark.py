@@ -139,3 +139,14 @@ def test_negative_threads_are_refused(capsys):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == ('benchmark.py: error: argument --threads: must be an '
                    'integer of 0 or more, got -1')
+
+
+def test_a_report_not_named_md_is_refused(capsys):
+    """--out student_int8.onnx would have replaced a graph with Markdown."""
+    with pytest.raises(SystemExit) as exit_info:
+        load_tool('benchmark').main(['--models', 'a.py:random',
+                                     '--out', 'student_int8.onnx'])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("benchmark.py: error: argument --out: "
+                          "'student_int8.onnx' does not end in .md")

@@ -57,8 +57,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'each library\'s own default)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark',
                         help='ONNX files and random checkpoints go here')
-    parser.add_argument('--out', default='results/benchmark.md')
+    parser.add_argument('--out', default='results/benchmark.md',
+                        help='the report (.md), with its numbers in the '
+                        '.json of the same name')
     args = parser.parse_args(argv)
+    if not args.out.endswith('.md'):
+        parser.error(f'argument --out: {args.out!r} does not end in .md: '
+                     'the report is Markdown, its numbers go to the .json '
+                     'of the same name')
     from kd_bench.inference_benchmark import (BenchmarkInputError,
                                               check_model_names,
                                               parse_model_arg)
