@@ -1,6 +1,7 @@
 """Pruning a tiny union student: magnitude and channel, rebuilt from config +
 recorded widths, fine-tuned with the distiller, exported, and bad input."""
 import glob
+import os
 import os.path as osp
 import shutil
 from collections import Counter
@@ -554,6 +555,25 @@ def test_prune_refuses_an_out_whose_config_would_replace_the_pruned_one(
     assert f'would write its config over {config}' in err
     assert sha256_file(config) == kept
     assert not osp.exists(tmp_path / 'student.pth')
+
+
+def test_a_pruned_pair_moved_together_loads_where_it_is(tiny, pruned,
+                                                        tmp_path):
+    """The written config names its checkpoint and work dir relative to
+    itself: the two files work from any folder they are moved to."""
+    report = pruned['channel']
+    moved = tmp_path / 'moved'
+    moved.mkdir()
+    for path in (report.out_file, report.config_file):
+        shutil.copy(path, moved)
+    config, checkpoint = str(moved / 'pruned.py'), str(moved / 'pruned.pth')
+    os.rename(report.out_file, report.out_file + '.away')
+    try:
+        model = init_pose_model(config, checkpoint)
+    finally:
+        os.rename(report.out_file + '.away', report.out_file)
+    assert layer_widths(model) == read_pruning_meta(checkpoint)['widths']
+    assert apis.train_cfg(config).work_dir == str(moved / 'pruned_finetune')
 
 
 def test_written_configs_fine_tune_into_a_work_dir_next_to_their_checkpoint(

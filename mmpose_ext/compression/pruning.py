@@ -334,8 +334,13 @@ def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
     :func:`fine_tune_work_dir` unless ``--work-dir`` says otherwise; after
     magnitude pruning it also keeps the zeros while fine-tuning
     (:class:`.KeepSparsityHook`)."""
+    # The checkpoint and work dir beside this config, wherever the two files
+    # are moved together ({{fileDirname}}: MMEngine's, this file's folder).
+    here = '{{fileDirname}}/'
+    checkpoint = here + osp.basename(out_file)
+    work_dir = here + osp.basename(fine_tune_work_dir(out_file))
     estimator = (f"dict(type='PrunedTopdownPoseEstimator', "
-                 f"pruned_checkpoint={osp.abspath(out_file)!r})")
+                 f"pruned_checkpoint={checkpoint!r})")
     model = f'dict(student={estimator})' if is_distiller else estimator
     rounds = pruning['history']
     text = (f'# Written by tools/prune.py: the model of {config_file}\n'
@@ -346,7 +351,7 @@ def pruned_config_text(config_file: str, out_file: str, is_distiller: bool,
             f'_base_ = [{osp.abspath(config_file)!r}]\n'
             f'model = {model}\n'
             '# tools/train.py and tools/test.py without --work-dir:\n'
-            f'work_dir = {fine_tune_work_dir(out_file)!r}\n')
+            f'work_dir = {work_dir!r}\n')
     if any(r['method'] == 'magnitude' for r in rounds) and \
             'KeepSparsityHook' not in hook_types:
         earlier = '_base_.custom_hooks + ' if hook_types else ''
