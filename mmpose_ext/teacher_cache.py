@@ -86,15 +86,24 @@ def teacher_signature(name: str, checkpoint: Optional[str],
                 bins_x=int(bins[0]), bins_y=int(bins[1]))
 
 
-# The signature fields a cache must agree on with the live teacher.
-SIGNATURE_KEYS = ('checkpoint_sha256', 'scale', 'num_joints', 'bins_x',
-                  'bins_y')
+# The signature fields a cache must agree on with the live teacher, as the
+# messages name them.
+SIGNATURE_KEYS = dict(
+    checkpoint_sha256='weights (sha256)',
+    scale="softmax scale (the head's beta / the teacher's temperature)",
+    num_joints='joints', bins_x='x bins', bins_y='y bins')
 
 
 def signature_differences(cached: dict, live: dict) -> List[str]:
     """``'field: cache X, teacher Y'`` for every keyed field that differs."""
-    return [f'{key}: cache {cached.get(key)!r}, teacher {live.get(key)!r}'
-            for key in SIGNATURE_KEYS if cached.get(key) != live.get(key)]
+    return [f'{name}: cache {_show(cached.get(key))}, teacher '
+            f'{_show(live.get(key))}'
+            for key, name in SIGNATURE_KEYS.items()
+            if cached.get(key) != live.get(key)]
+
+
+def _show(value) -> str:
+    return f'{value:g}' if isinstance(value, float) else repr(value)
 
 
 def entry_name(teacher: str, *parts: str) -> str:

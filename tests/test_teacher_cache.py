@@ -353,8 +353,9 @@ def test_cache_of_other_teacher_settings_is_refused(replay_cfg, tmp_path):
     cfg = copy.deepcopy(replay_cfg)
     cfg.model.teachers[0]['temperature'] = 2.0
     with pytest.raises(TeacherCacheError,
-                       match="made for another teacher 'coco' .*scale: cache "
-                       '10.0, teacher 5.0. Remake'):
+                       match=r"made for another teacher 'coco' .*softmax "
+                       r"scale \(the head's beta / the teacher's "
+                       r"temperature\): cache 10, teacher 5. Remake"):
         _build(cfg, folder)
 
 
@@ -366,7 +367,7 @@ def test_cache_of_other_weights_under_the_same_file_name_is_refused(
     _save_teachers(replay_cfg, tmp_path / 'teachers', seed=2)  # retrained
     with pytest.raises(TeacherCacheError,
                        match=r"another teacher 'coco' than this config's "
-                       r"\(checkpoint 'coco.pth'\): checkpoint_sha256: cache "
+                       r"\(checkpoint 'coco.pth'\): weights \(sha256\): cache "
                        "'[0-9a-f]{64}', teacher '[0-9a-f]{64}'"):
         _build(replay_cfg, folder)
 
