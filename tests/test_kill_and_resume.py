@@ -245,3 +245,28 @@ def test_a_killed_training_leaves_no_worker_holding_its_work_dir(
         for pid in [process.pid] + workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_ends_training_with_one_line_on_how_to_go_on(
+        coco_mpii_root, tmp_path):
+    """Not MMEngine's traceback from wherever the interrupt fell."""
+    work, signal_file = tmp_path / 'work', str(tmp_path / 'paused')
+    log = tmp_path / 'train.log'
+    process = _train(_config(coco_mpii_root, tmp_path, 'interrupted',
+                             custom_hooks=[dict(type='PauseAfterIterHook',
+                                                iteration=3,
+                                                signal_file=signal_file)]),
+                     work, log)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not osp.exists(signal_file):
+        assert process.poll() is None, _read(log)
+        assert time.monotonic() < deadline, f'no pause:\n{_read(log)}'
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(WAIT_SECONDS) == 130, _read(log)
+    output = _read(log)
+    assert 'Traceback' not in output
+    assert output.strip().splitlines()[-1] == (
+        f'train.py: interrupted. Its last checkpoint is {work}/iter_2.pth: '
+        f'continue from it with --resume --work-dir {work}.')
+    assert not osp.exists(work / LOCK_FILE)

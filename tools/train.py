@@ -1,5 +1,6 @@
 """Train a pose model (MMPose's tools/train.py arguments)."""
 import argparse
+import sys
 
 from mmpose_ext.apis.runner import add_runner_arguments, parse_runner_args
 
@@ -29,6 +30,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmpose_ext.apis import exit_on_user_error, run_train, train_cfg
+    from mmpose_ext.apis.work_dir_lock import resume_hint
     from mmpose_ext.config_keys import explain_option_typos
     with exit_on_user_error('train.py'):
         cfg = train_cfg(
@@ -39,7 +41,12 @@ def main(argv=None):
             wait_time=args.wait_time, cfg_options=args.cfg_options,
             launcher=args.launcher, tensorboard=args.tensorboard)
         with explain_option_typos(cfg, args.cfg_options):
-            run_train(cfg)
+            try:
+                run_train(cfg)
+            except KeyboardInterrupt:
+                print(f'train.py: interrupted. {resume_hint(cfg.work_dir)}',
+                      file=sys.stderr)
+                sys.exit(130)  # the shell's code for an end by Ctrl-C
 
 
 if __name__ == '__main__':

@@ -63,6 +63,17 @@ def check_no_earlier_training(work_dir: str) -> None:
         'them to start over there)')
 
 
+def resume_hint(work_dir: str) -> str:
+    """How to go on with a training stopped in ``work_dir``."""
+    marker = osp.join(work_dir, LAST_CHECKPOINT)
+    if not osp.isfile(marker):
+        return f'No checkpoint was saved in {work_dir} yet.'
+    with open(marker) as f:
+        latest = f.read().strip()
+    return (f'Its last checkpoint is {latest}: continue from it with '
+            f'--resume --work-dir {work_dir}.')
+
+
 @contextlib.contextmanager
 def work_dir_lock(work_dir: str) -> Iterator[str]:
     """Hold ``<work_dir>/train.lock`` while the block runs; yields its path.
