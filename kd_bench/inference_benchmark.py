@@ -23,6 +23,7 @@ its accuracy is the graph's own (``tools/test.py CONFIG MODEL.onnx``).
 """
 import datetime
 import logging
+import math
 import os
 import os.path as osp
 import platform
@@ -143,6 +144,10 @@ def interleaved_rounds(groups: Dict[GroupKey, Dict[str, Callable]],
     return rounds
 
 
+# Fewer rounds give a ratio but no interquartile range.
+MIN_ROUNDS_FOR_RANGE = 5
+
+
 def paired_ratio(numerators: Sequence[float],
                  denominators: Sequence[float]) -> Tuple[float, float, float]:
     """Median and quartiles of the round-by-round ratios of two timings.
@@ -152,7 +157,9 @@ def paired_ratio(numerators: Sequence[float],
     overall medians keeps.
 
     Returns:
-        tuple[float, float, float]: median, first and third quartile.
+        tuple[float, float, float]: median, first and third quartile (the
+        quartiles ``nan`` from fewer than :data:`MIN_ROUNDS_FOR_RANGE`
+        rounds, whose spread they would not describe).
     """
     if len(numerators) != len(denominators) or not numerators:
         raise ValueError('paired ratios need the same, non-zero number of '
@@ -160,6 +167,8 @@ def paired_ratio(numerators: Sequence[float],
                          f'{len(denominators)}')
     ratios = np.asarray(numerators, float) / np.asarray(denominators, float)
     q1, median, q3 = np.percentile(ratios, [25, 50, 75])
+    if len(ratios) < MIN_ROUNDS_FOR_RANGE:
+        q1 = q3 = math.nan
     return float(median), float(q1), float(q3)
 
 
@@ -700,7 +709,9 @@ def _ratio_cell(ratio: Tuple[float, float, float],
                 goal_met: Optional[bool] = None) -> str:
     """A paired ratio with its quartiles, and the verdict if judged."""
     median, q1, q3 = ratio
-    cell = f'{median:.3f}x [{q1:.3f}, {q3:.3f}]'
+    spread = (f'fewer than {MIN_ROUNDS_FOR_RANGE} rounds' if math.isnan(q1)
+              else f'{q1:.3f}, {q3:.3f}')
+    cell = f'{median:.3f}x [{spread}]'
     if goal_met is None:
         return cell
     return f'{cell} ({"met" if goal_met else "not met"})'
