@@ -587,3 +587,15 @@ def test_written_configs_fine_tune_into_a_work_dir_next_to_their_checkpoint(
         for method, report in pruned.items()}
     assert apis.train_cfg(pruned['channel'].config_file,
                           work_dir=str(tmp_path)).work_dir == str(tmp_path)
+
+
+@pytest.mark.parametrize('name, cut', [
+    ('prune/rtmpose-s-init-part1', (3750, 15000)),
+    ('prune/rtmpose-s-init-pruned', None),
+    ('quickstart/distill_rtmpose-t', None)])
+def test_prune_tool_notes_a_config_that_stops_before_its_schedule(name, cut):
+    """Its pruned.py would fine-tune the first part of the learning-rate
+    schedule only (the prune-early recipe's part 1: 3750 of 15000)."""
+    config = osp.join(REPO_ROOT, 'configs',
+                      f'{name}_quickstart_synthetic-coco-mpii-64x48.py')
+    assert load_tool('prune')._cut_schedule(config) == cut

@@ -69,6 +69,27 @@ def main(argv=None) -> None:
               f'({r.flops_after / r.flops_before:.2f}x)')
     print(f'fine-tune: tools/train.py {r.config_file} (checkpoints go to '
           f'{r.work_dir} unless --work-dir)')
+    cut = _cut_schedule(args.config)
+    if cut:
+        print(f'note: {args.config} trains {cut[0]} of a learning-rate '
+              f'schedule {cut[1]} long (the first part of a longer run), and '
+              'so will the written config: to train the rest, fine-tune with '
+              'a config that does (for the prune-early recipe, '
+              'configs/prune/rtmpose-s-init-pruned_...)')
+
+
+def _cut_schedule(config: str):
+    """``(length, scheduler end)`` when ``config`` stops before one of its
+    learning-rate schedulers (counted as it counts its length) ends."""
+    from mmpose_ext.apis import load_config
+    cfg = load_config(config)
+    by_epoch = cfg.train_cfg.get('by_epoch', False)
+    length = cfg.train_cfg.get('max_epochs' if by_epoch else 'max_iters')
+    ends = [step['end'] for step in cfg.get('param_scheduler') or []
+            if step.get('by_epoch', True) == by_epoch and 'end' in step]
+    if length and ends and max(ends) > length:
+        return length, max(ends)
+    return None
 
 
 if __name__ == '__main__':
