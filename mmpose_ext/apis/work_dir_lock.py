@@ -30,11 +30,11 @@ _forking: Tuple[int, bool] = (0, False)
 
 class WorkDirLockedError(RuntimeError):
     """Another live training holds the work dir; ``holder`` describes it
-    (PID, host, start time) and ``lock_file`` is its path."""
+    (PID, host, start time)."""
 
-    def __init__(self, message: str, holder: str = '', lock_file: str = ''):
+    def __init__(self, message: str, holder: str = ''):
         super().__init__(message)
-        self.holder, self.lock_file = holder, lock_file
+        self.holder = holder
 
 
 class WorkDirHasCheckpointsError(RuntimeError):
@@ -152,8 +152,8 @@ def _lock(path: str, work_dir: str) -> int:
             raise WorkDirLockedError(
                 f'work dir {work_dir!r} is in use by another training '
                 f'({holder}; lock file {path}). Wait for it to end, stop '
-                'it, or give this run another --work-dir.', holder,
-                path) from None
+                'it, or give this run another --work-dir.',
+                holder) from None
         if _is_linked(fd, path):
             break
         os.close(fd)
