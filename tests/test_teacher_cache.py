@@ -459,3 +459,17 @@ def test_training_reads_the_cache_made_by_the_command(replay_cfg, tmp_path):
             f'train/cache_hit_{teacher}').data
         assert len(hits) == 2 * len(runner.train_dataloader)
         assert (hits == 1.0).all()
+
+
+def test_the_command_notes_views_the_config_replays_and_the_cache_lacks(
+        replay_cfg):
+    """Epochs replaying an uncached view quietly run the live teachers."""
+    from tool_modules import load_tool
+    note = load_tool('cache_teachers').views_note
+    assert note(replay_cfg, 2) is None  # the config's ViewSampler: 2 views
+    assert note(replay_cfg, 1) == (
+        'the config replays 2 views (epoch e draws view e % 2); view 1 is '
+        'not cached, so some epochs run the live teachers: cache them all '
+        'with --views 2 (the views made are kept)')
+    assert note(replay_cfg, 4) == ('the config replays 2 views: views 2 to 3 '
+                                   'are cached but never read')

@@ -58,6 +58,30 @@ def main(argv=None) -> None:
                            batch_size=args.batch_size,
                            num_workers=args.num_workers)
     print(f'teacher cache: {out}')
+    note = views_note(cfg, args.views)
+    if note:
+        print(f'note: {note}')
+
+
+def views_note(cfg, views: int):
+    """What a cache of ``views`` views leaves out of, or adds to, the views
+    the config's ``ViewSampler`` replays; ``None`` when they agree."""
+    sampler = cfg.train_dataloader.get('sampler') or {}
+    replayed = sampler.get('num_views')
+    if replayed is None or views == replayed:
+        return None
+    if views < replayed:
+        return (f'the config replays {replayed} views (epoch e draws view e '
+                f'% {replayed}); {_views(views, replayed - 1)} not cached, '
+                'so some epochs run the live teachers: cache them all with '
+                f'--views {replayed} (the views made are kept)')
+    return (f'the config replays {replayed} views: '
+            f'{_views(replayed, views - 1)} cached but never read')
+
+
+def _views(first: int, last: int) -> str:
+    return f'view {first} is' if first == last else \
+        f'views {first} to {last} are'
 
 
 if __name__ == '__main__':
