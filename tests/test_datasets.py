@@ -307,6 +307,25 @@ def test_train_py_on_missing_data_prints_one_error_line_and_exits_2(
     assert errors[0].startswith(
         f"train.py: error: coco dataset: data_root "
         f"'{tmp_path}/no_data/coco' is not a folder")
+    # before the runner: no environment and config dump, no log folder
+    assert 'System environment' not in result.stdout + result.stderr
+    assert not (tmp_path / 'work').exists()
+
+
+def test_missing_data_is_found_inside_wrappers_before_the_runner(
+        student_cfg, coco_mpii_root):
+    """``check_loader_paths`` reaches the datasets a ReplayDataset wraps."""
+    from mmpose_ext.datasets import replay_dataloader
+    from mmpose_ext.datasets.union_dataset import check_loader_paths
+    dataset = train_dataset_cfg(student_cfg, coco_mpii_root)
+    cfg = Config(dict(train_dataloader=replay_dataloader(dataset, 2)))
+    check_loader_paths(cfg, ['train_dataloader', 'val_dataloader'])
+    dataset.datasets[MPII].ann_file = 'annotations/nothing.json'
+    cfg = Config(dict(train_dataloader=replay_dataloader(dataset, 2)))
+    with pytest.raises(DataConfigError, match=r"^mpii dataset: ann_file "
+                       r"'.*/mpii/annotations/nothing.json' does not exist; "
+                       'see "Real data"'):
+        check_loader_paths(cfg, ['train_dataloader'])
 
 
 def test_labelled_joints_at_negative_coordinates_are_reported_at_build(

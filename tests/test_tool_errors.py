@@ -24,20 +24,23 @@ def test_cfg_options_item_without_a_value_is_refused_at_parsing(
     assert not (tmp_path / 'work').exists()
 
 
-def test_misspelt_nested_cfg_option_names_the_key_meant(tmp_path, capsys):
+def test_misspelt_nested_cfg_option_names_the_key_meant(tmp_path, capsys,
+                                                        coco_mpii_root):
     err = exit_message(capsys, load_tool('train').main, [
         STUDENT_CONFIG, '--work-dir', str(tmp_path / 'work'),
-        '--cfg-options', 'model.backbone.widen_factr=0.5'])
+        '--cfg-options', 'model.backbone.widen_factr=0.5',
+        f'union_data_root={coco_mpii_root}/'])
     assert err == ('train.py: error: --cfg-options model.backbone.widen_factr:'
                    ' CSPNeXt.__init__() takes no argument \'widen_factr\'; '
                    'did you mean model.backbone.widen_factor?')
 
 
-def test_work_dir_that_is_a_file_is_named(tmp_path, capsys):
+def test_work_dir_that_is_a_file_is_named(tmp_path, capsys, coco_mpii_root):
     work = tmp_path / 'work'
     work.write_text('notes\n')
     err = exit_message(capsys, load_tool('train').main, [
-        STUDENT_CONFIG, '--work-dir', str(work)])
+        STUDENT_CONFIG, '--work-dir', str(work), '--cfg-options',
+        f'union_data_root={coco_mpii_root}/'])
     assert err == (f'train.py: error: {work}: file exists (a file is where a '
                    'folder is needed: give another path or move the file)')
     assert work.read_text() == 'notes\n'

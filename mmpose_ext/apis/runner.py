@@ -24,6 +24,7 @@ from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
 from mmpose_ext.config_keys import (merge_options, read_config,
                                      warn_unread_keys)
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
+from mmpose_ext.datasets.union_dataset import check_loader_paths
 from mmpose_ext.engine.tensorboard import use_tensorboard
 
 # The environment variable holding the process rank, by launcher; read
@@ -310,6 +311,8 @@ def run_train(cfg: Config) -> Runner:
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_hooks(cfg)
     use_tensorboard(cfg)
+    check_loader_paths(cfg, ['train_dataloader'] + (
+        ['val_dataloader'] if cfg.get('val_cfg') else []))
     first = _is_first_process(cfg.get('launcher', 'none'))
     lock = work_dir_lock(cfg.work_dir) if first else contextlib.nullcontext()
     with lock:
@@ -329,6 +332,7 @@ def run_test(cfg: Config) -> dict:
     setup_env()
     os.environ.setdefault('LOCAL_RANK', '0')
     use_atomic_hooks(cfg)
+    check_loader_paths(cfg, ['test_dataloader'])
     started = _start_cpu_distributed(cfg)
     runner = build_runner(cfg)
     metrics = runner.test()
