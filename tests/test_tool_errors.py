@@ -72,6 +72,9 @@ def test_quickstart_output_folder_that_is_a_file_stops_before_any_stage(
     (['A.py:random', 'x/A.py:random'], None, 'more than one model is named A'),
     (['t=A.py:random'], 's', '--reference s: no model has that name; the '
      'models are t'),
+    # random weights only when asked for: scored, they would read as a model
+    (['t=A.py'], None, "argument --models: 't=A.py' names no weights: give "
+     'CFG:CKPT, or CFG:random to time random weights'),
 ])
 def test_benchmark_refuses_names_it_cannot_tell_apart_before_running(
         models, reference, message, tmp_path, capsys):
