@@ -36,6 +36,7 @@ from mmpose_ext.datasets import data_files
 from mmpose_ext.datasets.instance_checks import MAX_NAMED, InstanceFindings
 from mmpose_ext.datasets.union_dataset import (DataConfigError,
                                                UnionPoseDataset,
+                                               _check_paths,
                                                _source_metainfo,
                                                _source_skeleton)
 from mmpose_ext.evaluation import FullTruthPCKh
@@ -112,10 +113,11 @@ def repoint_data_root(cfg: Config, data_root: str) -> Config:
     return cfg
 
 
-def iter_datasets(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
+def iter_datasets(cfg: Config, loaders: Sequence[str] = DATALOADERS
+                  ) -> Iterator[Tuple[str, dict, bool]]:
     """``(config key, dataset config, in a UnionPoseDataset)`` of every
-    dataset that reads files, in the order of ``DATALOADERS``."""
-    for loader in DATALOADERS:
+    dataset that reads files, in the order of ``loaders``."""
+    for loader in loaders:
         loader_cfg = cfg.get(loader)
         if loader_cfg and loader_cfg.get('dataset'):
             yield from _leaf_datasets(loader_cfg['dataset'],
@@ -133,6 +135,21 @@ def _leaf_datasets(cfg: dict, key: str,
         yield from _leaf_datasets(cfg['dataset'], f'{key}.dataset', in_union)
     else:
         yield key, cfg, in_union
+
+
+def check_loader_paths(cfg: Config, loaders: Sequence[str]) -> None:
+    """Fail before a runner is built if a file or folder the datasets of the
+    config's dataloaders ``loaders`` name is absent: with the same message
+    as building the dataset gives, but before the runner prints its
+    environment and config (hundreds of lines above the error) and makes
+    its log folder.
+
+    Raises:
+        DataConfigError: naming the first dataset with a missing path.
+    """
+    for _, dataset_cfg, _ in iter_datasets(cfg, loaders):
+        if 'ann_file' in dataset_cfg or 'data_root' in dataset_cfg:
+            _check_paths(dataset_cfg)
 
 
 def check_data(cfg: Config, decode: bool = False) -> DataReport:

@@ -316,7 +316,7 @@ def test_missing_data_is_found_inside_wrappers_before_the_runner(
         student_cfg, coco_mpii_root):
     """``check_loader_paths`` reaches the datasets a ReplayDataset wraps."""
     from mmpose_ext.datasets import replay_dataloader
-    from mmpose_ext.datasets.union_dataset import check_loader_paths
+    from mmpose_ext.data_check import check_loader_paths
     dataset = train_dataset_cfg(student_cfg, coco_mpii_root)
     cfg = Config(dict(train_dataloader=replay_dataloader(dataset, 2)))
     check_loader_paths(cfg, ['train_dataloader', 'val_dataloader'])

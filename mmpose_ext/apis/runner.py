@@ -23,8 +23,8 @@ from mmpose_ext.checkpoint import (check_resumable, has_student_weights,
                                    load_state, load_weights, read_checkpoint)
 from mmpose_ext.config_keys import (merge_options, read_config,
                                      warn_unread_keys)
+from mmpose_ext.data_check import check_loader_paths
 from mmpose_ext.datasets.pipelines import teacher_crops_from_model
-from mmpose_ext.datasets.union_dataset import check_loader_paths
 from mmpose_ext.engine.tensorboard import use_tensorboard
 
 # The environment variable holding the process rank, by launcher; read

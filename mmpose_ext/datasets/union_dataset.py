@@ -1,7 +1,7 @@
 """COCO-, MPII- and CrowdPose-style datasets merged on the union skeleton."""
 import warnings
 from copy import deepcopy
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 from mmpose.datasets import CombinedDataset, MpiiDataset
@@ -30,45 +30,18 @@ NEGATIVE_JOINTS = ('they are trained on where they fall inside the crop and '
                    'their visibility to 0 if they are not labelled')
 
 
-def _check_paths(cfg: dict, source: str) -> None:
-    """Fail before any loading if the files a dataset config names are absent."""
+def _check_paths(cfg: dict, source: Optional[str] = None) -> None:
+    """Fail before any loading if the files a dataset config names are
+    absent, naming the dataset by ``source`` (default: its skeleton, else
+    its type)."""
     problems = data_files.path_problems(cfg)
     if problems:
+        if source is None:
+            try:
+                source = _source_skeleton(cfg)
+            except DataConfigError:
+                source = cfg.get('type')
         raise DataConfigError(f'{source} dataset: {problems[0]}; {HINT}')
-
-
-def check_loader_paths(cfg, loaders: Sequence[str]) -> None:
-    """Fail before a runner is built if a file or folder the datasets of the
-    config's dataloaders ``loaders`` name is absent: with the same message
-    as building the dataset gives, but before the runner prints its
-    environment and config (hundreds of lines above the error) and makes
-    its log folder.
-
-    Raises:
-        DataConfigError: naming the first dataset with a missing path.
-    """
-    for key in loaders:
-        loader = cfg.get(key) or {}
-        for dataset in _leaf_datasets(loader.get('dataset')):
-            if data_files.path_problems(dataset):
-                try:
-                    name = _source_skeleton(dataset)
-                except DataConfigError:
-                    name = dataset.get('type')
-                _check_paths(dataset, name)
-
-
-def _leaf_datasets(cfg) -> List[dict]:
-    """The configs of the datasets that read files, inside wrappers
-    (``dataset=``) and combinations (``datasets=``)."""
-    if not isinstance(cfg, dict):
-        return []
-    if cfg.get('datasets') is not None:
-        return [leaf for child in cfg['datasets']
-                for leaf in _leaf_datasets(child)]
-    if isinstance(cfg.get('dataset'), dict):
-        return _leaf_datasets(cfg['dataset'])
-    return [cfg] if 'ann_file' in cfg or 'data_root' in cfg else []
 
 
 def _check_sample_ratio(ratio, num_datasets: int) -> None:
