@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Iterator, Set, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 from mmengine.logging import print_log
 
@@ -51,11 +51,9 @@ def check_no_earlier_training(work_dir: str) -> None:
         WorkDirHasCheckpointsError: naming the latest checkpoint and the
             ways on.
     """
-    marker = osp.join(work_dir, LAST_CHECKPOINT)
-    if not osp.isfile(marker):
+    latest = latest_checkpoint(work_dir)
+    if latest is None:
         return
-    with open(marker) as f:
-        latest = f.read().strip() or marker
     raise WorkDirHasCheckpointsError(
         f'work dir {work_dir!r} holds the checkpoints of an earlier training '
         f'(latest: {latest}), which this one would overwrite: continue it '
@@ -63,13 +61,21 @@ def check_no_earlier_training(work_dir: str) -> None:
         'them to start over there)')
 
 
-def resume_hint(work_dir: str) -> str:
-    """How to go on with a training stopped in ``work_dir``."""
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint MMEngine's ``last_checkpoint`` file in ``work_dir``
+    names (that file's path if it names none); ``None`` without the file."""
     marker = osp.join(work_dir, LAST_CHECKPOINT)
     if not osp.isfile(marker):
-        return f'No checkpoint was saved in {work_dir} yet.'
+        return None
     with open(marker) as f:
-        latest = f.read().strip()
+        return f.read().strip() or marker
+
+
+def resume_hint(work_dir: str) -> str:
+    """How to go on with a training stopped in ``work_dir``."""
+    latest = latest_checkpoint(work_dir)
+    if latest is None:
+        return f'No checkpoint was saved in {work_dir} yet.'
     return (f'Its last checkpoint is {latest}: continue from it with '
             f'--resume --work-dir {work_dir}.')
 
