@@ -188,10 +188,19 @@ class ModelArg(NamedTuple):
 
 
 def parse_model_arg(text: str) -> ModelArg:
-    """``'[NAME=]CFG:CKPT'`` to a :class:`ModelArg`; ``CKPT`` ``random`` (or
-    absent) gives ``None``: random weights."""
+    """``'[NAME=]CFG:CKPT'`` to a :class:`ModelArg`; ``CKPT`` ``random``
+    gives ``None``: random weights.
+
+    Raises:
+        BenchmarkInputError: no ``:CKPT`` (random weights only when asked
+            for: scored, they would read as a model's).
+    """
     name, rest = split_name(text)
-    config, _, checkpoint = rest.partition(':')
+    config, sep, checkpoint = rest.partition(':')
+    if not sep:
+        raise BenchmarkInputError(
+            f'argument --models: {text!r} names no weights: give CFG:CKPT, '
+            'or CFG:random to time random weights')
     return ModelArg(config, None if checkpoint in ('', RANDOM) else
                     checkpoint, name)
 

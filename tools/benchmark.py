@@ -68,14 +68,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     from kd_bench.inference_benchmark import (BenchmarkInputError,
                                               check_model_names,
                                               parse_model_arg)
-    from mmpose_ext.apis.arguments import split_name
-    for model in args.models:
-        if ':' not in split_name(model)[1]:
-            parser.error(f'argument --models: {model!r} names no weights: '
-                         'give CFG:CKPT, or CFG:random to time random '
-                         'weights')
-    args.models = [parse_model_arg(m) for m in args.models]
     try:
+        args.models = [parse_model_arg(m) for m in args.models]
         check_model_names(args.models, args.reference, args.work_dir)
     except BenchmarkInputError as err:
         parser.error(str(err))
