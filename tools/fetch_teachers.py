@@ -1,6 +1,5 @@
 """Download and verify the official RTMPose-m teacher checkpoints."""
 import argparse
-import sys
 
 from mmpose_ext.apis.arguments import positive_float
 
@@ -12,13 +11,11 @@ def main(argv=None):
     parser.add_argument('--dest', help='folder (default: teachers/)')
     parser.add_argument('--timeout', type=positive_float, default=60.)
     args = parser.parse_args(argv)
+    from mmpose_ext.apis.errors import exit_on_user_error
     from mmpose_ext.teacher_zoo import TeacherFetchError, fetch_teachers
     kwargs = dict(dest_dir=args.dest) if args.dest else {}
-    try:
+    with exit_on_user_error('fetch_teachers.py', TeacherFetchError):
         paths = fetch_teachers(args.names, timeout=args.timeout, **kwargs)
-    except TeacherFetchError as err:
-        print(f'fetch_teachers.py: error: {err}', file=sys.stderr)
-        sys.exit(2)
     for name, path in paths.items():
         print(f'{name}: {path} (sha256 hash prefix verified)')
 

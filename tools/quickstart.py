@@ -13,7 +13,6 @@ results/quickstart_crowdpose/ (data: data/synthetic_crowdpose/).
 """
 import argparse
 import os.path as osp
-import sys
 
 from mmpose_ext.apis.arguments import positive_int, seed
 
@@ -95,18 +94,14 @@ def main(argv=None):
         train_teachers=args.train_teachers, only=args.only,
         teachers=teachers,
         **{k: v for k, v in given.items() if v is not None})
-    try:
-        with exit_on_user_error('quickstart.py'):
-            check_teachers(teachers)
-            check_folders(settings)
-            setup_env()
-            quickstart = Quickstart(settings)
-            if args.fresh:
-                quickstart.forget()
-            quickstart.run()
-    except QuickstartError as err:
-        print(f'quickstart.py: error: {err}', file=sys.stderr)
-        sys.exit(2)
+    with exit_on_user_error('quickstart.py', QuickstartError):
+        check_teachers(teachers)
+        check_folders(settings)
+        setup_env()
+        quickstart = Quickstart(settings)
+        if args.fresh:
+            quickstart.forget()
+        quickstart.run()
 
 
 if __name__ == '__main__':

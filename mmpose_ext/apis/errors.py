@@ -1,6 +1,7 @@
 """Turn input errors into one clear line for command-line users."""
 import contextlib
 import sys
+from typing import Type
 
 from mmpose_ext.apis.work_dir_lock import (WorkDirHasCheckpointsError,
                                            WorkDirLockedError)
@@ -49,10 +50,11 @@ def describe_user_error(err: Exception) -> str:
 
 
 @contextlib.contextmanager
-def exit_on_user_error(prog: str):
-    """Print ``prog: error: <message>`` and exit 2 on a user error."""
+def exit_on_user_error(prog: str, *more: Type[Exception]):
+    """Print ``prog: error: <message>`` and exit 2 on a user error: one of
+    :data:`USER_ERRORS`, or of ``more`` (a tool's own)."""
     try:
         yield
-    except USER_ERRORS as err:
+    except USER_ERRORS + more as err:
         print(f'{prog}: error: {describe_user_error(err)}', file=sys.stderr)
         sys.exit(2)
