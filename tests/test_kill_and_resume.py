@@ -70,14 +70,19 @@ def _read(path):
         return f.read()
 
 
-def _kill_when_paused(process, signal_file, log):
-    """SIGKILL ``process`` once it has written ``signal_file``."""
+def _wait_for_pause(process, signal_file, log):
+    """Return once ``process`` has written ``signal_file``."""
     deadline = time.monotonic() + WAIT_SECONDS
     while not osp.exists(signal_file):
         assert process.poll() is None, \
             f'exited {process.returncode} before the pause:\n{_read(log)}'
         assert time.monotonic() < deadline, f'no pause:\n{_read(log)}'
         time.sleep(0.1)
+
+
+def _kill_when_paused(process, signal_file, log):
+    """SIGKILL ``process`` once it has written ``signal_file``."""
+    _wait_for_pause(process, signal_file, log)
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
 
@@ -223,11 +228,7 @@ def test_a_killed_training_leaves_no_worker_holding_its_work_dir(
                      work, log)
     workers = []
     try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not osp.exists(signal_file):
-            assert process.poll() is None, _read(log)
-            assert time.monotonic() < deadline, f'no pause:\n{_read(log)}'
-            time.sleep(0.1)
+        _wait_for_pause(process, signal_file, log)
         workers = _children(process.pid)
         assert workers, 'no DataLoader worker to check'
         process.send_signal(signal.SIGKILL)
@@ -257,11 +258,7 @@ def test_ctrl_c_ends_training_with_one_line_on_how_to_go_on(
                                                 iteration=3,
                                                 signal_file=signal_file)]),
                      work, log)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not osp.exists(signal_file):
-        assert process.poll() is None, _read(log)
-        assert time.monotonic() < deadline, f'no pause:\n{_read(log)}'
-        time.sleep(0.1)
+    _wait_for_pause(process, signal_file, log)
     process.send_signal(signal.SIGINT)
     assert process.wait(WAIT_SECONDS) == 130, _read(log)
     output = _read(log)
