@@ -21,6 +21,7 @@ from mmpose_ext.inference.demo import (DetectOptions, DrawOptions,
 from mmpose_ext.inference.detector import resolve_model
 from mmpose_ext.inference.device import check_device
 from mmpose_ext.inference.model import init_pose_model
+from mmpose_ext.inference.preprocess import warp_matrix
 from mmpose_ext.inference.sample_images import astronaut, stick_figures
 from mmpose_ext.inference.sources import boxes_for, load_boxes_file
 
@@ -46,6 +47,18 @@ def test_bbox_xyxy2cs_gives_centre_and_padded_size():
     centers, scales = bbox_xyxy2cs(np.array([[10, 20, 50, 100]]), 1.25)
     np.testing.assert_allclose(centers, [[30, 60]])
     np.testing.assert_allclose(scales, [[50, 100]])
+
+
+def test_warp_matrix_is_bit_for_bit_mmpose_get_warp_matrix():
+    from mmpose.structures.bbox import get_warp_matrix
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        center = rng.uniform(-500., 3000., 2) * 10 ** rng.uniform(-3., 1.)
+        scale = rng.uniform(0.1, 2000., 2)
+        for size in [(48, 64), (192, 256), (288, 384), (63, 65)]:
+            np.testing.assert_array_equal(
+                warp_matrix(center, scale, size),
+                get_warp_matrix(center, scale, 0., size))
 
 
 def test_top_down_affine_crops_equal_mmpose_pipeline_crops():

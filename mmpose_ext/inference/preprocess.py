@@ -58,28 +58,31 @@ def fix_aspect_ratio(scales: np.ndarray, aspect_ratio: float) -> np.ndarray:
                     np.hstack([h * aspect_ratio, h]))
 
 
+def _triangle(x: float, y: float, width: float) -> np.ndarray:
+    """Three float32 points that fix an affine map without rotation:
+    ``(x, y)``, the point half a ``width`` to its left, and ``(x, y)`` turned
+    a quarter turn about that second point.
+
+    The arithmetic (float64 sums stored as float32, float32 differences) is
+    that of MMPose's ``get_warp_matrix``, so the map, and so the crops, are
+    bit for bit the MMPose pipeline's.
+    """
+    f32 = np.float32
+    x0, y0 = f32(x), f32(y)
+    x1, y1 = f32(x + width * -0.5), f32(y + 0.)
+    dx, dy = x0 - x1, y0 - y1
+    return np.array([[x0, y0], [x1, y1], [x1 - dy, y1 + dx]],
+                    dtype=np.float32)
+
+
 def warp_matrix(center: np.ndarray, scale: np.ndarray,
                 output_size: Tuple[int, int]) -> np.ndarray:
     """``2 x 3`` affine map of the box ``(center, scale)`` onto a crop of
-    ``output_size = (w, h)``, without rotation.
-
-    Built from three float32 point pairs, as MMPose's ``get_warp_matrix``, so
-    crops are bit-identical to the MMPose pipeline's.
-    """
+    ``output_size = (w, h)``, without rotation."""
     out_w, out_h = output_size
-    src = np.zeros((3, 2), dtype=np.float32)
-    dst = np.zeros((3, 2), dtype=np.float32)
-    src[0] = center
-    src[1] = center + np.array([scale[0] * -0.5, 0.])
-    dst[0] = [out_w * 0.5, out_h * 0.5]
-    dst[1] = np.array([out_w * 0.5, out_h * 0.5]) + np.array([out_w * -0.5,
-                                                              0.])
-    # The third point of each triangle: the second rotated 90 degrees
-    # anticlockwise about the first.
-    for pts in (src, dst):
-        direction = pts[0] - pts[1]
-        pts[2] = pts[1] + np.array([-direction[1], direction[0]])
-    return cv2.getAffineTransform(src, dst)
+    return cv2.getAffineTransform(
+        _triangle(center[0], center[1], scale[0]),
+        _triangle(out_w * 0.5, out_h * 0.5, out_w))
 
 
 def top_down_affine(image: np.ndarray, bboxes: np.ndarray,
